@@ -1,0 +1,155 @@
+"""Running claims, timing them and reporting the results."""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import json
+import time
+import traceback
+from typing import Callable
+
+from ._registry import Claim, all_claims
+
+
+@dataclasses.dataclass
+class ClaimResult:
+    """One row of the ledger: the claim, what was measured and whether it passed."""
+
+    id: str
+    statement: str
+    source: str
+    measured: float
+    tolerance: float
+    passed: bool
+    seconds: float
+    details: str = ""
+    routes: tuple[str, ...] = ()
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["routes"] = list(self.routes)
+        return d
+
+
+@dataclasses.dataclass
+class LedgerReport:
+    """The results of a ledger run."""
+
+    results: list[ClaimResult]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(r.passed for r in self.results)
+
+    @property
+    def n_passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def seconds(self) -> float:
+        return sum(r.seconds for r in self.results)
+
+    def failures(self) -> list[ClaimResult]:
+        return [r for r in self.results if not r.passed]
+
+    def table(self) -> str:
+        """A fixed-width text table: id, measured, tolerance, seconds, pass/fail."""
+        w = max([len("id")] + [len(r.id) for r in self.results])
+        lines = [f"{'id':<{w}}  {'measured':>10}  {'tolerance':>10}  {'seconds':>8}  result"]
+        lines.append("-" * len(lines[0]))
+        for r in self.results:
+            lines.append(
+                f"{r.id:<{w}}  {r.measured:>10.3e}  {r.tolerance:>10.3e}  {r.seconds:>8.2f}  "
+                + ("pass" if r.passed else "FAIL")
+            )
+        lines.append(
+            f"{self.n_passed}/{len(self.results)} claims pass; {self.seconds:.1f} s in all"
+        )
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "passed": self.passed,
+                "n_claims": len(self.results),
+                "n_passed": self.n_passed,
+                "seconds": self.seconds,
+                "results": [r.as_dict() for r in self.results],
+            },
+            indent=2,
+        )
+
+    def to_markdown(self) -> str:
+        """A Markdown table for the book."""
+        rows = [
+            "| id | statement | source | measured | tolerance | s | result |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in self.results:
+            rows.append(
+                f"| `{r.id}` | {r.statement} | {r.source} | {r.measured:.2e} | "
+                f"{r.tolerance:.1e} | {r.seconds:.2f} | {'pass' if r.passed else '**FAIL**'} |"
+            )
+        return "\n".join(rows)
+
+
+def select(pattern: str | None = None) -> list[Claim]:
+    """Claims whose id matches ``pattern`` (a glob, or a prefix/substring)."""
+    claims = all_claims()
+    if pattern is None:
+        return claims
+    if not isinstance(pattern, str):
+        raise ValueError(f"pattern must be a string or None, got {pattern!r}")
+    if any(ch in pattern for ch in "*?["):
+        return [c for c in claims if fnmatch.fnmatchcase(c.id, pattern)]
+    return [c for c in claims if pattern in c.id]
+
+
+def run_claim(c: Claim) -> ClaimResult:
+    """Run one claim; an exception inside a check is a failure with its traceback."""
+    t0 = time.perf_counter()
+    try:
+        chk = c.check()
+        seconds = time.perf_counter() - t0
+        return ClaimResult(
+            id=c.id, statement=c.statement, source=c.source,
+            measured=float(chk.measured), tolerance=float(chk.tolerance),
+            passed=chk.passed, seconds=seconds, details=chk.details,
+            routes=tuple(chk.routes),
+        )
+    except Exception:
+        seconds = time.perf_counter() - t0
+        return ClaimResult(
+            id=c.id, statement=c.statement, source=c.source,
+            measured=float("nan"), tolerance=float("nan"), passed=False,
+            seconds=seconds, error=traceback.format_exc(),
+        )
+
+
+def run(pattern: str | None = None,
+        progress: Callable[[int, int, ClaimResult], None] | None = None) -> LedgerReport:
+    """Run the claims matching ``pattern`` and return a :class:`LedgerReport`.
+
+    Parameters
+    ----------
+    pattern : str, optional
+        Glob (``yun2021.lemma4.*``) or substring of claim ids; all claims if None.
+    progress : callable, optional
+        Called as ``progress(i, n, result)`` after each claim.
+
+    Examples
+    --------
+    >>> from ibtheory import ledger
+    >>> report = ledger.run("yun2021.lemma4.first_integral")
+    >>> report.passed
+    True
+    """
+    chosen = select(pattern)
+    results = []
+    for i, c in enumerate(chosen, 1):
+        r = run_claim(c)
+        results.append(r)
+        if progress is not None:
+            progress(i, len(chosen), r)
+    return LedgerReport(results)
