@@ -76,6 +76,8 @@ class Claim:
 
 
 _REGISTRY: dict[str, Claim] = {}
+#: claim modules that failed to import, with their tracebacks
+IMPORT_ERRORS: dict[str, str] = {}
 
 
 def claim(id: str, statement: str, source: str):
@@ -119,10 +121,18 @@ def claim(id: str, statement: str, source: str):
 
 def load_all() -> None:
     """Import every module of :mod:`ibtheory.ledger.claims` (each registers its claims)."""
+    import traceback
+
     from . import claims as pkg
 
     for info in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"{pkg.__name__}.{info.name}")
+        name = f"{pkg.__name__}.{info.name}"
+        try:
+            importlib.import_module(name)
+            IMPORT_ERRORS.pop(name, None)
+        except Exception:
+            # A broken claim module must show as a failure, not hide the others.
+            IMPORT_ERRORS[name] = traceback.format_exc()
 
 
 def all_claims() -> list[Claim]:

@@ -8,7 +8,7 @@ import time
 import traceback
 from typing import Callable
 
-from ._registry import Claim, all_claims
+from ._registry import IMPORT_ERRORS, Claim, all_claims
 
 
 @dataclasses.dataclass
@@ -146,7 +146,12 @@ def run(pattern: str | None = None,
     True
     """
     chosen = select(pattern)
-    results = []
+    results = [
+        ClaimResult(id=f"import:{name}", statement="claim module imports", source=name,
+                    measured=float("nan"), tolerance=float("nan"), passed=False,
+                    seconds=0.0, error=tb)
+        for name, tb in sorted(IMPORT_ERRORS.items())
+    ]
     for i, c in enumerate(chosen, 1):
         r = run_claim(c)
         results.append(r)
