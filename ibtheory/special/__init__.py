@@ -157,7 +157,9 @@ def h(L, t, dps=None):
     arr = _as_input(t, "t")
     c_hi, c_lo = _f._blowup_dd(L)
     absval = np.abs(arr.astype(float)) if arr.dtype == object else np.abs(arr)
-    if np.any(absval >= c_hi) and L > 2:
+    # c_hi is c_L rounded; t = c_hi is still inside the domain when c_L > c_hi
+    outside = (absval > c_hi) | ((absval == c_hi) & (c_lo <= 0))
+    if L > 2 and np.any(outside):
         raise ValueError(
             f"t must lie in the open interval (-c_L, c_L) = (-{c_hi!r}, {c_hi!r}) for L = {L}"
         )
@@ -171,7 +173,8 @@ def h(L, t, dps=None):
 def h_inv(L, y, dps=None):
     r"""The inverse :math:`h_L^{-1} : \mathbb{R} \to (-c_L, c_L)`.
 
-    Computed by solving :math:`w(1+w^2)^{(L-1)/2} = |y|` for :math:`w = q_L`
+    Values lie in :math:`[-c_L, c_L]`; the endpoints are returned only when the exact
+    value rounds to them in float64. Computed by solving :math:`w(1+w^2)^{(L-1)/2} = |y|` for :math:`w = q_L`
     (monotone Newton in :math:`\log w`) and returning
     :math:`\int_0^{\operatorname{asinh} w} \operatorname{sech}^{L-2}`.
 
@@ -200,7 +203,8 @@ def h_inv(L, y, dps=None):
     if dps is not None:
         return _mp_apply(_mpimpl().h_inv, L, arr, dps)
     w = _f.w_of_h(L, np.abs(arr))
-    out = np.sign(arr) * _f.t_of_w(L, w)
+    # rounding in the recurrence may step one ulp past c_L; the exact value is below it
+    out = np.sign(arr) * np.minimum(_f.t_of_w(L, w), _f._blowup_dd(L)[0])
     return _scalar_or_array(out, y)
 
 
