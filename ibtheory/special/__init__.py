@@ -37,7 +37,7 @@ import numpy as np
 from .._validation import as_real_array, check_depth, check_dps
 from . import _lemma4 as _f
 
-__all__ = ["blowup_time", "h", "h_inv", "H"]
+__all__ = ["blowup_time", "h", "h_inv", "H", "Q"]
 
 
 def _mp_apply(fn, L, x, dps):
@@ -147,8 +147,8 @@ def h(L, t, dps=None):
     --------
     >>> import numpy as np
     >>> from ibtheory.special import h
-    >>> h(4, 0.5)  # 0.5 / (1 - 0.25)**2
-    0.8888888888888888
+    >>> round(h(4, 0.5), 14)  # 0.5 / (1 - 0.25)**2 = 8/9
+    0.88888888888889
     >>> bool(np.isclose(h(2, 0.3), np.sinh(0.6) / 2, rtol=1e-15))
     True
     """
@@ -193,7 +193,7 @@ def h_inv(L, y, dps=None):
     >>> from ibtheory.special import h, h_inv
     >>> round(float(h_inv(2, np.sinh(1.0) / 2)), 15)  # h_2(0.5) = sinh(1)/2
     0.5
-    >>> t = np.linspace(-0.99, 0.99, 5)
+    >>> t = np.linspace(-0.78, 0.78, 5)  # c_5 = pi/4
     >>> bool(np.allclose(h_inv(5, h(5, t)), t, rtol=1e-13))
     True
     """
@@ -213,7 +213,7 @@ def H(L, y, dps=None):
 
     Even and strictly convex, :math:`H_L(y) = y^2/2 + O(y^4)` near 0 and
     :math:`H_L(y) \sim c_L |y|` as :math:`|y| \to \infty` for L > 2
-    (:math:`\sim \tfrac14 |y| \log |y|` for L = 2). Evaluated by the Legendre identity
+    (:math:`\sim \tfrac12 |y| \log |y|` for L = 2). Evaluated by the Legendre identity
 
     .. math::
 
@@ -232,8 +232,8 @@ def H(L, y, dps=None):
     Examples
     --------
     >>> from ibtheory.special import H
-    >>> H(3, 1e-4) / 1e-8  # quadratic near 0
-    0.4999999999...
+    >>> round(H(3, 1e-4) / 1e-8, 6)  # quadratic near 0: y^2/2
+    0.5
     >>> round(H(4, 1e9) / 1e9, 6)  # slope c_4 = 1 at infinity
     1.0
     """
@@ -248,3 +248,58 @@ def H(L, y, dps=None):
     with np.errstate(over="ignore"):
         out = ya * t - 0.5 * w * w
     return _scalar_or_array(out, y)
+
+
+def Q(L, alpha, z, w=None):
+    r"""The norm-like function of Theorem 5 / Corollary 5 of Yun et al. (2021).
+
+    .. math::
+
+        Q_{L,\alpha,\bar w}(z) = \alpha^2 \sum_j \bar w_j^2\,
+            H_L\!\left(\frac{z_j}{\alpha^L \abs{\bar w_j}^L}\right).
+
+    The scaling :math:`\alpha^L` (not the seed's OCR-damaged ":math:`\alpha L`") is the one
+    the gradient flow of the diagonal network produces; see the Lemma 4 chapter.
+
+    Parameters
+    ----------
+    L : int
+        Depth, an integer >= 2.
+    alpha : float
+        Initialization scale, > 0.
+    z : array_like
+        Points; the sum runs over the last axis.
+    w : array_like, optional
+        Initialization direction :math:`\bar w` (no zero entries), broadcast against
+        the last axis of ``z``; ones by default.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.special import Q
+    >>> z = np.array([1.0, -2.0])
+    >>> round(float(Q(3, 1e3, z)) * 1e3 ** 4, 6)  # alpha -> inf: ||z||^2 / 2
+    2.5
+    >>> round(float(Q(3, 1e-6, z)) * 1e-6 / (np.pi / 2), 4)  # alpha -> 0: c_L ||z||_1
+    3.0
+    """
+    from .._validation import check_positive
+
+    L = check_depth(L)
+    alpha = check_positive(alpha, "alpha")
+    z = as_real_array(z, "z")
+    if z.ndim == 0:
+        raise ValueError("z must have at least one dimension (the coordinates)")
+    if w is None:
+        w = np.ones(z.shape[-1])
+    w = as_real_array(w, "w")
+    if np.any(w == 0):
+        raise ValueError("w must have no zero entries")
+    try:
+        scale = alpha**L * np.abs(w) ** L
+        terms = alpha**2 * w**2 * H(L, z / scale)
+    except ValueError as exc:
+        if "broadcast" in str(exc):
+            raise ValueError(f"w of shape {w.shape} does not match z of shape {z.shape}") from exc
+        raise
+    return np.sum(terms, axis=-1)
