@@ -28,7 +28,7 @@ range overflow to ``inf`` (as :func:`numpy.sinh` does). With ``dps=N`` the same
 functions compute in mpmath at N digits and return mpmath numbers (an object
 array for array input).
 
-See the book chapter *Lemma 4: the functions h_L and H_L*.
+See the book chapter *Lemma 4 and the norm-like function Q*.
 """
 from __future__ import annotations
 

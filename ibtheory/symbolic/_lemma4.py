@@ -65,7 +65,7 @@ class Lemma4System:
     >>> Lemma4System().blowup_time
     sqrt(pi)*gamma(L/2 - 1)/(2*gamma(L/2 - 1/2))
 
-    See the book chapter *Lemma 4: the functions h_L and H_L*.
+    See the book chapter *Lemma 4 and the norm-like function Q*.
     """
 
     def __init__(self, L=None):
