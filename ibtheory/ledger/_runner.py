@@ -86,9 +86,13 @@ class LedgerReport:
             "| id | statement | source | measured | tolerance | s | result |",
             "|---|---|---|---|---|---|---|",
         ]
+        def cell(text: str) -> str:
+            # a bare | would end the Markdown table cell
+            return text.replace("|", "\\|")
+
         for r in self.results:
             rows.append(
-                f"| `{r.id}` | {r.statement} | {r.source} | {r.measured:.2e} | "
+                f"| `{r.id}` | {cell(r.statement)} | {cell(r.source)} | {r.measured:.2e} | "
                 f"{r.tolerance:.1e} | {r.seconds:.2f} | {'pass' if r.passed else '**FAIL**'} |"
             )
         return "\n".join(rows)

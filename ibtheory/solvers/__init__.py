@@ -1,0 +1,24 @@
+"""Solvers for the limiting optimization problems of the implicit-bias papers.
+
+Every function returns a :class:`SolverResult` (a ``scipy.optimize.OptimizeResult``
+with ``x``, ``fun``, ``success``, ``status``, ``message``) carrying ``kkt``:
+optimality residuals recomputed by ibtheory from ``x`` and the dual variables.
+A solver that cannot certify its answer raises :class:`SolverError`; bad input
+raises ``ValueError``. See the chapter *The limiting optimization problems*.
+"""
+from ._fourier import fourier_max_margin, fourier_qnorm_interpolator
+from ._interpolators import min_distance_interpolator, min_l1_interpolator, min_l2_interpolator
+from ._logdet import logdet_factorization
+from ._margin import max_margin
+from ._qnorm import qnorm_interpolator
+from ._result import KKT, SolverError, SolverResult
+from ._spline import WeightedSplineResult, weighted_spline
+from ._zeta import Zeta, zeta
+
+__all__ = [
+    "KKT", "SolverError", "SolverResult",
+    "fourier_max_margin", "fourier_qnorm_interpolator", "logdet_factorization",
+    "max_margin", "min_distance_interpolator", "min_l1_interpolator", "min_l2_interpolator",
+    "qnorm_interpolator",
+    "WeightedSplineResult", "weighted_spline", "Zeta", "zeta",
+]

@@ -1,0 +1,260 @@
+"""Minimum-norm interpolators: l2 (pseudo-inverse), l1 (basis pursuit), min-distance."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_real_array
+from ._checks import design, require_in_range, svd_range, targets
+from ._result import DEFAULT_TOL, KKT, SolverError, check_tol, cvx_solve, finish, rel
+
+
+def _l2_core(X, y, tol, name):
+    U, s, Vt = svd_range(X)
+    require_in_range(U, y, "y", "X")
+    Uy = U.T @ y
+    x = Vt.T @ ((Uy.T / s).T)
+    # The dual of min ||x||^2/2 s.t. Xx = y is lam = (X X^T)^+ y; x = X^T lam.
+    lam = U @ ((Uy.T / s**2).T)
+    ynorm = float(np.linalg.norm(y))
+    kkt = KKT(
+        primal_feasibility=rel(np.linalg.norm(X @ x - y), ynorm),
+        stationarity=rel(np.linalg.norm(x - X.T @ lam), np.linalg.norm(x)),
+    )
+    return x, lam, kkt
+
+
+def min_l2_interpolator(X, y, *, tol=DEFAULT_TOL):
+    r"""Minimum Euclidean-norm interpolator.
+
+    .. math::
+
+        \beta^\star = \arg\min_{\beta} \|\beta\|_2 \quad\text{s.t.}\quad X\beta = y,
+        \qquad \beta^\star = X^+ y = X^\top \lambda,\ \lambda = (XX^\top)^+ y .
+
+    The limit of gradient flow on least squares from zero, and of the diagonal
+    network flow as the initialization scale grows (:func:`qnorm_interpolator`).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Design matrix; may be rank deficient (the numerical rank is used).
+    y : array_like, shape (n,) or (n, k)
+        Targets; several right-hand sides are solved column by column.
+    tol : float, optional
+        Tolerance on the relative KKT residuals (default 1e-8).
+
+    Returns
+    -------
+    SolverResult
+        ``x`` (shape (d,) or (d, k)), ``fun`` = ``||x||_2^2 / 2`` (Frobenius for
+        matrices), ``dual`` = ``lam`` and ``kkt`` with ``primal_feasibility``
+        = ``||Xx - y|| / max(||y||, 1)`` and ``stationarity`` =
+        ``||x - X^T lam|| / max(||x||, 1)``.
+
+    Raises
+    ------
+    ValueError
+        Bad shapes or non-finite entries, or ``y`` outside the range of ``X``.
+
+    See Also
+    --------
+    min_l1_interpolator, min_distance_interpolator
+
+    Notes
+    -----
+    Used in the chapter *The limiting optimization problems* (``book/solvers.md``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import min_l2_interpolator
+    >>> res = min_l2_interpolator([[1.0, 1.0]], [2.0])
+    >>> res.x
+    array([1., 1.])
+    >>> res.success
+    True
+    """
+    tol = check_tol(tol)
+    X = design(X)
+    y = targets(y, X.shape[0], matrix=True)
+    x, lam, kkt = _l2_core(X, y, tol, "min_l2_interpolator")
+    return finish("min_l2_interpolator", x, 0.5 * float(np.sum(x * x)), kkt, tol, dual=lam)
+
+
+def min_distance_interpolator(J, y, theta0, *, f0=None, tol=DEFAULT_TOL):
+    r"""Closest parameter to ``theta0`` at which the linearized model interpolates.
+
+    .. math::
+
+        \omega^\star = \arg\min_\omega \|\omega - \theta_0\|_2 \quad\text{s.t.}\quad
+        f_0 + J(\omega - \theta_0) = y ,
+        \qquad \omega^\star = \theta_0 + J^+ (y - f_0),
+
+    where :math:`f^{\rm lin}(x_i, \omega) = f(x_i, \theta_0) + \nabla_\theta f(x_i, \theta_0)
+    (\omega - \theta_0)` is the linearization of the network at its initialization
+    (Jin and Montufar, eq. (13)); ``J`` stacks the gradients as rows.
+
+    Parameters
+    ----------
+    J : array_like, shape (n, p)
+        Jacobian of the network outputs on the training inputs at ``theta0``.
+    y : array_like, shape (n,)
+        Training targets.
+    theta0 : array_like, shape (p,)
+        Initial parameters.
+    f0 : array_like, shape (n,), optional
+        Network outputs at ``theta0`` (default zero, as under the
+        anti-symmetrical initialization).
+    tol : float, optional
+        Tolerance on the relative KKT residuals (default 1e-8).
+
+    Returns
+    -------
+    SolverResult
+        ``x`` = ``omega``, ``fun`` = ``||omega - theta0||_2^2 / 2``, ``dual`` and
+        ``kkt`` as in :func:`min_l2_interpolator` (for ``omega - theta0``).
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, non-finite entries, or ``y - f0`` outside the range of ``J``.
+
+    Notes
+    -----
+    Used in the chapter *The limiting optimization problems* (``book/solvers.md``).
+
+    Examples
+    --------
+    >>> from ibtheory.solvers import min_distance_interpolator
+    >>> res = min_distance_interpolator([[1.0, 0.0]], [3.0], [1.0, 5.0])
+    >>> res.x
+    array([3., 5.])
+    """
+    tol = check_tol(tol)
+    J = design(J, "J")
+    y = targets(y, J.shape[0])
+    theta0 = as_real_array(theta0, "theta0")
+    if theta0.shape != (J.shape[1],):
+        raise ValueError(f"theta0 must have shape ({J.shape[1]},) to match J, got {theta0.shape}")
+    if f0 is None:
+        f0 = np.zeros_like(y)
+    else:
+        f0 = targets(f0, J.shape[0], "f0")
+    delta, lam, kkt = _l2_core(J, y - f0, tol, "min_distance_interpolator")
+    omega = theta0 + delta
+    return finish("min_distance_interpolator", omega, 0.5 * float(delta @ delta), kkt, tol, dual=lam)
+
+
+def _l1_kkt(X, y, x, lam):
+    g = X.T @ lam
+    xn = float(np.sum(np.abs(x)))
+    return KKT(
+        primal_feasibility=rel(np.linalg.norm(X @ x - y), np.linalg.norm(y)),
+        dual_feasibility=max(0.0, float(np.max(np.abs(g))) - 1.0),
+        complementarity=rel(abs(float(np.sum(np.abs(x) - g * x))), xn),
+        duality_gap=rel(abs(xn - float(lam @ y)), xn),
+    )
+
+
+def _l1_polish(X, y, x, lam):
+    """Re-solve on the active set {|X^T lam| = 1} exactly; None if that fails.
+
+    An interior-point answer carries ~1e-10 dust off the support; basis pursuit's
+    solution is a vertex, so solving X_S x_S = y on the support removes the dust
+    and gives full float64 accuracy.
+    """
+    g = X.T @ lam
+    S = np.flatnonzero(np.abs(g) > 1.0 - 1e-7)
+    if S.size == 0 or S.size > X.shape[0]:
+        return None
+    XS = X[:, S]
+    if np.linalg.matrix_rank(XS) < S.size:
+        return None
+    xS, *_ = np.linalg.lstsq(XS, y, rcond=None)
+    sg = np.sign(g[S])
+    if np.any(xS * sg < -1e-12 * max(1.0, np.max(np.abs(xS)))):
+        return None
+    xp = np.zeros(X.shape[1])
+    xp[S] = xS
+    # Smallest change of lam that makes X_S^T lam = sign exactly.
+    corr, *_ = np.linalg.lstsq(XS.T, sg - XS.T @ lam, rcond=None)
+    return xp, lam + corr
+
+
+def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True):
+    r"""Basis pursuit: the minimum l1-norm interpolator.
+
+    .. math::
+
+        \min_z \|z\|_1 \quad\text{s.t.}\quad Xz = y
+        \qquad\Longleftrightarrow\qquad
+        \max_\lambda \lambda^\top y \quad\text{s.t.}\quad \|X^\top\lambda\|_\infty \le 1 .
+
+    The alpha -> 0 limit of the diagonal-network flow (Yun et al. 2021, Cor. 5;
+    Woodworth et al. 2020). Solved with CVXPY/Clarabel at 1e-11 gaps, then
+    polished on the active set ``{|X^T lam| = 1}``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+    tol : float, optional
+        Tolerance on the relative KKT residuals (default 1e-8).
+    polish : bool, optional
+        Re-solve exactly on the support (default True); kept only when it does
+        not worsen the certificate.
+
+    Returns
+    -------
+    SolverResult
+        ``x``, ``fun`` = ``||x||_1``, ``dual`` = ``lam`` and ``kkt`` with
+        ``primal_feasibility`` (``||Xx-y||/max(||y||,1)``), ``dual_feasibility``
+        (``max(0, ||X^T lam||_inf - 1)``), ``complementarity``
+        (``sum_j |x_j| - (X^T lam)_j x_j``, relative to ``max(||x||_1, 1)``) and
+        ``duality_gap`` (``| ||x||_1 - lam^T y |``, same scaling).
+
+    Raises
+    ------
+    ValueError
+        Bad input or ``y`` outside the range of ``X``.
+    SolverError
+        The certificate does not meet ``tol``.
+
+    Notes
+    -----
+    Used in the chapter *The limiting optimization problems* (``book/solvers.md``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import min_l1_interpolator
+    >>> res = min_l1_interpolator([[1.0, 2.0, 0.5]], [4.0])
+    >>> np.round(res.x, 12)
+    array([0., 2., 0.])
+    >>> float(round(res.fun, 12))
+    2.0
+    """
+    tol = check_tol(tol)
+    X = design(X)
+    y = targets(y, X.shape[0])
+    U, _, _ = svd_range(X)
+    require_in_range(U, y, "y", "X")
+    import cvxpy as cp
+
+    z = cp.Variable(X.shape[1])
+    con = X @ z == y
+    prob = cp.Problem(cp.Minimize(cp.norm1(z)), [con])
+    status = cvx_solve(prob, "min_l1_interpolator")
+    if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        raise SolverError("min_l1_interpolator: Clarabel reported the problem infeasible", status)
+    x = np.asarray(z.value, dtype=float)
+    lam = -np.asarray(con.dual_value, dtype=float)  # CVXPY's sign convention
+    kkt = _l1_kkt(X, y, x, lam)
+    if polish:
+        p = _l1_polish(X, y, x, lam)
+        if p is not None:
+            kkt_p = _l1_kkt(X, y, *p)
+            if kkt_p.worst <= kkt.worst or kkt_p.meets(tol):
+                x, lam = p
+                kkt = kkt_p
+    return finish("min_l1_interpolator", x, float(np.sum(np.abs(x))), kkt, tol, dual=lam)

@@ -1,0 +1,263 @@
+r"""The log-det regularized factorization of Varre et al. (2023).
+
+.. math::
+
+    \min_{W_1, W_2} \|W_1\|_F^2 + \|W_2\|_F^2 - 2\gamma\log\det(W_1W_1^\top)
+    \quad\text{s.t.}\quad XW_1W_2 = Y .
+
+With :math:`\beta = W_1W_2` and :math:`A = W_1W_1^\top \succ 0`, minimizing
+:math:`\|W_2\|_F^2` over the factorizations of a given :math:`(\beta, A)` gives
+:math:`\operatorname{tr}(\beta^\top A^{-1}\beta)` (attained at
+:math:`W_2 = W_1^\top A^{-1}\beta`), so the problem is the convex program
+
+.. math::
+
+    \min_{\beta, A \succ 0}\ \operatorname{tr}A + \operatorname{tr}(\beta^\top A^{-1}\beta)
+    - 2\gamma\log\det A \quad\text{s.t.}\quad X\beta = Y
+
+(trace, matrix-fractional and log-det terms). Its stationarity in :math:`A` reads
+:math:`I - A^{-1}\beta\beta^\top A^{-1} - 2\gamma A^{-1} = 0`, i.e.
+:math:`A^2 - 2\gamma A = \beta\beta^\top`, and in :math:`\beta`,
+:math:`A^{-1}\beta \in \operatorname{range}(X^\top)`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_positive
+from ._checks import design, require_in_range, svd_range, targets
+from ._result import DEFAULT_TOL, KKT, SolverError, check_tol, cvx_solve, finish
+
+
+def _kkt(X, Y, beta, A, gamma):
+    evals = np.linalg.eigvalsh(A)
+    if evals[0] <= 0:
+        nan = float("nan")
+        return KKT(primal_feasibility=nan, stationarity_gram=nan, stationarity_beta=nan), None
+    G = np.linalg.solve(A, beta)  # A^{-1} beta, must lie in range(X^T)
+    Lam = np.linalg.lstsq(X.T, G, rcond=None)[0]
+    An = float(np.linalg.norm(A))
+    kkt = KKT(
+        primal_feasibility=float(np.linalg.norm(X @ beta - Y)) / max(float(np.linalg.norm(Y)), 1.0),
+        stationarity_gram=float(np.linalg.norm(A @ A - 2 * gamma * A - beta @ beta.T)) / An**2,
+        stationarity_beta=float(np.linalg.norm(X.T @ Lam - G)) / max(float(np.linalg.norm(G)), 1e-300),
+    )
+    return kkt, Lam
+
+
+def _polish(X, Y, B, G, gamma, maxiter=100):
+    """Exact block minimization from the interior-point answer.
+
+    Clarabel's exponential/PSD cones stop near 1e-8; alternating the two exact
+    block minimizers of the (jointly convex, smooth) objective,
+    beta <- A X^T (X A X^T)^+ Y (A-weighted min-norm interpolator) and
+    A <- gamma I + (gamma^2 I + beta beta^T)^(1/2) (the root of A^2 - 2 gamma A =
+    beta beta^T), decreases it monotonically and converges linearly from there.
+    """
+    for _ in range(maxiter):
+        K = X @ G @ X.T
+        Bn = G @ X.T @ np.linalg.lstsq(K, Y, rcond=None)[0]
+        ev, V = np.linalg.eigh(gamma**2 * np.eye(G.shape[0]) + Bn @ Bn.T)
+        Gn = gamma * np.eye(G.shape[0]) + (V * np.sqrt(np.maximum(ev, 0.0))) @ V.T
+        change = np.linalg.norm(Gn - G) / np.linalg.norm(Gn)
+        B, G = Bn, 0.5 * (Gn + Gn.T)
+        if change < 1e-15:
+            break
+    return B, G
+
+
+def _dual_newton(X, Y, gamma, maxiter=200):
+    r"""Newton's method on the dual; returns (beta, A).
+
+    With the constraint reduced to orthonormal rows, :math:`V^\top\beta = \tilde Y`
+    (:math:`X = U S V^\top`), minimizing the Lagrangian over :math:`\beta`
+    (:math:`\beta = A V\Lambda/2`) and then :math:`A`
+    (:math:`A = 2\gamma(I - V\Lambda\Lambda^\top V^\top/4)^{-1}`) leaves the concave dual
+
+    .. math::
+
+        g(\Lambda) = \operatorname{tr}(\Lambda^\top\tilde Y)
+        + 2\gamma\log\det(I_k - \Lambda^\top\Lambda/4) + \text{const},
+        \qquad \|\Lambda\|_2 < 2,
+
+    (Sylvester's determinant identity turns the d x d log-det into a k x k one)
+    with gradient :math:`\tilde Y - \gamma\Lambda M^{-1}`, :math:`M = I_k - \Lambda^\top\Lambda/4`.
+    """
+    U, sv, Vt = svd_range(X)
+    Yr = (U.T @ Y) / sv[:, None]
+    r, k = Yr.shape
+
+    def evaluate(Lam):
+        M = np.eye(k) - Lam.T @ Lam / 4
+        try:
+            Lc = np.linalg.cholesky(M)
+        except np.linalg.LinAlgError:
+            return None
+        return float(np.sum(Lam * Yr) + 4 * gamma * np.sum(np.log(np.diag(Lc)))), M
+
+    Lam = np.zeros((r, k))
+    gval, M = evaluate(Lam)
+    ynorm = max(float(np.linalg.norm(Yr)), 1e-300)
+    best, stalls = np.inf, 0
+    for it in range(1, maxiter + 1):
+        Minv = np.linalg.inv(M)
+        F = Lam @ Minv
+        G = Yr - gamma * F
+        gn = float(np.linalg.norm(G))
+        if gn <= 1e-15 * ynorm:
+            break
+        # In the converged region stop after 3 steps without a new best residual.
+        if gn <= 1e-10 * ynorm:
+            stalls = stalls + 1 if gn >= 0.5 * best else 0
+            if stalls >= 3:
+                break
+        best = min(best, gn)
+        # Hessian of -g / gamma as an (r k) x (r k) matrix, index (i, a) = i * k + a:
+        # d(Lam M^{-1})[E] = E M^{-1} + F (Lam^T E + E^T Lam)/4 M^{-1}... written out:
+        I_r = np.eye(r)
+        Hm = (np.einsum("ij,ba->iajb", I_r, Minv)
+              + np.einsum("ij,ba->iajb", F @ Lam.T / 4, Minv)
+              + np.einsum("ib,ja->iajb", F, F) / 4).reshape(r * k, r * k)
+        step = np.linalg.solve(gamma * Hm, G.ravel()).reshape(r, k)
+        dec = float(np.sum(G * step))
+        tau = 1.0
+        while True:
+            new = evaluate(Lam + tau * step)
+            if new is not None and (new[0] >= gval + 1e-4 * tau * dec
+                                    or dec <= 1e-15 * max(abs(gval), 1.0)):
+                break
+            tau *= 0.5
+            if tau < 1e-14:
+                raise SolverError("logdet_factorization: the dual line search failed", "line_search")
+        Lam = Lam + tau * step
+        gval, M = new
+    else:
+        raise SolverError(f"logdet_factorization: no convergence in {maxiter} Newton steps", "max_iter")
+    C = Vt.T @ Lam / 2
+    Minv = np.linalg.inv(np.eye(k) - C.T @ C)
+    beta = 2 * gamma * C @ Minv
+    A = 2 * gamma * (np.eye(X.shape[1]) + C @ Minv @ C.T)
+    return beta, 0.5 * (A + A.T)
+
+
+def _cvxpy(X, Y2, gamma):
+    import cvxpy as cp
+
+    d, k = X.shape[1], Y2.shape[1]
+    beta = cp.Variable((d, k))
+    A = cp.Variable((d, d), PSD=True)
+    obj = cp.trace(A) + cp.matrix_frac(beta, A) - 2 * gamma * cp.log_det(A)
+    prob = cp.Problem(cp.Minimize(obj), [X @ beta == Y2])
+    status = cvx_solve(prob, "logdet_factorization")
+    if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        raise SolverError(f"logdet_factorization: Clarabel reported {status}", status)
+    G = np.asarray(A.value, float)
+    return np.asarray(beta.value, float), 0.5 * (G + G.T)
+
+
+def logdet_factorization(X, Y, gamma, *, method="dual-newton", tol=DEFAULT_TOL, polish=True):
+    r"""Solve the log-det regularized factorization problem of Varre et al. (2023).
+
+    .. math::
+
+        \min_{W_1, W_2} \|W_1\|_F^2 + \|W_2\|_F^2 - 2\gamma\log\det(W_1W_1^\top)
+        \quad\text{s.t.}\quad XW_1W_2 = Y ,
+
+    the implicit bias of gradient flow on a two-layer linear network from the
+    initialization :math:`W_1 = \sqrt{2\gamma}P`, :math:`W_2 = 0`. It is the
+    convex problem in :math:`(\beta, A) = (W_1W_2, W_1W_1^\top)` (trace +
+    matrix-fractional - log-det), solved through its dual (default) or with
+    CVXPY/Clarabel; a factorization is then
+    :math:`W_1 = A^{1/2}`, :math:`W_2 = A^{-1/2}\beta` (any :math:`W_1 = A^{1/2}Q`
+    with :math:`QQ^\top = I` is equally optimal).
+
+    The optimum has a closed form (derived in the chapter): :math:`\beta =
+    X^+Y` (the minimum Frobenius-norm interpolator) and :math:`A = \gamma I +
+    (\gamma^2 I + \beta\beta^\top)^{1/2}`, so
+    :math:`\sigma_i(W_1) = (\gamma + \sqrt{\gamma^2 + \sigma_i(\beta)^2})^{1/2}`
+    for :math:`i \le \operatorname{rank}\beta` and :math:`\sqrt{2\gamma}` beyond.
+    This solver does not use it; the tests and the ledger compare with it.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    Y : array_like, shape (n, k) or (n,)
+    gamma : float
+        Initialization scale, > 0.
+    tol : float, optional
+        Tolerance on the relative KKT residuals (default 1e-8).
+    method : {"dual-newton", "cvxpy"}, optional
+        ``"dual-newton"`` (default): Newton's method on the smooth dual
+        :math:`\max_\Lambda \operatorname{tr}(\Lambda^\top\tilde Y) + 2\gamma\log\det(I_k -
+        \Lambda^\top\Lambda/4)` over :math:`r \times k` multipliers (r = rank X), with
+        the primal recovered in closed form from :math:`\Lambda`.
+        ``"cvxpy"``: the convex primal in :math:`(\beta, A)` with CVXPY/Clarabel
+        (a d x d PSD variable; about a minute at d = 50, so for small d).
+    polish : bool, optional
+        For ``method="cvxpy"``: refine Clarabel's answer (accurate to ~1e-8 on
+        these cones) by exact alternating minimization over beta and A
+        (default True); kept only if it improves the certificate.
+
+    Returns
+    -------
+    SolverResult
+        ``x`` = ``beta`` (d, k), ``beta``, ``gram`` = :math:`A = W_1W_1^\top`
+        (d, d), ``singular_values`` of :math:`W_1` (descending), ``W1``, ``W2``,
+        ``fun`` (the objective), ``dual`` (:math:`\Lambda` with
+        :math:`X^\top\Lambda = A^{-1}\beta`) and ``kkt`` with
+        ``primal_feasibility`` (``||X beta - Y||_F / max(||Y||_F, 1)``),
+        ``stationarity_gram`` (``||A^2 - 2 gamma A - beta beta^T||_F / ||A||_F^2``)
+        and ``stationarity_beta`` (distance of :math:`A^{-1}\beta` to
+        range(X^T), relative).
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, NaN/inf, gamma <= 0, or Y outside the range of X.
+    SolverError
+        The certificate does not meet ``tol``.
+
+    Notes
+    -----
+    Used in the chapter *The limiting optimization problems* (``book/solvers.md``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import logdet_factorization
+    >>> res = logdet_factorization(np.eye(2), np.array([[3.0], [4.0]]), gamma=1.0)
+    >>> np.round(res.singular_values**2, 6)  # gamma + sqrt(gamma^2 + 25), 2 gamma
+    array([6.09902, 2.     ])
+    """
+    tol = check_tol(tol)
+    X = design(X)
+    Y = targets(Y, X.shape[0], "Y", matrix=True)
+    vec = Y.ndim == 1
+    Y2 = Y.reshape(X.shape[0], -1)
+    gamma = check_positive(gamma, "gamma")
+    U, _, _ = svd_range(X)
+    require_in_range(U, Y2, "Y", "X")
+    if method == "dual-newton":
+        B, G = _dual_newton(X, Y2, gamma)
+    elif method == "cvxpy":
+        B, G = _cvxpy(X, Y2, gamma)
+    else:
+        raise ValueError(f"method must be 'dual-newton' or 'cvxpy', got {method!r}")
+    kkt, Lam = _kkt(X, Y2, B, G, gamma)
+    if polish and method == "cvxpy":
+        Bp, Gp = _polish(X, Y2, B, G, gamma)
+        kkt_p, Lam_p = _kkt(X, Y2, Bp, Gp, gamma)
+        if kkt_p.worst <= kkt.worst:
+            B, G, kkt, Lam = Bp, Gp, kkt_p, Lam_p
+    evals, evecs = np.linalg.eigh(G)
+    if evals[0] <= 0:
+        raise SolverError("logdet_factorization: the Gram matrix is not positive definite",
+                          "not_pd", kkt)
+    root = (evecs * np.sqrt(evals)) @ evecs.T
+    W1 = root
+    W2 = (evecs / np.sqrt(evals)) @ evecs.T @ B
+    fun = float(np.trace(G) + np.sum(B * np.linalg.solve(G, B)) - 2 * gamma * np.sum(np.log(evals)))
+    x = B[:, 0] if vec else B
+    return finish("logdet_factorization", x, fun, kkt, tol, beta=x, gram=G,
+                  singular_values=np.sqrt(evals[::-1]), W1=W1, W2=W2[:, 0] if vec else W2,
+                  dual=Lam)

@@ -1,0 +1,332 @@
+r"""The norm-like interpolator of Yun et al. (2021), Theorem 5 / Corollary 5.
+
+Problem (separable weights :math:`a_j, b_j > 0`):
+
+.. math::
+
+    \min_z \sum_j a_j H_L(z_j / b_j) \quad\text{s.t.}\quad Az = y ,
+
+with :math:`a_j = \alpha^2 \bar w_j^2`, :math:`b_j = \alpha^L |\bar w_j|^L` for the
+diagonal network. Since :math:`H_L' = h_L^{-1}`, the conjugate of
+:math:`\phi_j(z) = a_j H_L(z/b_j)` is :math:`\phi_j^*(s) = a_j G_L(c_j s)` with
+:math:`c_j = b_j / a_j` and :math:`G_L(\tau) = \int_0^\tau h_L = q_L(\tau)^2/2`
+(because :math:`(q^2/2)' = q p^{L-1} = h`). The dual
+
+.. math::
+
+    \max_\lambda\ \lambda^\top y - \sum_j a_j\, G_L\big(c_j (A^\top\lambda)_j\big),
+    \qquad |c_j (A^\top\lambda)_j| < c_L ,
+
+is smooth and strictly concave; its gradient is :math:`y - Az(\lambda)` with
+:math:`z_j = b_j h_L(c_j (A^\top\lambda)_j)`, and its Hessian is
+:math:`-A\,\mathrm{diag}(b_j c_j h_L'(c_j s_j))A^\top` with
+:math:`h_L' = (L-1)p^{2L-4}q^2 + p^{2L-2} = (1+q^2)^{L-2}(1 + L q^2)`
+(using :math:`p^2 - q^2 = 1`). :func:`_dual_newton` runs Newton's method on it
+with backtracking that also keeps :math:`|c_j s_j| < c_L`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_real_array, check_depth, check_positive
+from ._checks import design, require_in_range, svd_range, targets
+from ._result import DEFAULT_TOL, KKT, SolverError, check_tol, finish, rel
+
+_METHODS = ("dual-newton", "primal-newton")
+
+
+def q2_from_h(L: int, hv: np.ndarray) -> np.ndarray:
+    r"""Return :math:`e = q_L^2` at the point where :math:`h_L = hv`.
+
+    With :math:`p^2 = 1 + e`, :math:`h^2 = (1+e)^{L-1} e`. In :math:`s = \log e` the
+    equation :math:`F(s) = (L-1)\,\mathrm{log1p}(e^s) + s - 2\log|h| = 0` has
+    :math:`F` convex increasing, and :math:`e \le \min(h^2, |h|^{2/L})`, so Newton
+    from that upper bound decreases monotonically to the root (no overflow for
+    huge h because everything is in logs).
+    """
+    hv = np.abs(np.asarray(hv, dtype=float))
+    out = np.zeros_like(hv)
+    pos = hv > 0
+    if not np.any(pos):
+        return out
+    lh = 2.0 * np.log(hv[pos])
+    s = np.minimum(lh, lh / L)
+    for _ in range(100):
+        es = np.exp(s)
+        F = (L - 1) * np.log1p(es) + s - lh
+        dF = (L - 1) * es / (1.0 + es) + 1.0
+        step = F / dF
+        s = s - step
+        if np.all(np.abs(step) <= 1e-15 * np.maximum(1.0, np.abs(s))):
+            break
+    e = np.exp(s)
+    # One Newton step on the relative residual restores the ulps lost in exp(log).
+    r = np.exp((L - 1) * np.log1p(e) + np.log(e) - lh) - 1.0
+    e = e * (1.0 - r * (1.0 + e) / (1.0 + L * e))
+    out[pos] = e
+    return out
+
+
+def h_prime_from_q2(L: int, e: np.ndarray) -> np.ndarray:
+    """h_L'(t) = (1 + q^2)^(L-2) (1 + L q^2) given e = q(t)^2."""
+    return (1.0 + e) ** (L - 2) * (1.0 + L * e)
+
+
+def qnorm_kkt(A, y, a, b, L, z, lam):
+    """Residuals of min sum a_j H_L(z_j/b_j) s.t. Az = y at (z, lam)."""
+    from ..special import h_inv
+
+    grad = (a / b) * h_inv(L, z / b)
+    g = A.T @ lam
+    return KKT(
+        primal_feasibility=rel(np.linalg.norm(A @ z - y), np.linalg.norm(y)),
+        stationarity=float(np.linalg.norm(grad - g)) / max(float(np.linalg.norm(g)), 1e-300),
+    )
+
+
+def qnorm_objective(L, a, b, z):
+    from ..special import H
+
+    return float(np.sum(a * H(L, z / b)))
+
+
+def _dual_newton(A, y, a, b, L, maxiter=500):
+    """Newton on the smooth dual; returns (z, lam, nit)."""
+    from ..special import blowup_time, h
+
+    U, sv, Vt = svd_range(A)
+    require_in_range(U, y, "y", "X")
+    # Work with orthonormal constraint rows: A z = y  <=>  Vt z = diag(1/s) U^T y.
+    yr = (U.T @ y) / sv
+    c = b / a
+    cL = blowup_time(L)
+
+    def evaluate(nu):
+        t = c * (Vt.T @ nu)
+        if L > 2 and not np.all(np.abs(t) < cL):
+            return None
+        hv = h(L, t)
+        if not np.all(np.isfinite(hv)):
+            return None
+        e = q2_from_h(L, hv)
+        return float(nu @ yr - 0.5 * np.sum(a * e)), b * hv, e
+
+    nu = np.zeros(Vt.shape[0])
+    D, z, e = evaluate(nu)
+    ynorm = max(float(np.linalg.norm(yr)), 1e-300)
+    best, stalls = np.inf, 0
+    for it in range(1, maxiter + 1):
+        g = yr - Vt @ z
+        gnorm = float(np.linalg.norm(g))
+        if gnorm <= 1e-14 * max(ynorm, float(np.linalg.norm(z))):
+            break
+        # Near the blow-up edge, or with weights spanning many decades, the residual
+        # has a round-off floor; near the solution (where Newton would otherwise
+        # converge quadratically) stop after 3 steps without halving the best
+        # residual. The KKT check then judges the answer.
+        if gnorm <= 1e-6 * ynorm:
+            stalls = stalls + 1 if gnorm >= 0.5 * best else 0
+            if stalls >= 3:
+                break
+        best = min(best, gnorm)
+        w = b * c * h_prime_from_q2(L, e)
+        M = (Vt * w) @ Vt.T
+        try:
+            Lc = np.linalg.cholesky(M)
+            step = np.linalg.solve(Lc.T, np.linalg.solve(Lc, g))
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(M, g, rcond=None)[0]
+        dec = float(g @ step)
+        tau = 1.0
+        if L > 2:
+            # Largest step that keeps every |t_j| < c_L, shortened by 1 %.
+            t0 = c * (Vt.T @ nu)
+            dt = c * (Vt.T @ step)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                room = np.where(dt > 0, (cL - t0) / dt, np.where(dt < 0, (-cL - t0) / dt, np.inf))
+            tau = min(1.0, 0.99 * float(np.min(room)))
+        while True:
+            new = evaluate(nu + tau * step)
+            if new is not None:
+                # Armijo on the (concave) dual; once the predicted increase is at the
+                # round-off level of D, Newton is in its quadratic phase: take it.
+                if new[0] >= D + 1e-4 * tau * dec or dec <= 1e-15 * max(abs(D), 1.0):
+                    break
+            tau *= 0.5
+            if tau < 1e-14:
+                raise SolverError("qnorm_interpolator: the dual line search failed", "line_search")
+        nu = nu + tau * step
+        D, z, e = new
+    else:
+        raise SolverError(f"qnorm_interpolator: no convergence in {maxiter} Newton steps", "max_iter")
+    lam = U @ (nu / sv)
+    return z, lam, it
+
+
+def _primal_newton(A, y, a, b, L, maxiter=500):
+    """Second route: feasible-start Newton on the primal in a null-space basis.
+
+    z = z0 + N v with X z0 = y and N an orthonormal basis of ker X; Newton on
+    f(v) = sum_j a_j H_L(z_j / b_j) with Armijo backtracking. It shares no code
+    with the dual route (it evaluates H_L and h_L^{-1}, not h_L) and costs
+    O(d^3) per step, hence much slower for d >> n.
+    """
+    from ..special import H, h_inv
+
+    U, sv, Vt = svd_range(A)
+    require_in_range(U, y, "y", "X")
+    z0 = Vt.T @ ((U.T @ y) / sv)
+    _, _, Vfull = np.linalg.svd(A, full_matrices=True)
+    N = Vfull[Vt.shape[0]:].T
+    v = np.zeros(N.shape[1])
+
+    def f(v):
+        return float(np.sum(a * H(L, (z0 + N @ v) / b)))
+
+    fv = f(v)
+    flat = 0
+    for it in range(1, maxiter + 1):
+        u = (z0 + N @ v) / b
+        gz = (a / b) * h_inv(L, u)
+        g = N.T @ gz
+        if np.linalg.norm(g) <= 1e-15 * max(float(np.linalg.norm(gz)), 1e-300):
+            break
+        hz = (a / b**2) / h_prime_from_q2(L, q2_from_h(L, u))
+        Hm = (N.T * hz) @ N
+        step = -np.linalg.solve(Hm, g)
+        dec = float(-g @ step)
+        if dec <= 1e-28 * max(abs(fv), 1e-300):
+            break
+        tau = 1.0
+        while True:
+            fn = f(v + tau * step)
+            if fn <= fv - 1e-4 * tau * dec or dec <= 1e-15 * abs(fv):
+                break
+            tau *= 0.5
+            if tau < 1e-14:
+                raise SolverError("qnorm_interpolator: the primal line search failed", "line_search")
+        # Stop when the objective no longer decreases (its round-off floor).
+        flat = flat + 1 if fn >= fv else 0
+        v, fv = v + tau * step, fn
+        if flat >= 3:
+            break
+    else:
+        raise SolverError(f"qnorm_interpolator: no convergence in {maxiter} primal Newton steps", "max_iter")
+    z = z0 + N @ v
+    gz = (a / b) * h_inv(L, z / b)
+    lam_r = Vt @ gz  # gz lies in the row space of A at the optimum
+    return z, U @ (lam_r / sv), it
+
+
+def _weights(w, d, L, alpha):
+    if w is None:
+        w = np.ones(d)
+    else:
+        w = as_real_array(w, "w")
+        if w.shape != (d,):
+            raise ValueError(f"w must have shape ({d},) to match X, got {w.shape}")
+        if np.any(w == 0):
+            raise ValueError("w must have no zero entries (H_L(z/(alpha^L |w|^L)) needs |w_j| > 0)")
+    with np.errstate(over="ignore", under="ignore"):
+        a = np.float64(alpha) ** 2 * w**2
+        b = np.float64(alpha) ** L * np.abs(w) ** L
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(a > 0) and np.all(b > 0)):
+        raise ValueError("alpha and w give alpha^L |w_j|^L outside the float64 range; rescale them")
+    return w, a, b
+
+
+def solve_separable(A, y, a, b, L, method):
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if method == "dual-newton":
+        return _dual_newton(A, y, a, b, L)
+    return _primal_newton(A, y, a, b, L)
+
+
+def qnorm_interpolator(X, y, L, alpha, w=None, *, method="dual-newton", tol=DEFAULT_TOL):
+    r"""The limit of gradient flow on an L-layer diagonal network (regression).
+
+    .. math::
+
+        \min_{z} Q_{L,\alpha,\bar w}(z) = \alpha^2\sum_{j=1}^d \bar w_j^2\,
+        H_L\!\left(\frac{z_j}{\alpha^L |\bar w_j|^L}\right)
+        \quad\text{s.t.}\quad Xz = y,
+        \qquad H_L(y) = \int_0^y h_L^{-1},
+
+    the limit of :math:`\beta = w_1\odot\cdots\odot w_L` under gradient flow on
+    :math:`\tfrac12\|X\beta - y\|^2` from :math:`w_l(0) = \alpha\bar w`
+    (:math:`l < L`), :math:`w_L(0) = 0` (Yun et al. 2021, Cor. 5; Thm. 5 in
+    general). Along the flow :math:`\beta_j = (\alpha|\bar w_j|)^L
+    h_L(\sigma_j)` with :math:`\sigma = (\alpha|\bar w|)^{L-2}\odot X^\top\lambda`,
+    which is the stationarity condition of this problem; the seed text's
+    denominator ":math:`\alpha L |\bar\eta_j|^L`" in Theorem 5 is OCR damage of
+    :math:`\alpha^L|\bar\eta_j|^L` (checked against simulated flows in the
+    ledger claim ``yun2021.thm5.qnorm_vs_flow``). As
+    :math:`\alpha\to\infty` the solution tends to the minimum (weighted) l2
+    interpolator, as :math:`\alpha\to 0` to the minimum l1 interpolator.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+    L : int
+        Depth, an integer >= 2.
+    alpha : float
+        Initialization scale, > 0.
+    w : array_like, shape (d,), optional
+        Initialization direction :math:`\bar w` (no zeros); default ones.
+    method : {"dual-newton", "primal-newton"}, optional
+        ``"dual-newton"`` (default): Newton's method on the smooth dual with a
+        backtracking line search that keeps :math:`|c_j (X^\top\lambda)_j| < c_L`
+        (the blow-up time of :math:`h_L`); O(n^2 d) per step.
+        ``"primal-newton"``: feasible-start Newton on the primal in a basis of
+        :math:`\ker X` (evaluates :math:`H_L, h_L^{-1}`, not :math:`h_L`); an
+        independent second route, O(d^3) per step.
+    tol : float, optional
+        Tolerance on the relative KKT residuals (default 1e-8).
+
+    Returns
+    -------
+    SolverResult
+        ``x``, ``fun`` = :math:`Q(x)`, ``dual`` = :math:`\lambda`, ``nit`` and
+        ``kkt`` with ``primal_feasibility`` = ``||Xx - y|| / max(||y||, 1)`` and
+        ``stationarity`` = ``||grad Q(x) - X^T lam|| / ||X^T lam||``, where
+        ``grad Q`` is evaluated with :func:`ibtheory.special.h_inv` (not with
+        the :math:`h_L` used by the dual).
+
+    Raises
+    ------
+    ValueError
+        Bad input (shapes, NaN/inf, L < 2, alpha <= 0, zeros in w), or y not in
+        the range of X.
+    SolverError
+        No certified optimum. For very small alpha the dual optimum approaches
+        the edge of the domain of :math:`h_L` and the attainable accuracy drops
+        (about ``eps / (c_L - |t|)`` in relative terms).
+
+    Notes
+    -----
+    Used in the chapter *The limiting optimization problems* (``book/solvers.md``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import qnorm_interpolator
+    >>> X = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 1.0]])
+    >>> y = np.array([1.0, 1.0])
+    >>> res = qnorm_interpolator(X, y, L=2, alpha=1.0)
+    >>> bool(np.allclose(X @ res.x, y)), res.success
+    (True, True)
+    >>> np.round(qnorm_interpolator(X, y, L=3, alpha=1e-3).x, 5)  # ~ min l1: [0, 1/2, 1/2]
+    array([0. , 0.5, 0.5])
+    """
+    tol = check_tol(tol)
+    X = design(X)
+    y = targets(y, X.shape[0])
+    L = check_depth(L)
+    alpha = check_positive(alpha, "alpha")
+    w, a, b = _weights(w, X.shape[1], L, alpha)
+    z, lam, nit = solve_separable(X, y, a, b, L, method)
+    kkt = qnorm_kkt(X, y, a, b, L, z, lam)
+    return finish("qnorm_interpolator", z, qnorm_objective(L, a, b, z), kkt, tol,
+                  dual=lam, nit=nit, method=method)

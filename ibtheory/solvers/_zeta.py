@@ -1,0 +1,194 @@
+r"""The curvature weight :math:`\zeta` of Jin and Montufar for a one-input ReLU layer.
+
+.. math::
+
+    \zeta(x) = \int |W|^3\, p_{\mathcal W,\mathcal B}(W, -Wx)\,dW
+             = p_{\mathcal C}(x)\,\mathbb E[\mathcal W^2 \mid \mathcal C = x],
+    \qquad \mathcal C = -\mathcal B/\mathcal W,
+
+(the two forms agree because :math:`p_{\mathcal W,\mathcal C}(w, c) = |w|\,p_{\mathcal W,\mathcal B}(w, -wc)`).
+Closed forms, derived by :meth:`Zeta.symbolic` with SymPy:
+
+* Gaussian, :math:`\mathcal W\sim N(0,\sigma_w^2)`, :math:`\mathcal B\sim N(0,\sigma_b^2)`
+  independent: :math:`\zeta(x) = \dfrac{2\sigma_w^3\sigma_b^3}{\pi(\sigma_b^2 + x^2\sigma_w^2)^2}`
+  (the seed's formula is right).
+* Uniform, :math:`\mathcal W\sim U(-a_w, a_w)`, :math:`\mathcal B\sim U(-a_b, a_b)`:
+  :math:`\zeta(x) = m^4/(8a_wa_b)` with :math:`m = \min(a_w, a_b/|x|)`, i.e. the constant
+  :math:`a_w^3/(8a_b)` on :math:`|x| \le a_b/a_w` and :math:`a_b^3/(8a_w x^4)` beyond.
+* Binary-uniform, :math:`\mathcal W = \pm1` equiprobable, :math:`\mathcal B\sim U(-a_b, a_b)`:
+  :math:`\zeta = 1/(2a_b)` on :math:`[-a_b, a_b]` and 0 outside.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_real_array, check_positive
+
+_FAMILIES = ("gaussian", "uniform", "binary_uniform", "constant", "density")
+
+
+class Zeta:
+    """A curvature weight: callable on arrays, with its support and kinks.
+
+    Attributes
+    ----------
+    family : str
+    params : dict
+    support : tuple of float
+        Closed interval outside which zeta vanishes (may be infinite).
+    breakpoints : tuple of float
+        Points where zeta is not smooth (quadrature panels never straddle them).
+    """
+
+    def __init__(self, family, fn, params, support=(-np.inf, np.inf), breakpoints=()):
+        self.family = family
+        self._fn = fn
+        self.params = dict(params)
+        self.support = (float(support[0]), float(support[1]))
+        self.breakpoints = tuple(float(b) for b in breakpoints)
+
+    def __call__(self, x):
+        x = as_real_array(x, "x")
+        return self._fn(x)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if k != "pdf")
+        return f"zeta({self.family!r}{', ' if args else ''}{args})"
+
+    def symbolic(self):
+        """SymPy derivation of the closed form from the integral definition.
+
+        Returns
+        -------
+        sympy.Expr
+            zeta(x) for ``gaussian``; for ``uniform`` the value on
+            ``|x| <= a_b/a_w`` and beyond as a ``Piecewise``; for
+            ``binary_uniform`` the value inside the support.
+        """
+        import sympy as sp
+
+        x = sp.Symbol("x", real=True)
+        w = sp.Symbol("w", positive=True)
+        if self.family == "gaussian":
+            sw, sb = sp.symbols("sigma_w sigma_b", positive=True)
+            pdf = (sp.exp(-w**2 / (2 * sw**2)) / (sp.sqrt(2 * sp.pi) * sw)
+                   * sp.exp(-(w * x) ** 2 / (2 * sb**2)) / (sp.sqrt(2 * sp.pi) * sb))
+            # |W|^3 p(W, -Wx) is even in W: twice the integral over W > 0.
+            expr = sp.simplify(2 * sp.integrate(w**3 * pdf, (w, 0, sp.oo)))
+            return expr.subs({sw: self.params["sigma_w"], sb: self.params["sigma_b"]})
+        if self.family == "uniform":
+            aw, ab = sp.symbols("a_w a_b", positive=True)
+            m = sp.Symbol("m", positive=True)
+            # On the box |w| <= a_w, |w x| <= a_b the density is 1/(4 a_w a_b).
+            inner = sp.simplify(2 * sp.integrate(w**3 / (4 * aw * ab), (w, 0, m)))
+            expr = sp.Piecewise((inner.subs(m, aw), sp.Abs(x) <= ab / aw),
+                                (inner.subs(m, ab / sp.Abs(x)), True))
+            return expr.subs({aw: self.params["a_w"], ab: self.params["a_b"]})
+        if self.family == "binary_uniform":
+            ab = sp.Symbol("a_b", positive=True)
+            # W = +-1 with probability 1/2 each; B has density 1/(2 a_b) on [-a_b, a_b].
+            expr = sum(sp.Rational(1, 2) * abs(s) ** 3 / (2 * ab) for s in (-1, 1))
+            return sp.simplify(expr).subs(ab, self.params["a_b"])
+        raise ValueError(f"no closed form for the family {self.family!r}")
+
+
+def zeta(family="gaussian", **params):
+    r"""Curvature weight :math:`\zeta` of an initialization family (Jin and Montufar).
+
+    .. math::
+
+        \zeta(x) = \int |W|^3\, p_{\mathcal W,\mathcal B}(W, -Wx)\,dW .
+
+    Parameters
+    ----------
+    family : {"gaussian", "uniform", "binary_uniform", "constant", "density"}
+        * ``"gaussian"``: ``sigma_w`` (default 1), ``sigma_b`` (default 1), the standard
+          deviations of independent centred normals W and B.
+        * ``"uniform"``: ``a_w``, ``a_b`` (defaults 1, 2): W ~ U(-a_w, a_w), B ~ U(-a_b, a_b);
+          constant on ``[-a_b/a_w, a_b/a_w]``.
+        * ``"binary_uniform"``: ``a_b`` (default 2): W = +-1, B ~ U(-a_b, a_b); constant
+          ``1/(2 a_b)`` on ``[-a_b, a_b]``, zero outside.
+        * ``"constant"``: ``value`` (default 1); the weight under which the
+          weighted spline is the natural cubic spline.
+        * ``"density"``: ``pdf``, a vectorized joint density ``pdf(w, b)``, and
+          optionally ``w_range`` (default ``(-inf, inf)``); zeta by adaptive
+          quadrature (scipy.integrate.quad) at each point.
+
+    Returns
+    -------
+    Zeta
+        Callable on arrays, with ``support``, ``breakpoints`` and ``symbolic()``.
+
+    Raises
+    ------
+    ValueError
+        Unknown family, unknown or non-positive parameters.
+
+    Notes
+    -----
+    Used in the chapter *The limiting optimization problems* (``book/solvers.md``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import zeta
+    >>> z = zeta("gaussian", sigma_w=1.0, sigma_b=1.0)
+    >>> float(z(0.0)) == 2 / np.pi
+    True
+    >>> zeta("uniform", a_w=1.0, a_b=2.0)(np.array([0.0, 1.5, 4.0]))
+    array([0.0625    , 0.0625    , 0.00390625])
+    """
+    if family not in _FAMILIES:
+        raise ValueError(f"family must be one of {_FAMILIES}, got {family!r}")
+    defaults = {
+        "gaussian": {"sigma_w": 1.0, "sigma_b": 1.0},
+        "uniform": {"a_w": 1.0, "a_b": 2.0},
+        "binary_uniform": {"a_b": 2.0},
+        "constant": {"value": 1.0},
+        "density": {"pdf": None, "w_range": (-np.inf, np.inf)},
+    }[family]
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown parameters for {family!r}: {sorted(unknown)}; allowed {sorted(defaults)}")
+    p = {**defaults, **params}
+    if family == "gaussian":
+        sw, sb = check_positive(p["sigma_w"], "sigma_w"), check_positive(p["sigma_b"], "sigma_b")
+        c = 2 * sw**3 * sb**3 / np.pi
+        return Zeta(family, lambda x: c / (sb**2 + x**2 * sw**2) ** 2, {"sigma_w": sw, "sigma_b": sb})
+    if family == "uniform":
+        aw, ab = check_positive(p["a_w"], "a_w"), check_positive(p["a_b"], "a_b")
+
+        def fn(x):
+            with np.errstate(divide="ignore"):
+                m = np.minimum(aw, ab / np.abs(x))
+            return m**4 / (8 * aw * ab)
+
+        return Zeta(family, fn, {"a_w": aw, "a_b": ab}, breakpoints=(-ab / aw, ab / aw))
+    if family == "binary_uniform":
+        ab = check_positive(p["a_b"], "a_b")
+        return Zeta(family, lambda x: np.where(np.abs(x) <= ab, 1.0 / (2 * ab), 0.0), {"a_b": ab},
+                    support=(-ab, ab), breakpoints=(-ab, ab))
+    if family == "constant":
+        val = check_positive(p["value"], "value")
+        return Zeta(family, lambda x: np.full(np.shape(x), val), {"value": val})
+    pdf = p["pdf"]
+    if not callable(pdf):
+        raise ValueError("family 'density' needs pdf, a callable joint density pdf(w, b)")
+    lo, hi = p["w_range"]
+
+    def fn(x):
+        from scipy.integrate import quad
+
+        flat = np.atleast_1d(x).ravel()
+        out = np.empty(flat.shape)
+        for i, xi in enumerate(flat):
+            f = lambda w: abs(w) ** 3 * float(pdf(w, -w * xi))  # noqa: E731
+            pts = [0.0] if lo < 0 < hi else None
+            if np.isfinite(lo) and np.isfinite(hi):
+                out[i] = quad(f, lo, hi, points=pts, epsabs=0, epsrel=1e-13, limit=200)[0]
+            else:
+                out[i] = (quad(f, lo, 0.0, epsabs=0, epsrel=1e-13, limit=200)[0]
+                          + quad(f, 0.0, hi, epsabs=0, epsrel=1e-13, limit=200)[0])
+        return out.reshape(np.shape(x))
+
+    return Zeta(family, fn, {"pdf": pdf, "w_range": (lo, hi)})
