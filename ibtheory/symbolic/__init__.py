@@ -5,5 +5,19 @@ equations and exposes derived results as attributes (the style of
 :mod:`sympy.physics.mechanics`); the tests assert ``simplify(lhs - rhs) == 0``.
 """
 from ._lemma4 import Lemma4System
+from ._networks import (
+    ConvolutionalSystem,
+    DeepLinearSystem,
+    DiagonalSystem,
+    MinImbalanceSystem,
+    TwoLayerSystem,
+)
 
-__all__ = ["Lemma4System"]
+__all__ = [
+    "Lemma4System",
+    "TwoLayerSystem",
+    "DeepLinearSystem",
+    "DiagonalSystem",
+    "ConvolutionalSystem",
+    "MinImbalanceSystem",
+]

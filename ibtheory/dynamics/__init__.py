@@ -1,0 +1,21 @@
+"""Training dynamics: gradient flow, batched gradient descent, label noise, sharpness.
+
+- :func:`gradient_flow`: the exact flow to a tolerance (DOP853/Radau), with
+  the drift of the conservation laws as accuracy certificate;
+- :func:`gradient_descent`: fixed step, vectorized over a leading batch of
+  runs, per-run divergence detection, optional sharpness tracking;
+- :func:`label_noise_sgd` and :func:`label_noise_sde` (Varre et al.'s LNGD,
+  Euler-Maruyama);
+- :func:`sharpness` (power iteration on exact HVPs) and :func:`hessian`.
+
+See the book chapter *Gradient flow and its conservation laws*.
+"""
+from ._flow import FlowResult, gradient_flow
+from ._gd import GDResult, gradient_descent, label_noise_sgd
+from ._label_noise import label_noise_sde
+from ._sharpness import hessian, sharpness
+
+__all__ = [
+    "FlowResult", "GDResult", "gradient_flow", "gradient_descent", "label_noise_sgd",
+    "label_noise_sde", "hessian", "sharpness",
+]

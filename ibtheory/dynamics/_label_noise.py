@@ -1,0 +1,103 @@
+"""The label-noise SDE of Varre et al. (2023), integrated by Euler-Maruyama."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy.optimize import OptimizeResult
+
+from .._validation import as_real_array, check_positive
+from ..models._base import check_loss, loss_second_dF, loss_value_and_dF
+
+
+def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *, seed=0,
+                    record_every=1):
+    """Euler-Maruyama for :math:`d\\theta = -\\nabla\\mathcal L(\\theta)\\,dt + \\sigma\\,\\kappa J(\\theta)^\\top dB_t`.
+
+    :math:`B_t` is an ``n``-dimensional (``n x k`` for ``k`` outputs) Brownian
+    motion, :math:`J` the Jacobian of the outputs in the parameters and
+    :math:`\\kappa` the curvature of the loss in the outputs (1 for
+    ``half_sum``, :math:`2/n` for ``mean``). For the two-layer net
+    :math:`f(x) = a^\\top W x` (:math:`W = W_1^\\top`, :math:`a = W_2`) and
+    ``half_sum`` this is Varre et al.'s LNGD system
+
+    .. math::
+
+        dW = a\\,\\big(X^\\top(Y - XW^\\top a)\\big)^\\top dt + \\sigma\\, a\\,(X^\\top dB_t)^\\top,\\qquad
+        da = W\\big(X^\\top(Y - XW^\\top a)\\big)dt + \\sigma\\, W(X^\\top dB_t),
+
+    (the seed slides set :math:`\\sigma = 1`). The discretization is
+    :math:`\\theta_{j+1} = \\theta_j - \\Delta t\\,\\nabla\\mathcal L(\\theta_j) +
+    \\sigma\\kappa J(\\theta_j)^\\top \\sqrt{\\Delta t}\\,\\xi_j`,
+    :math:`\\xi_j\\sim\\mathcal N(0, I)` from ``default_rng(seed)``: strong
+    order 1/2, weak order 1. Label-noise GD with step :math:`\\eta` and noise
+    :math:`\\delta` is exactly this scheme with :math:`\\Delta t = \\eta`,
+    :math:`\\sigma = \\delta\\sqrt\\eta` (checked in the tests).
+
+    Parameters
+    ----------
+    params : tuple of ndarray
+        One run or a batch of runs (independent noises).
+    dt : float
+        Time step.
+    n_steps : int
+    sigma : float
+        Noise scale :math:`\\sigma \\ge 0`.
+
+    Returns
+    -------
+    OptimizeResult
+        ``x`` (final parameters), ``t`` and ``loss`` (recorded every
+        ``record_every`` steps), ``success`` (False if a state became
+        non-finite), ``message``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import TwoLayerLinear, varre_init
+    >>> from ibtheory.dynamics import gradient_descent, label_noise_sde
+    >>> net = TwoLayerLinear(d=3, l=4); rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((2, 3)), rng.standard_normal(2)
+    >>> sde = label_noise_sde(net, varre_init(net, 0.1), X, y, dt=1e-2, n_steps=300, sigma=0.0)
+    >>> gd = gradient_descent(net, varre_init(net, 0.1), X, y, lr=1e-2, n_steps=300)
+    >>> bool(np.allclose(sde.x[0], gd.x[0], rtol=1e-13, atol=1e-15))   # no noise: GD
+    True
+    """
+    loss = check_loss(loss)
+    if loss == "exponential":
+        raise ValueError("label noise needs a square loss ('half_sum' or 'mean'), got 'exponential'")
+    P, batched = model._check_params(params)
+    X, Y = model.check_data(X, y, loss)
+    dt = check_positive(dt, "dt")
+    if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, numbers.Real) or not np.isfinite(sigma) or sigma < 0:
+        raise ValueError(f"sigma must be a finite real >= 0, got {sigma!r}")
+    for nm, v, lo in (("n_steps", n_steps, 0), ("record_every", record_every, 1)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < lo:
+            raise ValueError(f"{nm} must be an integer >= {lo}, got {v!r}")
+    B = P[0].shape[0]
+    rng = np.random.default_rng(seed)
+    P = tuple(p.copy() for p in P)
+    ts, losses = [], []
+    sq = np.sqrt(dt)
+    ok = True
+    for j in range(n_steps + 1):
+        F = model._forward(P, X)
+        val, G = loss_value_and_dF(F, Y, loss)
+        if j % record_every == 0 or j == n_steps:
+            ts.append(j * dt)
+            losses.append(val)
+        if not np.all(np.isfinite(val)):
+            ok = False
+            break
+        if j == n_steps:
+            break
+        g = model._vjp(P, X, G)
+        xi = rng.standard_normal((B,) + F.shape[1:])
+        noise = model._vjp(P, X, loss_second_dF(F, Y, loss, xi))
+        P = tuple(p - dt * gi + (sigma * sq) * ni for p, gi, ni in zip(P, g, noise))
+    L = np.stack(losses, axis=1)
+    return OptimizeResult(
+        x=P if batched else tuple(p[0] for p in P), t=np.array(ts), loss=L if batched else L[0],
+        success=ok, status=0 if ok else -1,
+        message="done" if ok else f"state became non-finite at step {j}", nit=j,
+    )

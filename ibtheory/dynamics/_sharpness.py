@@ -1,0 +1,128 @@
+"""Sharpness: the largest Hessian eigenvalue, by power iteration on exact HVPs.
+
+The Hessian-vector products come from the model's forward-over-backward
+formulas (:meth:`ibtheory.models.Model.hvp`), so no finite differences are
+involved; :func:`hessian` assembles the dense Hessian of small nets from the
+same products, and the tests check both against a SymPy Hessian.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..models._base import check_loss
+
+
+def _hvp_flat(model, P, X, Y, v, loss):
+    return model._flatten_b(model._hvp(P, X, Y, model._unflatten_b(v), loss))
+
+
+def _power(model, P, X, Y, loss, v, shift, iters, tol):
+    """Batched power iteration on H - shift*I; returns (eigenvalue of H, vector, converged)."""
+    B = P[0].shape[0]
+    lam = np.zeros(B)
+    conv = np.zeros(B, dtype=bool)
+    for _ in range(iters):
+        w = _hvp_flat(model, P, X, Y, v, loss) - shift[:, None] * v
+        lam_new = np.sum(v * w, axis=1)
+        res = np.linalg.norm(w - lam_new[:, None] * v, axis=1)
+        nrm = np.linalg.norm(w, axis=1)
+        scale = np.maximum(np.abs(lam_new), np.abs(shift))
+        conv = res <= tol * np.where(scale > 0, scale, 1.0)
+        lam = lam_new
+        v = np.where(nrm[:, None] > 0, w / np.where(nrm > 0, nrm, 1.0)[:, None], v)
+        if np.all(conv):
+            break
+    return lam + shift, v, conv
+
+
+def sharpness_batched(model, P, X, Y, loss="half_sum", v0=None, iters=500, tol=1e-8, seed=0):
+    """Largest Hessian eigenvalue of every run of batched parameters ``P`` (internal API).
+
+    Returns ``(lam, v, converged)``; ``v`` is the eigenvector estimate, reusable as
+    ``v0`` to warm-start the next call along a trajectory.
+    """
+    B = P[0].shape[0]
+    if v0 is None:
+        v0 = np.random.default_rng(seed).standard_normal((B, model.n_params))
+    v = v0 / np.linalg.norm(v0, axis=1, keepdims=True)
+    lam, v, conv = _power(model, P, X, Y, loss, v, np.zeros(B), iters, tol)
+    # Power iteration finds the eigenvalue of largest modulus; if it is negative the
+    # largest (algebraic) eigenvalue is found by iterating on H - lam*I >= 0 shifted.
+    neg = lam < 0
+    if np.any(neg):
+        v2 = np.random.default_rng(seed + 1).standard_normal((B, model.n_params))
+        v2 /= np.linalg.norm(v2, axis=1, keepdims=True)
+        lam2, v2, conv2 = _power(model, P, X, Y, loss, v2, np.where(neg, lam, 0.0), iters, tol)
+        lam = np.where(neg, lam2, lam)
+        v = np.where(neg[:, None], v2, v)
+        conv = np.where(neg, conv2, conv)
+    return lam, v, conv
+
+
+def sharpness(model, params, X, y, loss="half_sum", iters=500, tol=1e-8, seed=0):
+    """Largest eigenvalue of the Hessian of the loss (the sharpness), by power iteration.
+
+    Parameters
+    ----------
+    model : ibtheory.models.Model
+    params : tuple of ndarray
+        One run or a batch (leading axis).
+    X, y : array_like
+        Data and labels.
+    loss : str
+        Loss convention.
+    iters : int
+        Maximum power iterations (per pass; a second shifted pass runs when the
+        eigenvalue of largest modulus is negative).
+    tol : float
+        Stop when :math:`\\|Hv - \\lambda v\\| \\le` ``tol`` :math:`|\\lambda|`.
+
+    Returns
+    -------
+    lam : float or ndarray
+        The sharpness (per run if batched).
+    converged : bool or ndarray
+        Whether the residual tolerance was met (``False`` means ``lam`` is
+        only a lower bound of the largest eigenvalue's modulus estimate).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import DeepLinear, gaussian_init
+    >>> from ibtheory.dynamics import hessian, sharpness
+    >>> net = DeepLinear([3, 3, 1]); rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((10, 3)), rng.standard_normal(10)
+    >>> params = gaussian_init(net, seed=1)
+    >>> lam, ok = sharpness(net, params, X, y)
+    >>> bool(ok), bool(abs(lam - np.linalg.eigvalsh(hessian(net, params, X, y))[-1]) < 1e-6 * lam)
+    (True, True)
+    """
+    check_loss(loss)
+    P, batched = model._check_params(params)
+    X, Y = model.check_data(X, y, loss)
+    if isinstance(iters, (bool, np.bool_)) or not isinstance(iters, numbers.Integral) or iters < 1:
+        raise ValueError(f"iters must be a positive integer, got {iters!r}")
+    if not (isinstance(tol, numbers.Real) and 0 < tol < 1):
+        raise ValueError(f"tol must be a real in (0, 1), got {tol!r}")
+    lam, _, conv = sharpness_batched(model, P, X, Y, loss, iters=int(iters), tol=float(tol), seed=seed)
+    return (lam, conv) if batched else (float(lam[0]), bool(conv[0]))
+
+
+def hessian(model, params, X, y, loss="half_sum"):
+    """Dense Hessian of the loss in the flattened parameters (small nets only).
+
+    Column ``j`` is the exact Hessian-vector product with the ``j``-th basis
+    vector; the order of the parameters is that of ``model.flatten``.
+    """
+    check_loss(loss)
+    P, batched = model._check_params(params)
+    if batched:
+        raise ValueError("hessian takes one run (no batch axis)")
+    X, Y = model.check_data(X, y, loss)
+    n = model.n_params
+    if n > 5000:
+        raise ValueError(f"hessian is for small nets (n_params <= 5000), got {n}; use sharpness")
+    H = _hvp_flat(model, tuple(np.broadcast_to(p, (n,) + p.shape[1:]) for p in P), X, Y, np.eye(n), loss)
+    return 0.5 * (H + H.T)

@@ -1,0 +1,310 @@
+"""The common interface of the network families: parameters, losses, gradients, HVPs.
+
+Every model holds the *shapes* of its parameters and implements four batched
+maps on parameters with a leading batch axis ``B`` (``P[i]`` has shape
+``(B, *shapes[i])``):
+
+- ``_forward(P, X)``: the outputs ``F`` of shape ``(B, n, k)``;
+- ``_vjp(P, X, G)``: :math:`J(\\theta)^\\top G`, the gradient of
+  :math:`\\langle G, F(\\theta)\\rangle` (backward pass);
+- ``_jvp(P, X, V)``: :math:`J(\\theta) V`, the directional derivative of ``F``;
+- ``_vjp_tangent(P, X, G, V)``: :math:`\\frac{d}{d\\varepsilon}
+  J(\\theta+\\varepsilon V)^\\top G` at fixed ``G`` (forward-over-backward).
+
+The loss conventions (:data:`LOSSES`) are handled here once, so that the
+gradient is :math:`J^\\top \\ell'(F)` and the Hessian-vector product is
+
+.. math::
+
+    H V = J^\\top\\big(\\ell''(F)[J V]\\big)
+          + \\frac{d}{d\\varepsilon} J(\\theta+\\varepsilon V)^\\top \\ell'(F),
+
+both exact (no finite differences). Public methods accept one run
+(``params[i].shape == shapes[i]``) or a batch (an extra leading axis).
+See the book chapter *Gradient flow and its conservation laws*.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_real_array
+
+#: The loss conventions: ``half_sum`` is :math:`\frac12\sum_i\|f(x_i)-y_i\|^2`
+#: (Varre et al., Min et al., Yun et al.), ``mean`` is
+#: :math:`\frac1n\sum_i\|f(x_i)-y_i\|^2` without the 1/2 (Marion & Chizat,
+#: Jin & Montufar), ``exponential`` is :math:`\sum_i e^{-y_i f(x_i)}`
+#: (classification, scalar output).
+LOSSES = ("half_sum", "mean", "exponential")
+
+
+def check_loss(loss) -> str:
+    """Return ``loss`` if it names a loss convention, else raise ``ValueError``."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    return loss
+
+
+def loss_value_and_dF(F, Y, loss):
+    """Loss per run ``(B,)`` and its derivative ``G = dloss/dF`` (same shape as ``F``)."""
+    n = F.shape[-2]
+    if loss == "half_sum":
+        R = F - Y
+        return 0.5 * np.sum(R * R, axis=(-2, -1)), R
+    if loss == "mean":
+        R = F - Y
+        return np.sum(R * R, axis=(-2, -1)) / n, (2.0 / n) * R
+    E = np.exp(-Y * F)
+    return np.sum(E, axis=(-2, -1)), -Y * E
+
+
+def loss_second_dF(F, Y, loss, dF):
+    """The second derivative of the loss in ``F`` applied to ``dF`` (losses are separable)."""
+    n = F.shape[-2]
+    if loss == "half_sum":
+        return dF
+    if loss == "mean":
+        return (2.0 / n) * dF
+    return (Y * Y) * np.exp(-Y * F) * dF
+
+
+class Model:
+    """Base class of the network families (see the module docstring).
+
+    Attributes
+    ----------
+    shapes : tuple of tuple of int
+        Shape of each parameter array of one run.
+    names : tuple of str
+        Name of each parameter array (used in error messages).
+    d : int
+        Input dimension.
+    k : int
+        Output dimension; outputs and labels are ``(n,)`` when ``k == 1``.
+    """
+
+    shapes: tuple = ()
+    names: tuple = ()
+    d: int = 0
+    k: int = 1
+    #: Whether the model is linear in its input (then :meth:`beta` exists).
+    linear: bool = False
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_params(self) -> int:
+        """Total number of scalar parameters of one run."""
+        return int(sum(int(np.prod(s)) for s in self.shapes))
+
+    # ------------------------------------------------------------ validation
+    def _check_params(self, params, name: str = "params"):
+        """Return ``(P, batched)`` with every array batched ``(B, *shape)``."""
+        if not isinstance(params, (tuple, list)) or len(params) != len(self.shapes):
+            raise ValueError(
+                f"{name} must be a tuple of {len(self.shapes)} arrays "
+                f"{self.names} with shapes {self.shapes}"
+            )
+        out, batch = [], None
+        for i, (p, shape, nm) in enumerate(zip(params, self.shapes, self.names)):
+            a = as_real_array(p, f"{name}[{i}] ({nm})")
+            if a.shape == shape:
+                b = None
+            elif a.ndim == len(shape) + 1 and a.shape[1:] == shape:
+                b = a.shape[0]
+            else:
+                raise ValueError(
+                    f"{name}[{i}] ({nm}) must have shape {shape} or (B, *{shape}), got {a.shape}"
+                )
+            if i == 0:
+                batch = b
+            elif b != batch:
+                raise ValueError(
+                    f"{name}: every array must have the same leading batch axis "
+                    f"(or none); {name}[0] has batch {batch}, {name}[{i}] ({nm}) has {b}"
+                )
+            out.append(a)
+        batched = batch is not None
+        if not batched:
+            out = [a[None] for a in out]
+        return tuple(out), batched
+
+    def check_data(self, X, y=None, loss: str = "half_sum"):
+        """Validate data; return ``X`` ``(n, d)`` and ``Y`` ``(1 or B, n, k)``.
+
+        ``y`` may carry a leading batch axis (one label vector per run).
+        """
+        X = as_real_array(X, "X")
+        if X.ndim != 2 or X.shape[1] != self.d:
+            raise ValueError(f"X must have shape (n, {self.d}), got {X.shape}")
+        if y is None:
+            return X, None
+        n = X.shape[0]
+        y = as_real_array(y, "y")
+        if self.k == 1:
+            if y.shape == (n,) or y.shape == (n, 1):
+                Y = y.reshape(1, n, 1)
+            elif y.ndim == 2 and y.shape[1] == n:
+                Y = y.reshape(y.shape[0], n, 1)
+            else:
+                raise ValueError(f"y must have shape ({n},) or (B, {n}) to match X, got {y.shape}")
+        else:
+            if y.shape == (n, self.k):
+                Y = y[None]
+            elif y.ndim == 3 and y.shape[1:] == (n, self.k):
+                Y = y
+            else:
+                raise ValueError(
+                    f"y must have shape ({n}, {self.k}) or (B, {n}, {self.k}) to match X, got {y.shape}"
+                )
+        if check_loss(loss) == "exponential" and self.k != 1:
+            raise ValueError("loss='exponential' needs a scalar-output model (k == 1)")
+        return X, Y
+
+    # ------------------------------------------------------- (un)flattening
+    def flatten(self, params) -> np.ndarray:
+        """Concatenate the parameter arrays into one vector (``(B, n_params)`` if batched)."""
+        P, batched = self._check_params(params)
+        flat = np.concatenate([p.reshape(p.shape[0], -1) for p in P], axis=1)
+        return flat if batched else flat[0]
+
+    def unflatten(self, theta):
+        """Inverse of :meth:`flatten`."""
+        theta = as_real_array(theta, "theta")
+        batched = theta.ndim == 2
+        if theta.shape[-1] != self.n_params or theta.ndim not in (1, 2):
+            raise ValueError(f"theta must have shape ({self.n_params},) or (B, {self.n_params})")
+        t = theta if batched else theta[None]
+        out, i = [], 0
+        for s in self.shapes:
+            m = int(np.prod(s))
+            out.append(t[:, i:i + m].reshape((t.shape[0],) + s))
+            i += m
+        return tuple(out) if batched else tuple(a[0] for a in out)
+
+    def _unflatten_b(self, t):
+        key = self.shapes
+        cache = self.__dict__.get("_slices")
+        if cache is None or cache[0] != key:
+            offs, i = [], 0
+            for s in self.shapes:
+                m = int(np.prod(s))
+                offs.append((i, i + m, s))
+                i += m
+            cache = (key, offs)
+            self.__dict__["_slices"] = cache
+        B = t.shape[0]
+        return tuple(t[:, a:b].reshape((B,) + s) for a, b, s in cache[1])
+
+    @staticmethod
+    def _flatten_b(P):
+        return np.concatenate([p.reshape(p.shape[0], -1) for p in P], axis=1)
+
+    # ------------------------------------------------------ batched kernels
+    def _forward(self, P, X):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _vjp(self, P, X, G):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _jvp(self, P, X, V):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _vjp_tangent(self, P, X, G, V):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _conserved(self, P) -> dict:
+        return {}
+
+    def _value_and_grad(self, P, X, Y, loss):
+        F = self._forward(P, X)
+        val, G = loss_value_and_dF(F, Y, loss)
+        return val, self._vjp(P, X, G)
+
+    def _hvp(self, P, X, Y, V, loss):
+        F = self._forward(P, X)
+        _, G = loss_value_and_dF(F, Y, loss)
+        dG = loss_second_dF(F, Y, loss, self._jvp(P, X, V))
+        a = self._vjp(P, X, dG)
+        b = self._vjp_tangent(P, X, G, V)
+        return tuple(u + v for u, v in zip(a, b))
+
+    # --------------------------------------------------------- public API
+    def _out(self, F, batched):
+        F = F[..., 0] if self.k == 1 else F
+        return F if batched else F[0]
+
+    def forward(self, params, X):
+        """Network outputs on the rows of ``X``: ``(n,)`` if ``k == 1`` else ``(n, k)``."""
+        P, batched = self._check_params(params)
+        X, _ = self.check_data(X)
+        return self._out(self._forward(P, X), batched)
+
+    def loss(self, params, X, y, loss: str = "half_sum"):
+        """The training loss under the convention ``loss`` (see :data:`LOSSES`)."""
+        P, batched = self._check_params(params)
+        X, Y = self.check_data(X, y, loss)
+        val, _ = loss_value_and_dF(self._forward(P, X), Y, loss)
+        return val if batched else float(val[0])
+
+    def value_and_grad(self, params, X, y, loss: str = "half_sum"):
+        """The loss and its gradient (a tuple shaped like ``params``)."""
+        P, batched = self._check_params(params)
+        X, Y = self.check_data(X, y, loss)
+        val, g = self._value_and_grad(P, X, Y, loss)
+        if batched:
+            return val, g
+        return float(val[0]), tuple(a[0] for a in g)
+
+    def grad(self, params, X, y, loss: str = "half_sum"):
+        """Gradient of the loss with respect to each parameter array."""
+        return self.value_and_grad(params, X, y, loss)[1]
+
+    def hvp(self, params, X, y, v, loss: str = "half_sum"):
+        """Exact Hessian-vector product :math:`\\nabla^2 \\mathcal L(\\theta)\\, v`."""
+        P, batched = self._check_params(params)
+        V, vb = self._check_params(v, "v")
+        if vb != batched or V[0].shape[0] != P[0].shape[0]:
+            raise ValueError("v must have the same shapes (and batch axis) as params")
+        X, Y = self.check_data(X, y, loss)
+        out = self._hvp(P, X, Y, V, loss)
+        return out if batched else tuple(a[0] for a in out)
+
+    def conserved(self, params) -> dict:
+        """The quantities conserved by gradient flow on any loss of the outputs.
+
+        Returns a dict ``name -> array``; empty when the family has no such law.
+        """
+        P, batched = self._check_params(params)
+        out = self._conserved(P)
+        return out if batched else {k: v[0] for k, v in out.items()}
+
+
+class LinearModel(Model):
+    """A network linear in its input, :math:`f(x;\\theta) = \\beta(\\theta)^\\top x`.
+
+    Subclasses implement the maps on the end-to-end matrix ``beta`` of shape
+    ``(B, d, k)``: ``_beta(P)``, ``_beta_vjp(P, Gb)``, ``_beta_jvp(P, V)`` and
+    ``_beta_vjp_tangent(P, Gb, V)``. The data enter only through
+    :math:`F = X\\beta` and :math:`G_\\beta = X^\\top G`, so a step costs
+    :math:`O(nd\\,k)` plus the parameter algebra, independent of ``n`` otherwise.
+    """
+
+    linear = True
+
+    def _forward(self, P, X):
+        return np.matmul(X, self._beta(P))
+
+    def _vjp(self, P, X, G):
+        return self._beta_vjp(P, np.matmul(X.T, G))
+
+    def _jvp(self, P, X, V):
+        return np.matmul(X, self._beta_jvp(P, V))
+
+    def _vjp_tangent(self, P, X, G, V):
+        return self._beta_vjp_tangent(P, np.matmul(X.T, G), V)
+
+    def beta(self, params):
+        """End-to-end linear predictor: ``(d,)`` if ``k == 1`` else ``(d, k)``."""
+        P, batched = self._check_params(params)
+        b = self._beta(P)
+        b = b[..., 0] if self.k == 1 else b
+        return b if batched else b[0]

@@ -1,0 +1,368 @@
+"""SymPy derivations of the gradient flows of the linear families and their conservation laws.
+
+In the style of :mod:`sympy.physics.mechanics`, each class holds a model at a
+small symbolic size and exposes derived results as attributes:
+
+- ``loss``: the training loss as an expression in parameter and data symbols;
+- ``flow``: the gradient-flow right-hand sides :math:`-\\partial\\mathcal L/\\partial\\theta`,
+  derived element by element with :func:`sympy.diff`;
+- ``flow_matrix``: the same in matrix form (the formulas used by
+  :mod:`ibtheory.models`), with :meth:`matrix_form_residual` returning the
+  difference (the tests assert it expands to zero);
+- ``conserved``: the conserved quantities, and :meth:`conserved_rates`
+  their time derivatives along the flow, which expand to zero both for the
+  square loss and for an arbitrary loss of the outputs (``any_loss=True``:
+  the flow is :math:`-J^\\top G` with a free symbolic :math:`G`).
+
+:meth:`_NetworkSystem.numeric_gradient` and :meth:`_NetworkSystem.numeric_hessian`
+lambdify the derivations, which gives the tests a route to gradients and
+Hessians that shares no code with :mod:`ibtheory.models`.
+See the book chapter *Gradient flow and its conservation laws*.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .._validation import check_depth
+
+
+def _mat(name, r, c):
+    return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"{name}_{i}{j}", real=True))
+
+
+def _vec(name, r):
+    return sp.Matrix(r, 1, lambda i, j: sp.Symbol(f"{name}_{i}", real=True))
+
+
+def _size(v, name):
+    try:
+        return check_depth(v, name, minimum=1)
+    except ValueError:
+        raise ValueError(f"{name} must be a positive integer, got {v!r}") from None
+
+
+class _NetworkSystem:
+    """Common machinery: ``params`` (list of Matrices, flattened row-major like the
+    numeric models), data symbols ``X`` ``(n x d)``, ``Y`` ``(n x k)``, outputs ``F``."""
+
+    def _setup(self, n, d, k, loss):
+        if loss not in ("half_sum", "mean"):
+            raise ValueError(f"loss must be 'half_sum' or 'mean', got {loss!r}")
+        self.n, self.d, self.k, self.loss_name = n, d, k, loss
+        self.X = _mat("x", n, d)
+        self.Y = _mat("y", n, k)
+        self.G = _mat("g", n, k)   # an arbitrary loss derivative dloss/dF
+        F = self.outputs()
+        R = F - self.Y
+        sq = sum(r ** 2 for r in R)
+        self.F = F
+        self.loss = sq / 2 if loss == "half_sum" else sq / n
+
+    @property
+    def flat(self):
+        """All parameter symbols in the order of ``model.flatten``."""
+        return [s for M in self.params for s in M]
+
+    def _flow_of(self, expr):
+        return [M.applyfunc(lambda s: -sp.diff(expr, s)) for M in self.params]
+
+    @property
+    def flow(self):
+        """Gradient-flow right-hand sides, element by element from the loss."""
+        if not hasattr(self, "_flow"):
+            self._flow = self._flow_of(self.loss)
+        return self._flow
+
+    @property
+    def flow_any_loss(self):
+        """Flow :math:`-J^\\top G` for an arbitrary loss derivative ``G`` (free symbols ``g_ij``)."""
+        if not hasattr(self, "_flow_any"):
+            pairing = sum(g * f for g, f in zip(self.G, self.F))
+            self._flow_any = self._flow_of(pairing)
+        return self._flow_any
+
+    def conserved_rates(self, any_loss=False):
+        """``{name: dC/dt}`` along the flow, expanded (zero matrices when the law holds)."""
+        flow = self.flow_any_loss if any_loss else self.flow
+        rates = {}
+        pairs = [(s, f) for M, Fm in zip(self.params, flow) for s, f in zip(M, Fm)]
+        for name, C in self.conserved.items():
+            rates[name] = C.applyfunc(
+                lambda c: sp.expand(sum(sp.diff(c, s) * f for s, f in pairs)))
+        return rates
+
+    def proves_conservation(self, any_loss=False) -> bool:
+        """True if every conserved quantity's time derivative expands to exactly zero."""
+        return all(R.is_zero_matrix for R in self.conserved_rates(any_loss).values())
+
+    def matrix_form_residual(self):
+        """Element-wise flow minus matrix-form flow, expanded (zero if they agree)."""
+        return [sp.expand(A - B) for A, B in zip(self.flow, self.flow_matrix)]
+
+    # ------------------------------------------------------------ numerics
+    def _lambdify(self, exprs):
+        args = [self.flat, list(self.X), list(self.Y)]
+        return sp.lambdify(args, exprs, modules="numpy")
+
+    def numeric_gradient(self):
+        """``f(theta, X, y) -> gradient`` (flat, numpy) from the SymPy loss."""
+        import numpy as np
+
+        fn = self._lambdify([-e for M in self.flow for e in M])
+
+        def grad(theta, X, y):
+            X = np.asarray(X, float)
+            y = np.asarray(y, float).reshape(self.n, self.k)
+            return np.array(fn(list(theta), list(X.ravel()), list(y.ravel())), dtype=float)
+        return grad
+
+    def numeric_hessian(self):
+        """``f(theta, X, y) -> Hessian`` (dense, numpy) from the SymPy loss."""
+        import numpy as np
+
+        H = sp.hessian(self.loss, self.flat)
+        fn = self._lambdify(H)
+
+        def hess(theta, X, y):
+            X = np.asarray(X, float)
+            y = np.asarray(y, float).reshape(self.n, self.k)
+            return np.array(fn(list(theta), list(X.ravel()), list(y.ravel())), dtype=float)
+        return hess
+
+
+class DeepLinearSystem(_NetworkSystem):
+    """Deep linear network :math:`F = X W_1^\\top\\cdots W_L^\\top` (Marion & Chizat notation).
+
+    With :math:`G_\\beta = X^\\top \\ell'(F)` the flow in matrix form is
+
+    .. math::
+
+        \\dot W_k = -(W_L\\cdots W_{k+1})^\\top G_\\beta^\\top (W_{k-1}\\cdots W_1)^\\top,
+
+    and :math:`D_k = W_{k+1}^\\top W_{k+1} - W_k W_k^\\top` is conserved because
+    :math:`W_{k+1}^\\top\\dot W_{k+1} = -A^\\top G_\\beta^\\top B^\\top = \\dot W_k W_k^\\top` with
+    :math:`A = W_L\\cdots W_{k+1}`, :math:`B = W_{k}\\cdots W_1`.
+
+    Examples
+    --------
+    >>> from ibtheory.symbolic import DeepLinearSystem
+    >>> s = DeepLinearSystem([2, 2, 1], n=1)
+    >>> s.proves_conservation(), all(m.is_zero_matrix for m in s.matrix_form_residual())
+    (True, True)
+    """
+
+    def __init__(self, widths, n=2, loss="half_sum"):
+        widths = [_size(w, f"widths[{i}]") for i, w in enumerate(widths)]
+        if len(widths) < 2:
+            raise ValueError("widths must have at least two entries (d_0, ..., d_L)")
+        self.widths, self.L = widths, len(widths) - 1
+        self.params = [_mat(f"W{k + 1}", widths[k + 1], widths[k]) for k in range(self.L)]
+        self._setup(_size(n, "n"), widths[0], widths[-1], loss)
+        self.conserved = {
+            f"W{k + 2}^T W{k + 2} - W{k + 1} W{k + 1}^T":
+                self.params[k + 1].T * self.params[k + 1] - self.params[k] * self.params[k].T
+            for k in range(self.L - 1)
+        }
+
+    def end_to_end(self):
+        M = sp.eye(self.d)
+        for W in self.params:
+            M = W * M
+        return M
+
+    @property
+    def beta(self):
+        """:math:`\\beta = (W_L\\cdots W_1)^\\top` (``d x k``)."""
+        return self.end_to_end().T
+
+    def outputs(self):
+        return self.X * self.end_to_end().T
+
+    @property
+    def flow_matrix(self):
+        R = self.F - self.Y
+        Gf = R if self.loss_name == "half_sum" else 2 * R / self.n
+        Gb = self.X.T * Gf
+        out = []
+        for k in range(self.L):
+            A = sp.eye(self.widths[k + 1])
+            for W in self.params[k + 1:]:
+                A = W * A
+            B = sp.eye(self.d)
+            for W in self.params[:k]:
+                B = W * B
+            out.append(-(A.T * Gb.T * B.T))
+        return out
+
+
+class TwoLayerSystem(_NetworkSystem):
+    """Two-layer linear network :math:`F = X W_1 W_2` (Varre et al.; Min et al.'s :math:`U = W_1`, :math:`V = W_2^\\top`).
+
+    Matrix form: :math:`\\dot W_1 = X^\\top R\\,W_2^\\top`, :math:`\\dot W_2 = W_1^\\top X^\\top R`
+    with :math:`R = Y - XW_1W_2` (``half_sum``), which conserves
+    :math:`W_1^\\top W_1 - W_2W_2^\\top` (Min et al.'s :math:`U^\\top U - V^\\top V`).
+
+    Examples
+    --------
+    >>> from ibtheory.symbolic import TwoLayerSystem
+    >>> TwoLayerSystem(d=2, l=2, k=1, n=1).proves_conservation(any_loss=True)
+    True
+    """
+
+    def __init__(self, d, l, k=1, n=2, loss="half_sum"):
+        d, l, k = _size(d, "d"), _size(l, "l"), _size(k, "k")
+        self.l = l
+        self.params = [_mat("W1", d, l), _mat("W2", l, k)]
+        self._setup(_size(n, "n"), d, k, loss)
+        W1, W2 = self.params
+        self.conserved = {"W1^T W1 - W2 W2^T": W1.T * W1 - W2 * W2.T}
+
+    def outputs(self):
+        return self.X * self.params[0] * self.params[1]
+
+    @property
+    def flow_matrix(self):
+        W1, W2 = self.params
+        R = self.Y - self.F
+        if self.loss_name == "mean":
+            R = 2 * R / self.n
+        return [self.X.T * R * W2.T, W1.T * self.X.T * R]
+
+
+class MinImbalanceSystem:
+    """Min et al.'s reduced problem: gradient flow on :math:`\\frac12\\|\\tilde Y - U_1V^\\top\\|_F^2`.
+
+    With :math:`X = W[\\Sigma_x^{1/2}\\ 0]\\Phi^\\top`, :math:`\\Sigma_x = I`,
+    :math:`U_1 = \\Phi_1^\\top U` and :math:`\\tilde Y = W^\\top Y` the two-layer loss
+    is this matrix factorization up to a constant, and :math:`U_2 = \\Phi_2^\\top U`
+    does not move (:math:`\\Phi_2^\\top X^\\top = 0`). The imbalance
+    :math:`\\Lambda = U_1^\\top U_1 - V^\\top V` (the seed's OCR dropped the minus
+    sign) is conserved; :meth:`imbalance_rate` is its derivative along the flow.
+
+    Examples
+    --------
+    >>> from ibtheory.symbolic import MinImbalanceSystem
+    >>> MinImbalanceSystem(r=2, h=2, m=2).imbalance_rate().is_zero_matrix
+    True
+    """
+
+    def __init__(self, r, h, m):
+        r, h, m = _size(r, "r"), _size(h, "h"), _size(m, "m")
+        self.U1, self.V, self.Yt = _mat("u", r, h), _mat("v", m, h), _mat("yt", r, m)
+        E = self.Yt - self.U1 * self.V.T
+        self.loss = sum(e ** 2 for e in E) / 2
+        self.flow = [self.U1.applyfunc(lambda s: -sp.diff(self.loss, s)),
+                     self.V.applyfunc(lambda s: -sp.diff(self.loss, s))]
+        self.flow_matrix = [E * self.V, E.T * self.U1]
+        self.imbalance = self.U1.T * self.U1 - self.V.T * self.V
+
+    def matrix_form_residual(self):
+        return [sp.expand(a - b) for a, b in zip(self.flow, self.flow_matrix)]
+
+    def imbalance_rate(self):
+        pairs = [(s, f) for M, Fm in zip((self.U1, self.V), self.flow) for s, f in zip(M, Fm)]
+        return self.imbalance.applyfunc(lambda c: sp.expand(sum(sp.diff(c, s) * f for s, f in pairs)))
+
+
+class DiagonalSystem(_NetworkSystem):
+    """L-layer diagonal network :math:`\\beta = w_1\\odot\\cdots\\odot w_L` (Yun et al.).
+
+    Flow: :math:`\\dot w_l = -(X^\\top\\ell'(F))\\odot\\prod_{m\\ne l} w_m`, which conserves
+    :math:`w_l^{\\odot 2} - w_L^{\\odot 2}`: both sides move by
+    :math:`-2(X^\\top\\ell'(F))\\odot\\beta`.
+
+    Examples
+    --------
+    >>> from ibtheory.symbolic import DiagonalSystem
+    >>> DiagonalSystem(d=2, L=3, n=1).proves_conservation()
+    True
+    """
+
+    def __init__(self, d, L, n=2, loss="half_sum"):
+        d, self.L = _size(d, "d"), check_depth(L, "L")
+        self.params = [_vec(f"w{l + 1}", d) for l in range(self.L)]
+        self._setup(_size(n, "n"), d, 1, loss)
+        last = self.params[-1].applyfunc(lambda s: s ** 2)
+        self.conserved = {f"w{l + 1}^2 - w{self.L}^2": self.params[l].applyfunc(lambda s: s ** 2) - last
+                          for l in range(self.L - 1)}
+
+    @property
+    def beta(self):
+        b = self.params[0]
+        for w in self.params[1:]:
+            b = b.multiply_elementwise(w)
+        return b
+
+    def outputs(self):
+        return self.X * self.beta
+
+    @property
+    def flow_matrix(self):
+        R = self.F - self.Y
+        Gf = R if self.loss_name == "half_sum" else 2 * R / self.n
+        g = self.X.T * Gf
+        out = []
+        for l in range(self.L):
+            p = sp.ones(self.d, 1)
+            for m, w in enumerate(self.params):
+                if m != l:
+                    p = p.multiply_elementwise(w)
+            out.append(-g.multiply_elementwise(p))
+        return out
+
+
+class ConvolutionalSystem(_NetworkSystem):
+    """L-layer full-length circular convolutional network (Yun et al., Cor. 3/6).
+
+    :math:`\\beta = w_1 * \\cdots * w_L` (circular convolution), and with the
+    unitary DFT matrix :math:`F` the conserved quantities are
+    :math:`|Fw_l|^{\\odot 2} - |Fw_L|^{\\odot 2}`, written as
+    :math:`(Fw)\\odot(\\bar F w)` (``w`` real) so that SymPy can expand them.
+
+    Examples
+    --------
+    >>> from ibtheory.symbolic import ConvolutionalSystem
+    >>> ConvolutionalSystem(d=4, L=2, n=1).proves_conservation()
+    True
+    """
+
+    def __init__(self, d, L, n=2, loss="half_sum"):
+        d, self.L = _size(d, "d"), check_depth(L, "L")
+        self.params = [_vec(f"w{l + 1}", d) for l in range(self.L)]
+        self._setup(_size(n, "n"), d, 1, loss)
+        om = sp.exp(-2 * sp.pi * sp.I / d)
+        self.Fmat = sp.Matrix(d, d, lambda j, m: sp.expand_complex(om ** (j * m)) / sp.sqrt(d))
+        Fc = self.Fmat.conjugate()
+
+        def power(w):
+            return (self.Fmat * w).multiply_elementwise(Fc * w).applyfunc(sp.expand)
+        last = power(self.params[-1])
+        self.conserved = {f"|F w{l + 1}|^2 - |F w{self.L}|^2": power(self.params[l]) - last
+                          for l in range(self.L - 1)}
+
+    @property
+    def beta(self):
+        d = self.d
+        b = self.params[0]
+        for w in self.params[1:]:
+            b = sp.Matrix(d, 1, lambda i, _: sum(b[j] * w[(i - j) % d] for j in range(d)))
+        return b
+
+    def outputs(self):
+        return self.X * self.beta
+
+    @property
+    def flow_matrix(self):
+        # d<g, w_l * c_l>/dw_l = circular cross-correlation of g with c_l (the other filters).
+        R = self.F - self.Y
+        Gf = R if self.loss_name == "half_sum" else 2 * R / self.n
+        g = self.X.T * Gf
+        d = self.d
+        out = []
+        for l in range(self.L):
+            others = [w for m, w in enumerate(self.params) if m != l]
+            c = others[0]
+            for w in others[1:]:
+                c = sp.Matrix(d, 1, lambda i, _: sum(c[j] * w[(i - j) % d] for j in range(d)))
+            out.append(-sp.Matrix(d, 1, lambda j, _: sum(g[i] * c[(i - j) % d] for i in range(d))))
+        return out
