@@ -132,6 +132,15 @@ def test_page(server, browser, page_name):
         if frag:
             assert frag in cache[target], f"link {href} on {page_name}: no anchor #{frag}"
 
+    # executed chapters offer their source as .md and as .ipynb
+    downloads = page.evaluate(
+        "Array.from(document.querySelectorAll('a[href*=\"_sources/\"]')).map(a => a.href)")
+    if page.locator(".cell").count():
+        kinds = {urlparse(u).path.rsplit(".", 1)[-1] for u in downloads}
+        assert {"md", "ipynb"} <= kinds, f"downloads offered on {page_name}: {downloads}"
+    for u in downloads:
+        assert page.request.get(u).status == 200, f"download {u} is missing"
+
     if page_name.endswith("ledger"):
         text = page.inner_text("main")
         m = re.search(r"(\d+) of (\d+) claims pass", text)

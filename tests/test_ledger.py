@@ -56,3 +56,19 @@ def test_cli_verify_json_and_exit_status():
     miss = subprocess.run([sys.executable, "-m", "ibtheory", "verify", "no-such-claim"],
                           capture_output=True, text=True, check=False)
     assert miss.returncode == 2
+
+
+def test_run_cached_reuses_report(tmp_path, monkeypatch):
+    path = tmp_path / "ledger.json"
+    first = ledger.run_cached(path, "yun2021.lemma4.h_odd_increasing")
+    assert path.exists() and first.passed
+
+    def boom(*args, **kwargs):  # a second run must not happen while the sources are unchanged
+        raise AssertionError("ledger re-ran although the cache was valid")
+
+    monkeypatch.setattr("ibtheory.ledger._runner.run", boom)
+    second = ledger.run_cached(path, "yun2021.lemma4.h_odd_increasing")
+    assert [r.as_dict() for r in second.results] == [r.as_dict() for r in first.results]
+    # a different selection is not served from the cache
+    with pytest.raises(AssertionError, match="re-ran"):
+        ledger.run_cached(path, "yun2021.lemma4.blowup_time")
