@@ -120,3 +120,20 @@ def test_bad_input():
         fourier_max_margin(X, np.ones(3), 1)
     with pytest.raises(ValueError, match="not linearly separable"):
         fourier_max_margin(np.vstack([X[:1], X[:1]]), [1.0, -1.0], 2)
+
+
+def test_qnorm_network_scaling_equals_printed_with_rescaled_w():
+    # The factor d^{(L-1)/2} in the denominator of H_L is the same as scaling w by
+    # d^{(L-1)/(2L)} in the printed problem (the objective only changes by a constant).
+    from ibtheory.solvers import fourier_qnorm_interpolator
+
+    X = np.array([[1.0, 0.5, 0.2, 0.5], [0.3, -0.4, 1.0, -0.4]])
+    y = np.array([1.0, -0.5])
+    w = np.array([2.0, 0.3, 0.1, 0.3])
+    for L in (2, 3):
+        net = fourier_qnorm_interpolator(X, y, L, 0.7, w).x
+        printed = fourier_qnorm_interpolator(X, y, L, 0.7, 4 ** ((L - 1) / (2 * L)) * w,
+                                             scaling="printed").x
+        np.testing.assert_allclose(net, printed, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="scaling"):
+        fourier_qnorm_interpolator(X, y, 2, 0.7, w, scaling="unitary")

@@ -86,7 +86,7 @@ class Model:
     names: tuple = ()
     d: int = 0
     k: int = 1
-    #: Whether the model is linear in its input (then :meth:`beta` exists).
+    #: Whether the model is linear in its input (then ``beta`` exists).
     linear: bool = False
 
     # ------------------------------------------------------------------ sizes

@@ -245,16 +245,22 @@ def _even_basis(d: int):
     return P
 
 
-def fourier_qnorm_interpolator(X, y, L, alpha, w, *, method="dual-newton", tol=DEFAULT_TOL):
+def fourier_qnorm_interpolator(X, y, L, alpha, w, *, method="dual-newton", tol=DEFAULT_TOL,
+                               scaling="network"):
     r"""Regression limit of an L-layer linear full-length convolutional network (even data).
 
     .. math::
 
         \min_{z\in\mathbb R^d\ \mathrm{even}} \alpha^2 \sum_{j} [F\bar w]_j^2\,
-        H_L\!\left(\frac{[Fz]_j}{\alpha^L |[F\bar w]_j|^L}\right)
+        H_L\!\left(\frac{[Fz]_j}{d^{(L-1)/2}\,\alpha^L |[F\bar w]_j|^L}\right)
         \quad\text{s.t.}\quad Xz = y
 
-    (Yun et al. 2021, Cor. 6). The corollary needs even data and an even
+    (Yun et al. 2021, Cor. 6, with the scaling the gradient flow produces). With the
+    unitary DFT :math:`F`, :math:`F(w_1 * \cdots * w_L) = d^{(L-1)/2} \prod_l Fw_l`,
+    hence the factor :math:`d^{(L-1)/2}`; Corollary 6 as printed in the seed slides
+    omits it (it holds for the unnormalised DFT :math:`\sqrt d F`), and misses the
+    simulated flow (ledger claim ``yun2021.cor6.conv_regression``). ``scaling="printed"``
+    solves the printed problem instead. The corollary needs even data and an even
     :math:`\bar w`, for which :math:`F\bar w` and :math:`Fz` are real and even; the
     problem then becomes the separable problem of :func:`qnorm_interpolator` in
     the :math:`d/2 + 1` independent frequencies (each counted with its
@@ -275,6 +281,10 @@ def fourier_qnorm_interpolator(X, y, L, alpha, w, *, method="dual-newton", tol=D
         As in :func:`qnorm_interpolator`.
     tol : float, optional
         Tolerance on the relative KKT residuals (default 1e-8).
+    scaling : {"network", "printed"}, optional
+        ``"network"`` (default): the limit of the convolutional network's gradient
+        flow; ``"printed"``: the problem exactly as printed in the seed (no
+        :math:`d^{(L-1)/2}`).
 
     Returns
     -------
@@ -304,6 +314,8 @@ def fourier_qnorm_interpolator(X, y, L, alpha, w, *, method="dual-newton", tol=D
     (True, True)
     """
     tol = check_tol(tol)
+    if scaling not in ("network", "printed"):
+        raise ValueError(f"scaling must be 'network' or 'printed', got {scaling!r}")
     X = design(X)
     y = targets(y, X.shape[0])
     L = check_depth(L)
@@ -329,6 +341,9 @@ def fourier_qnorm_interpolator(X, y, L, alpha, w, *, method="dual-newton", tol=D
     with np.errstate(over="ignore", under="ignore"):
         a = mult * np.float64(alpha) ** 2 * fwh**2
         b = np.float64(alpha) ** L * np.abs(fwh) ** L
+        if scaling == "network":
+            # F(w_1 * ... * w_L) = d^{(L-1)/2} prod_l F w_l for the unitary F
+            b = b * np.float64(d) ** ((L - 1) / 2)
     if not (np.all(np.isfinite(b)) and np.all(b > 0)):
         raise ValueError("alpha and w give alpha^L |Fw|^L outside the float64 range; rescale them")
     u, lam, nit = solve_separable(A, y, a, b, L, method)

@@ -237,7 +237,7 @@ class MinImbalanceSystem:
     is this matrix factorization up to a constant, and :math:`U_2 = \\Phi_2^\\top U`
     does not move (:math:`\\Phi_2^\\top X^\\top = 0`). The imbalance
     :math:`\\Lambda = U_1^\\top U_1 - V^\\top V` (the seed's OCR dropped the minus
-    sign) is conserved; :meth:`imbalance_rate` is its derivative along the flow.
+    sign) is conserved; ``imbalance_rate()`` is its derivative along the flow.
 
     Examples
     --------

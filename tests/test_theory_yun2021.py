@@ -1,0 +1,272 @@
+"""Tests of ibtheory.theory.yun2021 (Yun, Krishnan, Mobahi 2021: linear tensor networks).
+
+Expected values come from routes that do not share code with the function under
+test: the networks of ibtheory.models, explicit DFT matrices, SVDs, brentq,
+gradient_flow in ordinary time, the solvers.
+"""
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from ibtheory.models import Convolutional, DeepLinear, Diagonal, TensorNetwork, tensor_form, yun_init
+from ibtheory.theory import yun2021 as Y
+
+
+# ----------------------------------------------------------------------------- tensors
+@pytest.mark.parametrize("kind,model", [("diag", Diagonal(4, 3)), ("conv", Convolutional(5, 2)),
+                                        ("conv", Convolutional(4, 4))])
+def test_data_tensor_equals_library_network(kind, model):
+    rng = np.random.default_rng(0)
+    params = tuple(rng.standard_normal(s) for s in model.shapes)
+    X = rng.standard_normal((3, model.d))
+    ours = [Y.multilinear(Y.data_tensor(kind, x, L=model.L), list(params)) for x in X]
+    np.testing.assert_allclose(ours, model.forward(params, X), rtol=1e-12, atol=1e-12)
+    # and the tensors agree with models.tensor_form's construction entry by entry
+    net, _ = tensor_form(model)
+    np.testing.assert_array_equal(np.stack([Y.data_tensor(kind, e, L=model.L) for e in np.eye(model.d)]),
+                                  net.T)
+
+
+def test_fc_data_tensor_equals_deep_linear():
+    rng = np.random.default_rng(1)
+    model = DeepLinear([3, 2, 4, 1])
+    params = tuple(rng.standard_normal(s) for s in model.shapes)
+    vs = [W.T.reshape(-1) for W in params[:-1]] + [params[-1][0]]   # Yun's W_l = Marion's W_l^T
+    for x in rng.standard_normal((3, 3)):
+        M = Y.data_tensor("fc", x, widths=(3, 2, 4))
+        assert M.shape == (6, 8, 4)
+        expected = float(model.forward(params, x[None])[0])
+        assert abs(float(Y.multilinear(M, vs)) - expected) < 1e-12 * max(1, abs(expected))
+        concrete = Y.concrete_output("fc", x, [W.T for W in params[:-1]] + [params[-1][0]])
+        assert abs(concrete - expected) < 1e-12 * max(1, abs(expected))
+
+
+def test_concrete_conv_is_correlation():
+    x, w = np.array([1., 2., 3., 4.]), np.array([1., 0., 0., 0.])
+    shifted = np.array([0., 1., 0., 0.])
+    # (x * delta_1)_i = x_{i+1}; contracted with e_0 gives x_1
+    assert Y.concrete_output("conv", x, (shifted, w)) == 2.0
+    assert Y.concrete_output("conv", x, (w, w)) == 1.0
+
+
+def test_multilinear_matrix_factors():
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((3, 4))
+    B1, B2 = rng.standard_normal((5, 3)), rng.standard_normal((2, 4))
+    np.testing.assert_allclose(Y.multilinear(A, [B1.T, B2.T]), B1 @ A @ B2.T, rtol=1e-13)
+    np.testing.assert_allclose(Y.multilinear(A, [None, B2.T]), A @ B2.T, rtol=1e-13)
+    T = rng.standard_normal((2, 3, 4))
+    u, v, w = rng.standard_normal(2), rng.standard_normal(3), rng.standard_normal(4)
+    assert abs(Y.multilinear(T, [u, v, w]) - np.einsum("ijk,i,j,k", T, u, v, w)) < 1e-13
+
+
+def test_tensor_bad_input():
+    with pytest.raises(ValueError, match="kind"):
+        Y.data_tensor("relu", np.ones(2), L=2)
+    with pytest.raises(ValueError, match="widths"):
+        Y.data_tensor("fc", np.ones(3), widths=(2, 2))
+    with pytest.raises(ValueError, match="L"):
+        Y.data_tensor("diag", np.ones(3), L=1)
+    with pytest.raises(ValueError, match="factors"):
+        Y.multilinear(np.ones((2, 2)), [np.ones(2)])
+    with pytest.raises(ValueError, match="x"):
+        Y.data_tensor("diag", [np.nan, 1.0], L=2)
+
+
+# ----------------------------------------------------------------------------- SymPy
+def test_tensor_flow_system_residuals_vanish():
+    S = Y.TensorFlowSystem(d=2, ks=(2, 3), n=2)
+    assert len(S.residuals) == 5
+    assert all(r == 0 for r in S.residuals)
+    assert S.flow[0][0] != 0
+
+
+def test_tensor_flow_matches_model_gradient():
+    rng = np.random.default_rng(3)
+    T = rng.standard_normal((3, 2, 2, 3))
+    net = TensorNetwork(T)
+    X, y = rng.standard_normal((4, 3)), np.sign(rng.standard_normal(4))
+    vs = tuple(0.5 * rng.standard_normal(k) for k in (2, 2, 3))
+    r = -y * np.exp(-y * (X @ net.beta(vs)))           # l'(f, y) of the exponential loss
+    Mu = np.tensordot(-X.T @ r, T, axes=1)
+    for l, g in enumerate(net.grad(vs, X, y, "exponential")):
+        rhs = Y.multilinear(Mu, [None if m == l else v for m, v in enumerate(vs)])
+        np.testing.assert_allclose(-g, rhs, rtol=1e-12, atol=1e-14)
+
+
+def test_two_layer_point_system():
+    S = Y.TwoLayerPointSystem()
+    assert S.ode_residuals == (0, 0)
+    assert S.output_residual == 0
+    assert S.seed_residual != 0
+
+
+# ----------------------------------------------------------------------------- flows
+def test_logtime_flow_is_the_gradient_flow():
+    from ibtheory.dynamics import gradient_flow
+
+    X, y = Y.separable_instance(3)
+    net = Diagonal(6, 2)
+    p0 = (np.ones(6), 0.5 * np.ones(6))
+    s = 2.0
+    lt = Y.logtime_flow(net, p0, X, y, s, [s], rtol=1e-11)
+    ref = gradient_flow(net, p0, X, y, "exponential", t_max=np.expm1(s), rtol=1e-12)
+    assert ref.success
+    np.testing.assert_allclose(lt.beta[-1], net.beta(ref.x), rtol=1e-7, atol=1e-9)
+
+
+def test_logtime_flow_bad_input():
+    X, y = Y.separable_instance(3)
+    net = Diagonal(6, 2)
+    p0 = (np.ones(6), np.zeros(6))
+    with pytest.raises(ValueError, match="labels"):
+        Y.logtime_flow(net, p0, X, 2 * y, 10.0)
+    with pytest.raises(ValueError, match="s_eval"):
+        Y.logtime_flow(net, p0, X, y, 10.0, [5.0, 1.0])
+    with pytest.raises(ValueError, match="s_max"):
+        Y.logtime_flow(net, p0, X, y, -1.0)
+
+
+def test_regression_limit_matches_qnorm():
+    from ibtheory.solvers import qnorm_interpolator
+
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((2, 4)), rng.standard_normal(2)
+    wbar = np.array([1.0, -0.7, 1.3, 0.9])
+    net = Diagonal(4, 2)
+    beta = Y.regression_limit(net, yun_init(net, 0.5, wbar), X, y)
+    z = qnorm_interpolator(X, y, 2, 0.5, wbar).x
+    np.testing.assert_allclose(beta, z, rtol=1e-8, atol=1e-9)
+
+
+def test_conv_qnorm_limit_matches_flow():
+    rng = np.random.default_rng(12)
+    d = 4
+    X = Y.even_part(rng.standard_normal((2, d)))
+    y = rng.standard_normal(2)
+    wbar = Y.even_part(rng.standard_normal(d)) + 2.0 * np.eye(d)[0]
+    net = Convolutional(d, 2)
+    beta = Y.regression_limit(net, yun_init(net, 0.5, wbar), X, y)
+    np.testing.assert_allclose(Y.conv_qnorm_limit(X, y, 2, 0.5, wbar), beta, rtol=1e-8, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- diagnostics
+def test_angle_small_and_large():
+    a = np.array([1.0, 0.0, 0.0])
+    assert abs(Y.angle(a, np.array([1.0, 1e-9, 0.0])) - 1e-9) < 1e-20
+    assert abs(Y.angle(a, -a) - np.pi) < 1e-15
+    with pytest.raises(ValueError, match="nonzero"):
+        Y.angle(a, np.zeros(3))
+
+
+def test_observed_rate():
+    s = np.logspace(0, 2, 7)
+    assert abs(Y.observed_rate(s, 5 * s ** -0.5) + 0.5) < 1e-12
+    with pytest.raises(ValueError):
+        Y.observed_rate(s, -s)
+
+
+def test_singular_vector_residual_matrix_case():
+    rng = np.random.default_rng(5)
+    T = rng.standard_normal((2, 3, 4))
+    u = rng.standard_normal(2)
+    U, s, Vt = np.linalg.svd(np.tensordot(u, T, 1))
+    res, sig = Y.singular_vector_residual(T, u, [3 * U[:, 1], -2 * Vt[1]])
+    assert res < 1e-13 and abs(abs(sig) - s[1]) < 1e-13
+    res, _ = Y.singular_vector_residual(T, u, [U[:, 0] + U[:, 1], Vt[0]])
+    assert res > 0.1
+
+
+def test_polish_and_stationarity_agree_with_solver():
+    from ibtheory.solvers import max_margin
+
+    X, y = Y.separable_instance(3)
+    z = max_margin(X, y, p=2 / 3).x
+    r, mu = Y.quasi_stationarity(X, y, z, 2 / 3, active=1e-6)
+    assert r < 1e-8 and np.all(mu >= 0)
+    pol = Y.polish_stationary(X, y, z * (1 + 1e-3 * np.arange(6)), 2 / 3)
+    assert pol.success
+    np.testing.assert_allclose(pol.x, z / np.min(y * (X @ z)), rtol=1e-8, atol=1e-10)
+    with pytest.raises(ValueError, match="separate"):
+        Y.polish_stationary(X, y, -z, 2 / 3)
+
+
+def test_support_size():
+    assert Y.support_size(np.array([1.0, -1e-4, 0.5, 0.0])) == 2
+
+
+def test_init_margin_with_explicit_dft():
+    rng = np.random.default_rng(6)
+    d = 5
+    w1, w2 = rng.standard_normal(d), 0.1 * rng.standard_normal(d)
+    F = np.exp(-2j * np.pi * np.outer(np.arange(d), np.arange(d)) / d) / np.sqrt(d)
+    expected = np.min(np.abs(F @ w1) ** 2 - np.abs(F @ w2) ** 2)
+    assert abs(Y.init_margin([w1, w2], "conv") - expected) < 1e-13
+    assert Y.init_margin([np.ones(3), np.ones(3)]) == 0.0
+    with pytest.raises(ValueError, match="kind"):
+        Y.init_margin([w1, w2], "fc")
+
+
+def test_even_part_is_even_with_real_spectrum():
+    v = Y.even_part(np.random.default_rng(7).standard_normal(6))
+    assert np.max(np.abs(np.fft.fft(v).imag)) < 1e-13
+
+
+# ----------------------------------------------------------------------------- Theorem 6
+def _thm6_instance(seed=7):
+    rng = np.random.default_rng(seed)
+    T = rng.standard_normal((3, 4, 3))
+    x = rng.standard_normal(3)
+    Mx = np.tensordot(x, T, 1)
+    U1, s, U2t = np.linalg.svd(Mx, full_matrices=False)
+    a = rng.uniform(0.8, 1.2, 3) * rng.choice([-1, 1], 3)
+    vb1 = U1 @ a + 0.3 * rng.standard_normal(4)
+    vb2 = U2t.T @ (0.5 * a * rng.uniform(-1, 1, 3))
+    return T, x, Mx, s, U1.T @ vb1, U2t @ vb2, vb1, vb2
+
+
+@pytest.mark.parametrize("target", [-3.0, 0.1, 2.0, 50.0])
+def test_g_inv_vs_brentq_and_mpmath(target):
+    *_, s, a, b, _, _ = _thm6_instance()
+    nu = Y.g_inv(target, s, a, b)
+    ref = brentq(lambda t: Y.g_function(t, s, a, b) - target, -5, 5, xtol=1e-15, rtol=1e-15)
+    assert abs(nu - ref) <= 1e-13 * max(1, abs(ref))
+    assert abs(float(Y.g_inv(target, s, a, b, dps=40)) - nu) <= 1e-14 * max(1, abs(nu))
+
+
+def test_g_inv_needs_condition():
+    with pytest.raises(ValueError, match="a0_j"):
+        Y.g_inv(1.0, np.array([1.0]), np.array([0.5]), np.array([0.5]))
+
+
+def test_thm6_closed_form_vs_flow():
+    from ibtheory.dynamics import gradient_flow
+
+    T, x, Mx, s, a, b, vb1, vb2 = _thm6_instance()
+    alpha, yv = 0.7, -0.8
+    res = gradient_flow(TensorNetwork(T), (alpha * vb1, alpha * vb2), x[None], np.array([yv]),
+                        stat_tol=1e-11, rtol=1e-13)
+    assert res.success
+    v1, v2, _ = Y.thm6_limits(Mx, yv, alpha, vb1, vb2)
+    np.testing.assert_allclose(res.x[0], v1, atol=1e-10)
+    np.testing.assert_allclose(res.x[1], v2, atol=1e-10)
+    assert np.max(np.abs(Y.thm6_seed_v2(Mx, yv, alpha, vb1, vb2) - res.x[1])) > 1e-2
+
+
+def test_two_layer_point_path_output_is_g():
+    *_, Mx, s, a, b, vb1, vb2 = _thm6_instance()
+    for nu in (-0.4, 0.0, 0.3):
+        v1, v2 = Y.two_layer_point_path(Mx, vb1, vb2, nu)
+        assert abs(v1 @ Mx @ v2 - Y.g_function(nu, s, a, b)) < 1e-12 * max(1, abs(v1 @ Mx @ v2))
+
+
+def test_direction_study_bad_reference():
+    X, y = Y.separable_instance(3)
+    with pytest.raises(ValueError, match="reference"):
+        Y.direction_study(Diagonal(6, 2), (np.ones(6), np.zeros(6)), X, y, "l3", [1.0, 2.0])
+
+
+def test_logtime_flow_short_horizon_default_grid():
+    X, y = Y.separable_instance(3)
+    res = Y.logtime_flow(Diagonal(6, 2), (np.ones(6), 0.5 * np.ones(6)), X, y, 0.5)
+    assert res.s[-1] == 0.5 and res.beta.shape == (40, 6)
