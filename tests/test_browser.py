@@ -153,3 +153,20 @@ def test_page(server, browser, page_name):
     assert not errors, f"JavaScript errors: {errors}"
     page.screenshot(path=str(SHOTS / (page_name.replace("/", "_") + ".png")), full_page=True)
     page.close()
+
+
+def test_math_typeset_from_disk_without_server(browser):
+    """Opening the HTML from disk (file://, no network, no server) still typesets math."""
+    if not (HTML / "book" / "lemma4.html").exists():
+        pytest.skip("book not built")
+    page = browser.new_page()
+    # block every network request: only file:// may load
+    page.route("http*://**", lambda route: route.abort())
+    page.goto((HTML / "book" / "lemma4.html").as_uri(), wait_until="load")
+    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("MathJax.startup.promise")
+    n_math = page.locator(".math").count()
+    typeset = page.locator(".math mjx-container").count()
+    page.screenshot(path=str(SHOTS / "from_disk_lemma4.png"))
+    page.close()
+    assert n_math > 0 and typeset == n_math

@@ -234,6 +234,15 @@ def test_g_inv_vs_brentq_and_mpmath(target):
     assert abs(float(Y.g_inv(target, s, a, b, dps=40)) - nu) <= 1e-14 * max(1, abs(nu))
 
 
+@pytest.mark.parametrize("target", [-3.0, 0.1, 50.0])
+def test_g_inv_reference_vs_brentq(target):
+    *_, s, a, b, _, _ = _thm6_instance()
+    ref = brentq(lambda t: Y.g_function(t, s, a, b) - target, -5, 5, xtol=1e-15, rtol=1e-15)
+    assert abs(float(Y.g_inv_reference(target, s, a, b)) - ref) <= 1e-13 * max(1, abs(ref))
+    with pytest.raises(ValueError, match="a0_j"):
+        Y.g_inv_reference(1.0, np.array([1.0]), np.array([0.5]), np.array([0.5]))
+
+
 def test_g_inv_needs_condition():
     with pytest.raises(ValueError, match="a0_j"):
         Y.g_inv(1.0, np.array([1.0]), np.array([0.5]), np.array([0.5]))

@@ -8,7 +8,7 @@ _PAPERS = ("varre2023", "min2021", "yun2021", "marion2024", "jin2023")
 
 
 def __getattr__(name):
-    if name in _PAPERS:
+    if name in _PAPERS or name.split("_")[0] in _PAPERS:
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module

@@ -23,7 +23,8 @@ from .._validation import as_real_array, check_depth, check_positive
 
 __all__ = [
     "Data", "make_data", "sharpness_lower_bound", "sharpness_upper_bound", "critical_lr",
-    "balanced_minimizer", "balanced_sharpness", "rank_one_inf_sharpness", "minimizer_sharpness", "random_minimizer", "min_sharpness_over_minimizers",
+    "balanced_minimizer", "balanced_sharpness", "rank_one_inf_sharpness", "minimizer_sharpness", "pl_interval",
+    "random_minimizer", "min_sharpness_over_minimizers",
     "BalancedSharpness", "chain_gd", "chain_sharpness", "gaussian_chain", "residual_chain",
     "sweep", "small_init_flow", "corollary_properties", "PAPER_SETTINGS",
 ]
@@ -263,6 +264,38 @@ def minimizer_sharpness(params, Sigma):
     return float(2.0 * np.linalg.eigvalsh(R @ M @ R)[-1])
 
 
+def pl_interval(params, Sigma):
+    """The interval :math:`4[\\lambda_{\\min}, \\lambda_{\\max}](\\Sigma^{1/2}M\\Sigma^{1/2})` that holds the PL ratio at ``params``.
+
+    Since :math:`\\beta` is multilinear, :math:`\\nabla_{\\mathcal W}R = J^\\top\\nabla_\\beta R` with
+    :math:`\\nabla_\\beta R = 2\\Sigma(\\beta-\\pi^\\star)` and :math:`JJ^\\top = M` (see
+    :func:`minimizer_sharpness`), so with :math:`w = \\Sigma^{1/2}(\\beta-\\pi^\\star)`,
+
+    .. math::
+
+        \\frac{\\|\\nabla R\\|^2}{R - R_{\\min}} = \\frac{4\\,w^\\top\\Sigma^{1/2}M\\Sigma^{1/2}w}{w^\\top w}
+        \\in 4\\,[\\lambda_{\\min}, \\lambda_{\\max}](\\Sigma^{1/2}M\\Sigma^{1/2})
+
+    at every point (not only at minimizers). Returns ``(lo, hi)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.theory.marion2024 import balanced_minimizer, pl_interval
+    >>> lo, hi = pl_interval(balanced_minimizer([2, 2, 1], np.array([1.0, 0.0])), np.eye(2))
+    >>> round(lo, 12), round(hi, 12)   # M = I + e1 e1^T
+    (4.0, 8.0)
+    """
+    params = tuple(as_real_array(p, f"params[{i}]") for i, p in enumerate(params))
+    Sigma = as_real_array(Sigma, "Sigma")
+    a, B = _chain_rows(params)
+    M = sum(float(a[k + 1] @ a[k + 1]) * (B[k].T @ B[k]) for k in range(len(params)))
+    ev, U = np.linalg.eigh(Sigma)
+    R = (U * np.sqrt(np.maximum(ev, 0))) @ U.T
+    e = np.linalg.eigvalsh(R @ M @ R)
+    return float(4.0 * e[0]), float(4.0 * e[-1])
+
+
 def random_minimizer(widths, pi_star, scale=1.0, seed=0):
     """A random minimizer: ``W_2..W_L`` Gaussian, ``W_1`` solving :math:`a_1^\\top W_1 = \\pi^{\\star\\top}`.
 
@@ -492,8 +525,10 @@ def chain_gd(Q, u, data, lr, n_steps, train_head=True, blowup=1e10):
     beta = a[0]
     dvg = div_at >= 0
     e = beta - data.pi_star
-    fun = np.where(dvg, np.nan, np.einsum("bi,ij,bj->b", e, Sig, e) + data.R_min)
-    return OptimizeResult(Q=Q, u=u if train_head else u[0], beta=beta, fun=fun, excess=fun - data.R_min,
+    # The excess risk is formed directly (fun - R_min would round it to 0 below ~1e-16 R_min).
+    excess = np.where(dvg, np.nan, np.einsum("bi,ij,bj->b", e, Sig, e))
+    fun = excess + data.R_min
+    return OptimizeResult(Q=Q, u=u if train_head else u[0], beta=beta, fun=fun, excess=excess,
                           diverged=dvg, diverged_at=div_at, grad_norm=np.sqrt(gsq) if n_steps else None,
                           success=bool(not np.any(dvg)), status=int(np.any(dvg)), nit=n_steps,
                           message=f"{int(dvg.sum())} of {B} runs diverged")

@@ -31,7 +31,7 @@ __all__ = [
     "KINDS", "data_tensor", "multilinear", "concrete_output", "TensorFlowSystem",
     "TwoLayerPointSystem", "logtime_flow", "angle", "observed_rate", "singular_vector_residual",
     "quasi_stationarity", "support_size", "init_margin", "regression_limit", "even_part",
-    "g_function", "g_inv", "thm6_limits", "thm6_seed_v2", "polish_stationary", "two_layer_point_path",
+    "g_function", "g_inv", "g_inv_reference", "fc_singular_vector_residuals", "thm6_limits", "thm6_seed_v2", "polish_stationary", "two_layer_point_path",
     "separable_instance", "direction_study", "conv_qnorm_limit",
 ]
 
@@ -725,6 +725,83 @@ def _safeguarded_newton(target, s, a0, b0, one, cosh, sinh, absf, eps):
             return new
         nu = new
     raise RuntimeError("g_inv: the safeguarded Newton iteration did not converge")
+
+
+def g_inv_reference(target, s, a0, b0, *, dps=40):
+    r"""Second route to :math:`g^{-1}`: mpmath's Anderson-Bjorck bracketing solver at ``dps`` digits.
+
+    Shares no code with :func:`g_inv` (whose ``dps`` mode runs the same
+    safeguarded Newton iteration in mpmath): :math:`g` is evaluated by its own
+    mpmath expression, the bracket :math:`[-B, B]` is widened by doubling until
+    it contains the root, and :func:`mpmath.findroot` (``solver="anderson"``)
+    refines it. Returns an ``mpf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.theory.yun2021 import g_inv, g_inv_reference
+    >>> s, a, b = np.array([2., 1.]), np.array([1., 1.]), np.array([0.5, 0.])
+    >>> bool(abs(float(g_inv_reference(3.0, s, a, b)) - g_inv(3.0, s, a, b)) < 1e-14)
+    True
+    """
+    import mpmath as mp
+
+    s = as_real_array(s, "s")
+    a0 = as_real_array(a0, "a0")
+    b0 = as_real_array(b0, "b0")
+    if not np.all(a0**2 > b0**2):
+        raise ValueError("g_inv_reference needs a0_j^2 > b0_j^2 for every j (the initialization condition)")
+    with mp.workdps(int(dps)):
+        S, A, Bv = ([mp.mpf(float(t)) for t in arr] for arr in (s, a0, b0))
+        tgt = mp.mpf(float(np.asarray(as_real_array(target, "target"))))
+
+        def g(nu):
+            return mp.fsum(sj * ((aj**2 + bj**2) / 2 * mp.sinh(2 * sj * nu) + aj * bj * mp.cosh(2 * sj * nu))
+                           for sj, aj, bj in zip(S, A, Bv))
+
+        half = mp.mpf(1)
+        while not (g(-half) <= tgt <= g(half)):
+            half *= 2
+        nu = mp.findroot(lambda t: g(t) - tgt, (-half, half), solver="anderson",
+                         tol=mp.mpf(10) ** (-2 * int(dps) + 4), maxsteps=2000)
+        return +nu
+
+
+def fc_singular_vector_residuals(flow, X, y, widths):
+    r"""Theorem 1 residuals along an exponential-loss :func:`logtime_flow` of a fully connected network.
+
+    At each recorded log-time :math:`s`, :math:`u = -e^sX^\top r = X^\top(y\odot e^{s-y\odot X\beta})`
+    (normalised), the parameters of :class:`ibtheory.models.DeepLinear` are mapped to
+    Yun's :math:`v_l = \mathrm{vec}(W_l^\top)`, :math:`v_L = w_L`, and
+    :func:`singular_vector_residual` is evaluated on the stacked data tensor
+    :math:`M(e_j)` built by :func:`data_tensor` with ``widths``.
+
+    Returns
+    -------
+    ndarray
+        One residual per recorded time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import DeepLinear, gaussian_init
+    >>> from ibtheory.theory.yun2021 import fc_singular_vector_residuals, logtime_flow, separable_instance
+    >>> X, y = separable_instance()
+    >>> net = DeepLinear([6, 3, 1])
+    >>> fl = logtime_flow(net, gaussian_init(net, 0.1, seed=0), X, y, 100.0, [10., 100.])
+    >>> r = fc_singular_vector_residuals(fl, X, y, (6, 3))
+    >>> bool(r[-1] < r[0])
+    True
+    """
+    X = as_real_array(X, "X")
+    y = as_real_array(y, "y")
+    T = np.stack([data_tensor("fc", e, widths=tuple(widths)) for e in np.eye(X.shape[1])])
+    out = []
+    for s, P, b in zip(flow.s, flow.params, flow.beta):
+        u = X.T @ (y * np.exp(s - y * (X @ b)))
+        vs = [W.T.reshape(-1) for W in P[:-1]] + [np.asarray(P[-1]).reshape(-1)]
+        out.append(singular_vector_residual(T, u / np.linalg.norm(u), vs)[0])
+    return np.array(out)
 
 
 def thm6_limits(Mx, y, alpha, vbar1, vbar2, *, dps=None):

@@ -114,8 +114,6 @@ def _():
     from ibtheory.theory import marion2024 as M
 
     D = M.make_data(seed=0)
-    ev, U = np.linalg.eigh(D.Sigma)
-    R = (U * np.sqrt(ev)) @ U.T
     viol = 0.0
     for L in (2, 3, 4):
         r = M.small_init_flow(D, L, 1e-3, seed=L)
@@ -124,23 +122,17 @@ def _():
         p = M.corollary_properties(r.x, D)
         lam, ok = sharpness(r.model, r.x, D.X, D.y, loss="mean", iters=5000, tol=1e-10)
         ratio = lam / M.sharpness_lower_bound(L, D.a, D.pi_norm)
-        a = [np.ones(1)]
-        for W in reversed(r.x):
-            a.insert(0, W.T @ a[0])
-        B = [np.eye(D.d)]
-        for W in r.x[:-1]:
-            B.append(W @ B[-1])
-        Mm = sum(float(a[k + 1] @ a[k + 1]) * B[k].T @ B[k] for k in range(L))
-        e = np.linalg.eigvalsh(R @ Mm @ R)
+        pl_lo, pl_hi = M.pl_interval(r.x, D.Sigma)
         mu_end = r.mu[-1]
         viol = max(viol, p["hypothesis"] - 1, p["sigma_lo"] - p["sigma"].min(), p["sigma"].max() - p["sigma_hi"],
                    np.max(p["align_bound"] - p["align"], initial=0), 1 - ratio, ratio - p["ratio_hi"],
-                   (4 * e[0] - mu_end) / mu_end - 1e-3, (mu_end - 4 * e[-1]) / mu_end - 1e-3,
+                   (pl_lo - mu_end) / mu_end - 1e-6, (mu_end - pl_hi) / mu_end - 1e-6,
                    0.0 if np.all(r.mu[r.t >= 1] > 0) and ok else np.inf)
     return Check(measured=max(viol, 0.0), tolerance=0.0,
                  details="n=50, d=5, depths 2-4, Gaussian init scale 1e-3 (so 32L sqrt(eps) <= 1), DOP853/Radau "
                          "flow to a 1e-8 relative stationarity. Measured: largest violation of any property "
-                         "(the PL interval gets 1e-3 relative slack for the residual's non-asymptotic part).",
+                         "(the PL interval is an exact identity; it gets 1e-6 relative slack because the final "
+                         "gradient, ~1e-8 of its initial size, is formed from O(1) residuals: ~1e-8 relative error).",
                  routes=("gradient flow (adaptive integrator) + power iteration", "closed-form bounds"))
 
 
@@ -156,13 +148,15 @@ def _():
     res = M.sweep(D, "residual", L, [0.005], [4000], [2], np.linspace(0.0, 1.0, 5), seed=1)
     smin = M.sharpness_lower_bound(L, D.a, D.pi_norm)
     ratio = res["sharpness"] / smin
+    # Each criterion normalized so that it holds iff its value is <= 1.
     viol = max(float(np.max(res["excess"])) / 1e-10, float(np.max(1 - ratio)) + 1,
                float(np.max(ratio)) / (4 * D.Lam / D.lam))
-    return Check(measured=0.0 if viol <= 1 and res["sharp_converged"].all() else viol, tolerance=0.0,
+    return Check(measured=viol if res["sharp_converged"].all() else np.inf, tolerance=1.0,
                  details=f"n=50, d=5, L=10, lr=0.005, 4000 steps, scales 0..1, 10 runs. Excess risk "
                          f"max {np.max(res['excess']):.1e} (< 1e-10 required); S/S_min in "
                          f"[{ratio.min():.3f}, {ratio.max():.3f}] (needs >= 1 and < 4 Lambda/lambda = "
-                         f"{4 * D.Lam / D.lam:.2f}).",
+                         f"{4 * D.Lam / D.lam:.2f}). Measured: the largest of excess/1e-10, 1 + max(1 - S/S_min) "
+                         f"and max(S/S_min)/(4 Lambda/lambda); each criterion holds iff it is <= 1.",
                  routes=("batched GD + power iteration on HVPs", "closed-form S_min and bound"))
 
 

@@ -119,20 +119,17 @@ def _():
 
     X, y, study = _fc_study()
     flow = study.flow
-    T = np.stack([Y.data_tensor("fc", e, widths=(6, 4, 3)) for e in np.eye(6)])
-    res = []
-    for s, P, b in zip(flow.s, flow.params, flow.beta):
-        u = X.T @ (y * np.exp(s - y * (X @ b)))      # = -e^s X^T r
-        res.append(Y.singular_vector_residual(T, u / np.linalg.norm(u), _fc_vs(P))[0])
-    rate = Y.observed_rate(flow.s[-4:], np.array(res[-4:]))
+    res = Y.fc_singular_vector_residuals(flow, X, y, widths=(6, 4, 3))
+    rate = Y.observed_rate(flow.s[-4:], res[-4:])
     ok = rate < -0.2
     return Check(
         measured=res[-1] if ok else np.inf, tolerance=0.03,
         details=(f"n=4, d=6 separable instance, widths (6,4,3,1), init N(0, 0.1^2). Residual "
                  f"max_l ||M(-u) o (..I..) - sigma v_l||/sigma of the normalized v_l at s = log t = "
                  f"1e1..1e4: {res[0]:.2e} -> {res[-1]:.2e}, observed rate s^{rate:.2f} (required < -0.2). "
-                 "The theorem gives no rate: the initialization's imprint decays like "
-                 "||v(0)||/||v(t)|| ~ s^(-1/L); tolerance 0.03 at t = e^(10^4) follows from that rate."),
+                 "The theorem gives no rate (the initialization's imprint is expected to decay like "
+                 "||v(0)||/||v(t)|| ~ s^(-1/L)); tolerance 0.03 and the rate requirement only check that "
+                 "the residual is small and still falling at t = e^(10^4)."),
         routes=("logtime_flow (LSODA) of DeepLinear", "data_tensor('fc') + multilinear"))
 
 
@@ -166,7 +163,9 @@ def _():
         if Y.init_margin(wb) <= 0:
             return Check(np.inf, 5e-3, "initialization condition violated")
         angles[L], rates[L], supports[L] = r.angle[-1], r.rate, Y.support_size(r.z, 1e-6)
-    ok = all(v < -0.3 for v in rates.values())
+    # Sparsity grows with depth: support never grows, and is strictly smaller at L=4 than L=2.
+    sparser = supports[2] > supports[4] and supports[2] >= supports[3] >= supports[4]
+    ok = all(v < -0.3 for v in rates.values()) and sparser
     return Check(
         measured=max(angles.values()) if ok else np.inf, tolerance=5e-3,
         details=(f"n=4, d=6, wbar_l = 1 (l < L), wbar_L = 1/2 (lambda = 3/4). Angles at s = log t = 1e4: "
@@ -174,7 +173,8 @@ def _():
                              for L in angles)
                  + ". L=2 reference: max_margin(p=1); L=3,4: Newton solution of the Lagrange system on "
                  "the support/active set the flow selects, certified (mu >= 0, other margins > 1). "
-                 "Rates required < -0.3; tolerance 5e-3 rad at t = e^(10^4) from the observed rates."),
+                 "Rates required < -0.3 and supports non-increasing in L with L=4 < L=2; tolerance 5e-3 "
+                 "rad at t = e^(10^4) from the observed rates."),
         routes=("logtime_flow (LSODA)", "max_margin(p=1) / polish_stationary (Levenberg-Marquardt)"))
 
 
@@ -363,7 +363,7 @@ def _():
         if not res.success:
             return Check(np.inf, 1e-10, f"flow failed: {res.message}")
         v1, v2, nu = Y.thm6_limits(Mx, yv, alpha, vb1, vb2)
-        _, _, nu_mp = Y.thm6_limits(Mx, yv, alpha, vb1, vb2, dps=40)
+        nu_mp = Y.g_inv_reference(yv / alpha**2, s, U1.T @ vb1, U2t @ vb2, dps=40)
         err = max(err, np.max(np.abs(res.x[0] - v1)), np.max(np.abs(res.x[1] - v2)))
         seed_err = min(seed_err, np.max(np.abs(res.x[1] - Y.thm6_seed_v2(Mx, yv, alpha, vb1, vb2))))
         mp_err = max(mp_err, abs(float((nu_mp - nu) / nu_mp)))
@@ -374,7 +374,8 @@ def _():
                  f"lambda = {np.min((U1.T @ vb1) ** 2 - (U2t @ vb2) ** 2):.2f}, alpha in (0.3, 1). SymPy: "
                  f"the path solves the SVD-basis flow and f = g(nu). DOP853 (rtol 1e-13) to "
                  f"||X'(Xbeta - y)|| <= 1e-11 vs the closed form: {err:.1e} (tolerance 1e-10). g^-1: "
-                 f"float64 safeguarded Newton vs mpmath at 40 digits {mp_err:.1e} (required < 1e-14). The "
+                 f"float64 safeguarded Newton vs mpmath Anderson-Bjorck bracketing at 40 digits {mp_err:.1e} "
+                 f"(required < 1e-14, a few ulps). The "
                  f"seed's v2 (a paired with cosh) misses the flow by {seed_err:.2f} (required > 1e-2)."),
         routes=("gradient_flow (DOP853) of TensorNetwork", "closed form (SymPy-derived) + g_inv",
-                "mpmath g_inv"))
+                "mpmath findroot (anderson) for g^-1"))
