@@ -122,6 +122,37 @@ def test_linearized_gap_limit_equals_min_distance():
     assert np.max(np.abs(J.asi_jacobian(P, t) @ (w - theta0) - f_all)) < 1e-9
 
 
+def test_zeta_quadrature_against_hand_closed_forms():
+    # Closed forms written out here (not from init_zeta): Gaussian 2 sw^3 sb^3 / (pi (sb^2 + x^2 sw^2)^2);
+    # uniform a_w^3/(8 a_b) for |x| <= a_b/a_w and a_b^3/(8 a_w x^4) beyond; binary 1/(2 a_b) on |x| <= a_b.
+    x = np.array([-3.1, -1.0, 0.0, 0.4, 2.7])
+    sw, sb = 1.3, 0.6
+    g = 2 * sw**3 * sb**3 / (np.pi * (sb**2 + x**2 * sw**2) ** 2)
+    assert np.allclose(J.zeta_quadrature(x, "gaussian", sw, sb), g, rtol=1e-10, atol=0)
+    aw, ab = 0.8, 1.2
+    u = np.where(np.abs(x) <= ab / aw, aw**3 / (8 * ab), ab**3 / (8 * aw * np.maximum(np.abs(x), 1.0) ** 4))
+    assert np.allclose(J.zeta_quadrature(x, "uniform", aw, ab), u, rtol=1e-10, atol=0)
+    assert np.allclose(J.zeta_quadrature(x, "binary_uniform", 1.0, 2.0), np.where(np.abs(x) <= 2, 0.25, 0.0))
+
+
+def test_linearized_gd_reaches_min_distance_by_lstsq():
+    rng = np.random.default_rng(7)
+    Jm, y, th0 = rng.standard_normal((4, 9)), rng.standard_normal(4), rng.standard_normal(9)
+    r = J.linearized_gd(Jm, y, th0, lr_factor=0.9, contraction=1e-14)
+    ref = th0 + np.linalg.lstsq(Jm, y, rcond=None)[0]      # min-norm step from th0
+    assert np.linalg.norm(r.x - ref) < 1e-10 * np.linalg.norm(ref - th0) * r.cond
+    assert r.fun < 1e-20
+    with pytest.raises(ValueError, match="full row rank"):
+        J.linearized_gd(np.ones((2, 3)), np.ones(2), np.zeros(3))
+
+
+def test_train_asi_gd_loss_is_loss_before_polish():
+    run = J.train_asi(X, Y, [40], [0], "uniform", 1.0, 2.0)
+    ref = J.train_asi(X, Y, [40], [0], "uniform", 1.0, 2.0, polish=False)
+    assert run.gd_loss[0] == pytest.approx(float(np.mean((ref(0, X) - Y) ** 2)), rel=1e-12)
+    assert run.gd_loss[0] > run.fun[0]
+
+
 def test_fit_rate_recovers_slope_and_interval():
     rng = np.random.default_rng(0)
     n = np.repeat([10, 40, 160, 640, 2560], 4).astype(float)
@@ -140,6 +171,9 @@ def test_fit_rate_recovers_slope_and_interval():
     lambda: J.zeta_monte_carlo([1.0, 0.0]),
     lambda: J.fit_rate([1.0, 2.0], [1.0, 0.5]),
     lambda: J.init_zeta("binary_uniform", 2.0, 2.0),
+    lambda: J.zeta_quadrature([0.0], "laplace"),
+    lambda: J.linearized_gd(np.ones((2, 3)), np.ones(3), np.zeros(3)),
+    lambda: J.linearized_gd(np.eye(2), np.ones(2), np.zeros(2), lr_factor=2.0),
 ])
 def test_bad_input_raises(call):
     with pytest.raises(ValueError):

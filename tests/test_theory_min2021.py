@@ -173,3 +173,19 @@ def test_width_sweep_small(data):
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_rate_initializations_levels(data):
+    # c from the direct h x h eigenproblem (not imbalance_level): a + b for spectral, 0 for balanced.
+    X, _ = data
+    s = M.DataSplit(X)
+    inits, kinds, target = M.rate_initializations(s, 2, seed=3)
+    assert list(kinds).count("Gaussian") == 8 and np.all(target[kinds == "spectral"] == 0.05)
+    cs = []
+    for U, V in inits:
+        U1 = s.split(U)[0]
+        ev = np.linalg.eigvalsh(U1.T @ U1 - V.T @ V)[::-1]
+        cs.append(max(ev[s.r - 1], 0) + max(-ev[-2], 0))
+    cs = np.array(cs)
+    assert np.allclose(cs[kinds == "spectral"], [0.5, 1.5, 2.2, 3.0], atol=1e-12)
+    assert np.allclose(cs[kinds == "balanced"], 0, atol=1e-12)

@@ -16,7 +16,8 @@ anti-symmetric initialization (ASI). This module holds
 * :func:`predicted_limit`: the theorem's prediction (weighted spline and the
   linear adjustment :math:`ux+v`);
 * :func:`train_asi`: full-batch gradient descent on many widths and seeds at once;
-* :func:`linearized_gap` and :func:`fit_rate`.
+* :func:`linearized_gap`, :func:`linearized_gd` and :func:`fit_rate`;
+* :func:`zeta_quadrature`: the definition of :math:`\zeta` by adaptive quadrature.
 
 Used in the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
 """
@@ -215,6 +216,48 @@ def zeta_monte_carlo(edges, dist="uniform", w_scale=1.0, b_scale=2.0, n_samples=
     mean = s1 / n_samples / width
     var = (s2 / n_samples - (s1 / n_samples) ** 2) / (n_samples - 1)
     return mean, np.sqrt(np.maximum(var, 0.0)) / width
+
+
+def zeta_quadrature(x, dist="uniform", w_scale=1.0, b_scale=2.0):
+    r"""The definition :math:`\zeta(x) = \int|W|^3 p_{\mathcal W,\mathcal B}(W,-Wx)\,dW` by adaptive quadrature.
+
+    A route independent of :func:`init_zeta` (no closed form): the joint density
+    is written out and integrated with :func:`scipy.integrate.quad`, split at
+    :math:`W = 0` and, for the uniform box, at the kinks :math:`|W| = a_b/|x|`
+    so that every piece is smooth. The binary-uniform law is a sum over
+    :math:`W = \pm w`.
+
+    Examples
+    --------
+    >>> from ibtheory.theory.jin2023 import zeta_quadrature
+    >>> round(float(zeta_quadrature([0.5], "uniform", 1.0, 2.0)[0]), 12)  # a_w^3 / (8 a_b)
+    0.0625
+    """
+    from scipy.integrate import quad
+
+    w_scale, b_scale = _check_dist(dist, w_scale, b_scale)
+    xs = as_real_array(x, "x").ravel()
+    out = np.empty(xs.size)
+    for i, xv in enumerate(xs):
+        if dist == "binary_uniform":
+            # W = +-w with probability 1/2 each, B ~ U(-a_b, a_b): |w|^3 p_B(-w x) / 2 per sign.
+            out[i] = sum(0.5 * w_scale**3 * float(abs(s * w_scale * xv) <= b_scale) / (2 * b_scale)
+                         for s in (-1.0, 1.0))
+            continue
+        if dist == "gaussian":
+            def f(w, xv=xv):
+                return abs(w) ** 3 * np.exp(-w**2 / (2 * w_scale**2) - (w * xv) ** 2 / (2 * b_scale**2)) / (
+                    2 * np.pi * w_scale * b_scale)
+            lo, hi, pts = -np.inf, np.inf, [0.0]
+        else:
+            def f(w, xv=xv):
+                return abs(w) ** 3 * float(abs(w * xv) <= b_scale) / (4 * w_scale * b_scale)
+            lo, hi = -w_scale, w_scale
+            pts = [0.0] + ([s * b_scale / abs(xv) for s in (-1, 1)] if xv else [])
+        pts = sorted(p for p in set(pts) if lo < p < hi)
+        edges = [lo] + pts + [hi]
+        out[i] = sum(quad(f, a, b, epsabs=0.0, epsrel=1e-12, limit=200)[0] for a, b in zip(edges[:-1], edges[1:]))
+    return out
 
 
 # -------------------------------------------------------------- infinite width
@@ -421,6 +464,8 @@ class ASIRun(OptimizeResult):
         Step size of each network.
     polish_shift : ndarray
         Sup over the evaluation grid of the change made by the Gauss-Newton tail (0 if none).
+    gd_loss : ndarray
+        Mean squared error when gradient descent stopped (before the Gauss-Newton tail).
     success : bool
         Every network met the stopping rule within ``max_steps`` and ended with
         a training residual below ``1e-8`` (after the polish, if any).
@@ -567,9 +612,11 @@ def train_asi(x, y, widths, seeds, dist="uniform", w_scale=1.0, b_scale=2.0, *, 
         active = [k for k in active if not nets[k]["done"]]
 
     grid = np.linspace(x.min(), x.max(), 401)
-    shifts, losses, params = [], [], []
+    shifts, losses, params, gd_losses = [], [], [], []
     for net in nets:
         W, b, a, c = net["P"]
+        r0 = _features(W, b, x)[1].T @ a + c - y
+        gd_losses.append(float(np.mean(r0 * r0)))  # loss at the stopping rule, before the polish
         shift = 0.0
         if polish:
             before = _features(W, b, grid)[1].T @ a + c
@@ -594,7 +641,8 @@ def train_asi(x, y, widths, seeds, dist="uniform", w_scale=1.0, b_scale=2.0, *, 
     return ASIRun(
         widths=np.array([net["n"] for net in nets]), seeds=np.array([net["seed"] for net in nets]),
         params=params, x=params, fun=np.array(losses), nit=np.array([net["nit"] for net in nets]),
-        lr=np.array([net["lr"] for net in nets]), polish_shift=np.array(shifts), success=bool(ok),
+        lr=np.array([net["lr"] for net in nets]), polish_shift=np.array(shifts), gd_loss=np.array(gd_losses),
+        success=bool(ok),
         status=0 if ok else 1,
         message="all networks converged" if ok else "some network hit max_steps or kept a residual",
     )
@@ -688,3 +736,57 @@ def linearized_gap(params, x, y, t_eval, lr_factor=1.0, n_times=200, output_lr_s
     Pa, fa = path(Ka, Ga @ Ja.T)
     Po, fo = path(Ko, Go @ Jo.T)
     return float(np.max(np.abs(Pa - Po))), fa, fo
+
+
+def linearized_gd(J, y, theta0, lr_factor=1.0, contraction=1e-15):
+    r"""Gradient descent on the mean squared error of a linear model :math:`f(\omega) = J(\omega-\theta_0)`.
+
+    .. math::
+
+        \omega_{t+1} = \omega_t - \eta\,\tfrac2M J^\top\big(J(\omega_t-\theta_0) - y\big),
+        \qquad \eta = \texttt{lr\_factor}\cdot\frac{M}{2\lambda_{\max}(JJ^\top)},
+
+    from :math:`\omega_0 = \theta_0`, for as many steps as it takes the slowest mode of
+    :math:`I - \eta\frac2M JJ^\top` to contract by ``contraction``. It never
+    forms a pseudo-inverse, so comparing its end point with
+    :func:`ibtheory.solvers.min_distance_interpolator` tests the implicit bias
+    of gradient descent on the linearized network (the chapter's section *The
+    linearized model*).
+
+    Returns
+    -------
+    OptimizeResult
+        ``x`` (the end point), ``nit``, ``fun`` (final mean squared error), ``cond``
+        (condition number of :math:`JJ^\top`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.theory.jin2023 import linearized_gd
+    >>> r = linearized_gd(np.array([[1.0, 1.0]]), np.array([2.0]), np.zeros(2))
+    >>> np.round(r.x, 12)  # the closest interpolant to 0 of w1 + w2 = 2
+    array([1., 1.])
+    """
+    J = as_real_array(J, "J")
+    y = as_real_array(y, "y").ravel()
+    theta0 = as_real_array(theta0, "theta0").ravel()
+    if J.ndim != 2 or J.shape != (y.size, theta0.size):
+        raise ValueError(f"J must have shape (len(y), len(theta0)) = ({y.size}, {theta0.size}), got {J.shape}")
+    lr_factor = check_positive(lr_factor, "lr_factor")
+    if lr_factor >= 2:
+        raise ValueError(f"lr_factor must be < 2 (stability), got {lr_factor}")
+    contraction = check_positive(contraction, "contraction")
+    M = y.size
+    lam = np.linalg.eigvalsh(J @ J.T)
+    if lam[0] <= lam[-1] * 1e-14:
+        raise ValueError("J must have full row rank (the linear model must be able to interpolate)")
+    eta = lr_factor * M / (2 * lam[-1])
+    # Slowest contraction factor over the spectrum (the ends of [lam_min, lam_max] bound it).
+    rho = max(abs(1 - 2 * eta / M * lam[0]), abs(1 - lr_factor))
+    n_steps = 1 if rho == 0 else max(1, int(np.ceil(np.log(contraction) / np.log(rho))))
+    w = theta0.copy()
+    for _ in range(n_steps):
+        w -= eta * (2 / M) * J.T @ (J @ (w - theta0) - y)
+    r = J @ (w - theta0) - y
+    return OptimizeResult(x=w, nit=n_steps, fun=float(np.mean(r * r)), cond=float(lam[-1] / lam[0]),
+                          success=True, status=0, message="contracted the slowest mode")

@@ -31,7 +31,7 @@ from .._validation import as_real_array, check_positive
 __all__ = [
     "make_data", "DataSplit", "imbalance", "imbalance_level", "rate_bound", "orthogonality",
     "to_params", "from_params", "compress_width",
-    "spectral_init", "balanced_init", "orthogonal_init", "random_init",
+    "spectral_init", "balanced_init", "orthogonal_init", "random_init", "rate_initializations",
     "asymptotic_rate", "linearized_rate", "train", "rate_experiment", "width_sweep", "fit_loglog",
     "ReducedFlowSystem",
 ]
@@ -434,6 +434,49 @@ def orthogonal_init(split, m, h, scale=1.0, seed=0):
     V = s * rng.standard_normal((m, k1)) @ Q[:, :k1].T
     U2 = s * rng.standard_normal((D - r, D - r)) @ Q[:, k1:].T
     return split.Phi1 @ U1 + split.Phi2 @ U2, V
+
+
+def rate_initializations(split, m, seed=0):
+    """The initializations of the chapter's rate check: 8 Gaussian, 4 spectral, 3 balanced.
+
+    - Gaussian: widths drawn from {6, 8, 12, 24}, unequal layer scales
+      log-uniform in [0.15, 1.2] (:func:`random_init` with ``scale``);
+    - spectral (:func:`spectral_init`, ``h = 7``): :math:`c = a + b` for
+      ``(a, b)`` in (0.3, 0.2), (1, 0.5), (0.2, 2), (1.5, 1.5); their target is
+      scaled by 0.05 so that the weights move little and the bound is nearly attained;
+    - balanced (:func:`balanced_init`, ``h = 6``): :math:`\\Lambda = 0`, :math:`c = 0`.
+
+    Returns
+    -------
+    inits : list of (U, V)
+    kinds : ndarray of str ("Gaussian", "spectral", "balanced")
+    target_scale : ndarray
+        Factor applied to the labels for each run (0.05 for spectral, 1 otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.theory.min2021 import DataSplit, rate_initializations
+    >>> inits, kinds, scale = rate_initializations(DataSplit(np.eye(2, 4)), 1)
+    >>> len(inits), int((kinds == "balanced").sum()), float(scale.min())
+    (15, 3, 0.05)
+    """
+    m = _int(m, "m")
+    rng = np.random.default_rng(seed)
+    inits, kinds = [], []
+    for s in range(8):
+        h = int(rng.choice([6, 8, 12, 24]))
+        su, sv = np.exp(rng.uniform(np.log(0.15), np.log(1.2), size=2))
+        inits.append(random_init(split, m, h, seed=seed + s, scale=(su, sv)))
+        kinds.append("Gaussian")
+    for s, (a, b) in enumerate([(0.3, 0.2), (1.0, 0.5), (0.2, 2.0), (1.5, 1.5)]):
+        inits.append(spectral_init(split, m, 7, a, b, seed=seed + s))
+        kinds.append("spectral")
+    for s in range(3):
+        inits.append(balanced_init(split, m, 6, scale=1.0, seed=seed + s))
+        kinds.append("balanced")
+    kinds = np.array(kinds)
+    return inits, kinds, np.where(kinds == "spectral", 0.05, 1.0)
 
 
 # --------------------------------------------------------------------------- measurements

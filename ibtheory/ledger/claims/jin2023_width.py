@@ -16,9 +16,8 @@ _Y = np.array([1.5, 0.5, 1.5, 0.5, 1.5])
        "Jin & Montufar, Theorem (eq. (23)) and Proposition")
 def _():
     import sympy as sp
-    from scipy.integrate import quad
 
-    from ibtheory.theory.jin2023 import ZetaDerivation
+    from ibtheory.theory.jin2023 import ZetaDerivation, zeta_quadrature
 
     d = ZetaDerivation()
     sym = [sp.simplify(d.gaussian - d.seed_gaussian), sp.simplify(d.gaussian - d.gaussian_pC * d.gaussian_cond_w2),
@@ -28,29 +27,22 @@ def _():
         return Check(measured=float("inf"), tolerance=0.0, details=f"SymPy differences {sym} are not all 0",
                      routes=("SymPy",))
     worst = 0.0
-    cases = [("gaussian", {d.sigma_w: 1.3, d.sigma_b: 0.7}, lambda w, b: np.exp(-w**2 / (2 * 1.69) - b**2 / (2 * 0.49))
-              / (2 * np.pi * 1.3 * 0.7), (-np.inf, np.inf), 3.0),
-             ("uniform", {d.a_w: 1.0, d.a_b: 2.0}, lambda w, b: float(abs(w) <= 1 and abs(b) <= 2) / 8.0, (-1, 1), 2.0),
-             ("uniform", {d.a_w: 0.5, d.a_b: 1.5}, lambda w, b: float(abs(w) <= .5 and abs(b) <= 1.5) / 3.0,
-              (-.5, .5), 3.0)]
-    for fam, subs, pdf, (lo, hi), L in cases:
-        for xv in np.linspace(-L, L, 7):
-            f = lambda w: abs(w) ** 3 * pdf(w, -w * xv)  # noqa: E731
-            # Split at 0 and at the kinks |w| = a_b/|x| of the uniform box, so quad sees smooth pieces.
-            pts = sorted({0.0} | ({s * 2.0 / abs(xv) for s in (-1, 1)} if fam == "uniform" and xv else set()))
-            pts = [p for p in pts if lo < p < hi]
-            edges = [lo] + pts + [hi]
-            num = sum(quad(f, a, b, epsabs=0, epsrel=1e-12, limit=200)[0] for a, b in zip(edges[:-1], edges[1:]))
-            if fam == "gaussian":
-                ref = float(d.gaussian.subs(subs).subs(d.x, xv))
-            else:
-                ref = float(d.uniform_inside.subs(subs))
-            worst = max(worst, abs(num - ref) / ref)
+    cases = [("gaussian", 1.3, 0.7, {d.sigma_w: 1.3, d.sigma_b: 0.7}, 3.0),
+             ("uniform", 1.0, 2.0, {d.a_w: 1.0, d.a_b: 2.0}, 2.0),
+             ("uniform", 0.5, 1.5, {d.a_w: 0.5, d.a_b: 1.5}, 3.0)]
+    for fam, ws, bs, subs, L in cases:
+        xs = np.linspace(-L, L, 7)
+        num = zeta_quadrature(xs, fam, ws, bs)
+        if fam == "gaussian":
+            ref = np.array([float(d.gaussian.subs(subs).subs(d.x, xv)) for xv in xs])
+        else:
+            ref = np.full(xs.size, float(d.uniform_inside.subs(subs)))
+        worst = max(worst, float(np.max(np.abs(num - ref) / ref)))
     return Check(
         measured=worst, tolerance=1e-9,
         details=(f"SymPy: the definition equals the seed's Gaussian formula and the breakpoint form p_C E[W^2|C] "
                  f"(Gaussian, uniform), and the uniform/binary constants, symbolically (differences 0). "
-                 f"Numerically, scipy quad of the definition at 7 points of [-L, L] for N(0,1.3^2)xN(0,0.7^2) "
+                 f"Numerically, scipy quad of the definition (zeta_quadrature) at 7 points of [-L, L] for N(0,1.3^2)xN(0,0.7^2) "
                  f"(L=3), U(-1,1)xU(-2,2) (L=2) and U(-.5,.5)xU(-1.5,1.5) (L=3 = a_b/a_w): worst relative "
                  f"deviation {worst:.1e}; 1e-9 is quad's epsrel 1e-12 with room for the split kinks."),
         routes=("SymPy integration", "scipy.integrate.quad of the definition"),
@@ -122,18 +114,13 @@ def _():
 def _():
     from ibtheory.models import TwoLayerReLU, relu_init
     from ibtheory.solvers import min_distance_interpolator
-    from ibtheory.theory.jin2023 import asi_jacobian
+    from ibtheory.theory.jin2023 import asi_jacobian, linearized_gd
 
     P = relu_init(TwoLayerReLU(1, 200), "gaussian", 1.0, 1.0, seed=2)
     theta0 = np.concatenate([P[0][:, 0], P[1], P[2], [float(P[3])]])
     J = asi_jacobian(P, _X, output_lr_scale=1.0)
-    K = J @ J.T
-    lam = np.linalg.eigvalsh(K)
-    eta = 2.5 / (2 * lam[-1])
-    n_steps = int(np.ceil(np.log(1e-15) / np.log1p(-2 * eta / 5 * lam[0])))
-    w = theta0.copy()
-    for _ in range(n_steps):
-        w -= eta * (2 / 5) * J.T @ (J @ (w - theta0) - _Y)
+    gd = linearized_gd(J, _Y, theta0, lr_factor=0.5, contraction=1e-15)  # eta = 1.25/lambda_max
+    w, n_steps, cond = gd.x, gd.nit, gd.cond
     ref = min_distance_interpolator(J, _Y, theta0).x
     err = float(np.linalg.norm(w - ref) / np.linalg.norm(ref - theta0))
     return Check(
@@ -141,7 +128,7 @@ def _():
         details=(f"width 100 (200 ReLUs), N(0,1) init, paper's data; {n_steps} GD steps on the mean squared error "
                  f"of the linearization (step 1.25/lambda_max, slowest mode contracted to 1e-15) vs the "
                  f"pseudo-inverse min-distance solution: relative distance {err:.1e} (the 1e-15 contraction, "
-                 f"amplified by the condition number {lam[-1] / lam[0]:.0f})."),
+                 f"amplified by the condition number {cond:.0f})."),
         routes=("explicit GD on the linearized parameters", "min_distance_interpolator (pseudo-inverse)"),
     )
 
