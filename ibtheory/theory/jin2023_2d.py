@@ -33,7 +33,7 @@ from .._validation import as_real_array, check_positive
 
 #: The five inputs of the experiment: the corners of [-1, 1]^2 and the centre.
 X5 = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0], [0.0, 0.0]])
-#: Labels: 0 at the corners, 1 at the centre (a bump).
+#: The labels, 0 at the corners and 1 at the centre (a bump).
 Y5 = np.array([0.0, 0.0, 0.0, 0.0, 1.0])
 
 _INITS = ("gaussian", "circle")
