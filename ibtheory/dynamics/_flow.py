@@ -54,6 +54,23 @@ class FlowResult(OptimizeResult):
     message : str
     nfev, nit : int
         Gradient evaluations and accepted steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import Diagonal
+    >>> from ibtheory.dynamics import FlowResult, gradient_flow
+    >>> net = Diagonal(d=2, L=2)
+    >>> X, y = np.eye(2), np.array([1.0, 2.0])
+    >>> res = gradient_flow(net, (np.ones(2), np.ones(2)), X, y, grad_tol=1e-10)
+    >>> isinstance(res, FlowResult), res.success, res.status
+    (True, True, 0)
+    >>> np.round(net.beta(res.x), 8), bool(res.fun < 1e-18), bool(res.drift < 1e-10)
+    (array([1., 2.]), True, True)
+    >>> bool(np.all(np.diff(res.records["loss"]) <= 0))  # the loss never increases
+    True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
 

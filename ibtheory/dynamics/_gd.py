@@ -37,6 +37,21 @@ class GDResult(OptimizeResult):
         True if no run diverged.
     status, message, nit :
         OptimizeResult conventions (status 0: all runs finite, 1: some diverged).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import Diagonal
+    >>> from ibtheory.dynamics import GDResult, gradient_descent
+    >>> net = Diagonal(d=2, L=2)
+    >>> X, y = np.eye(2), np.array([1.0, 0.5])
+    >>> res = gradient_descent(net, (np.ones(2), np.ones(2)), X, y, lr=0.1, n_steps=200)
+    >>> isinstance(res, GDResult), res.success, bool(res.diverged)
+    (True, True, False)
+    >>> res.records["loss"].shape, bool(res.fun < 1e-12)
+    ((201,), True)
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
 
@@ -186,6 +201,8 @@ def gradient_descent(model, params, X, y, lr, n_steps, loss="half_sum", *, recor
     >>> beta_ls = np.linalg.lstsq(X, y, rcond=None)[0]
     >>> bool(abs(res.fun[0] - 0.5 * np.sum((X @ beta_ls - y) ** 2)) < 1e-10)
     True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
     with np.errstate(over="ignore", invalid="ignore"):   # divergence is detected, not warned
         return _run(model, params, X, y, lr, n_steps, loss, record, observables, record_every,
@@ -216,6 +233,8 @@ def label_noise_sgd(model, params, X, y, lr, n_steps, delta, loss="half_sum", *,
     >>> b = label_noise_sgd(net, varre_init(net, 0.1), X, y, lr=0.05, n_steps=10, delta=0.5, seed=7)
     >>> bool(np.array_equal(a.x[0], b.x[0]))
     True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
     if loss == "exponential":
         raise ValueError("label noise needs a square loss ('half_sum' or 'mean'), got 'exponential'")

@@ -62,6 +62,8 @@ def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *,
     >>> gd = gradient_descent(net, varre_init(net, 0.1), X, y, lr=1e-2, n_steps=300)
     >>> bool(np.allclose(sde.x[0], gd.x[0], rtol=1e-13, atol=1e-15))   # no noise: GD
     True
+
+    See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *Spectral bias of two-layer linear networks* (``book/varre2023.md``).
     """
     loss = check_loss(loss)
     if loss == "exponential":

@@ -98,6 +98,8 @@ def sharpness(model, params, X, y, loss="half_sum", iters=500, tol=1e-8, seed=0)
     >>> lam, ok = sharpness(net, params, X, y)
     >>> bool(ok), bool(abs(lam - np.linalg.eigvalsh(hessian(net, params, X, y))[-1]) < 1e-6 * lam)
     (True, True)
+
+    See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *Deep linear networks are implicitly regularized towards flat minima* (``book/marion2024.md``).
     """
     check_loss(loss)
     P, batched = model._check_params(params)
@@ -115,6 +117,18 @@ def hessian(model, params, X, y, loss="half_sum"):
 
     Column ``j`` is the exact Hessian-vector product with the ``j``-th basis
     vector; the order of the parameters is that of ``model.flatten``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import Diagonal
+    >>> from ibtheory.dynamics import hessian
+    >>> # loss (u v - 1)^2 / 2: Hessian [[v^2, 2uv - 1], [2uv - 1, u^2]] at (u, v) = (2, 3)
+    >>> hessian(Diagonal(d=1, L=2), (np.array([2.0]), np.array([3.0])), [[1.0]], [1.0])
+    array([[ 9., 11.],
+           [11.,  4.]])
+
+    See the book chapter *Deep linear networks are implicitly regularized towards flat minima* (``book/marion2024.md``).
     """
     check_loss(loss)
     P, batched = model._check_params(params)

@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 
 #: The paper keys a claim id may start with, one per seed paper.
+#: See the book chapter *Theorem ledger* (``book/ledger.md``).
 PAPER_KEYS = {
     "varre2023": "Varre, Vladarean, Pillaud-Vivien, Flammarion (2023): spectral bias of two-layer linear networks",
     "min2021": "Min, Tarmoun, Vidal, Mallada (2021): initialization, imbalance and convergence of linear networks",
@@ -36,6 +37,18 @@ class Check:
         What was compared, on which instances, and why the tolerance is what it is.
     routes : tuple of str
         The independent routes that were compared.
+
+    Examples
+    --------
+    >>> from ibtheory.ledger import Check
+    >>> chk = Check(measured=2e-11, tolerance=1e-10, details="toy comparison",
+    ...             routes=("closed form", "ODE integration"))
+    >>> chk.passed
+    True
+    >>> Check(measured=float("inf"), tolerance=1.0).passed  # a non-finite discrepancy fails
+    False
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
     """
 
     measured: float
@@ -63,6 +76,18 @@ class Claim:
         Paper and numbered result.
     check : callable
         Zero-argument function returning a :class:`Check`.
+
+    Examples
+    --------
+    >>> import math
+    >>> from ibtheory.ledger import Check, Claim
+    >>> c = Claim(id="yun2021.toy.pythagoras", statement="cosh^2 - sinh^2 = 1.",
+    ...           source="identity", check=lambda: Check(
+    ...               measured=abs(math.cosh(0.3) ** 2 - math.sinh(0.3) ** 2 - 1), tolerance=1e-15))
+    >>> c.paper, c.check().passed
+    ('yun2021', True)
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
     """
 
     id: str
@@ -101,6 +126,8 @@ def claim(id: str, statement: str, source: str):
     True
     >>> Check(measured=float("nan"), tolerance=1.0).passed
     False
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
     """
     if not isinstance(id, str) or not _ID_RE.match(id):
         raise ValueError(f"id must be a dotted lower-case identifier, got {id!r}")
@@ -136,6 +163,18 @@ def load_all() -> None:
 
 
 def all_claims() -> list[Claim]:
-    """Every registered claim, sorted by id."""
+    """Every registered claim, sorted by id.
+
+    Examples
+    --------
+    >>> from ibtheory.ledger import PAPER_KEYS, all_claims
+    >>> ids = [c.id for c in all_claims()]
+    >>> "yun2021.lemma4.first_integral" in ids, ids == sorted(ids)
+    (True, True)
+    >>> all(i.split(".")[0] in PAPER_KEYS for i in ids)
+    True
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
+    """
     load_all()
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]

@@ -13,7 +13,21 @@ from ._registry import IMPORT_ERRORS, Claim, all_claims
 
 @dataclasses.dataclass
 class ClaimResult:
-    """One row of the ledger: the claim, what was measured and whether it passed."""
+    """One row of the ledger: the claim, what was measured and whether it passed.
+
+    Examples
+    --------
+    >>> from ibtheory.ledger import Claim, run_claim
+    >>> broken = Claim("yun2021.toy.broken", "A check that raises.", "none",
+    ...                check=lambda: 1 / 0)
+    >>> r = run_claim(broken)  # an exception is a failure that keeps its traceback
+    >>> r.passed, r.error.strip().splitlines()[-1]
+    (False, 'ZeroDivisionError: division by zero')
+    >>> sorted(r.as_dict())[:4]
+    ['details', 'error', 'id', 'measured']
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
+    """
 
     id: str
     statement: str
@@ -34,7 +48,21 @@ class ClaimResult:
 
 @dataclasses.dataclass
 class LedgerReport:
-    """The results of a ledger run."""
+    """The results of a ledger run.
+
+    Examples
+    --------
+    >>> from ibtheory.ledger import ClaimResult, LedgerReport
+    >>> rows = [ClaimResult("yun2021.toy.a", "s", "src", 1e-13, 1e-12, True, 0.25),
+    ...         ClaimResult("yun2021.toy.b", "s", "src", 0.5, 1e-12, False, 0.5)]
+    >>> rep = LedgerReport(rows)
+    >>> rep.passed, rep.n_passed, [r.id for r in rep.failures()]
+    (False, 1, ['yun2021.toy.b'])
+    >>> print(rep.table().splitlines()[-1])
+    1/2 claims pass; 0.8 s in all
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
+    """
 
     results: list[ClaimResult]
 
@@ -99,7 +127,19 @@ class LedgerReport:
 
 
 def select(pattern: str | None = None) -> list[Claim]:
-    """Claims whose id matches ``pattern`` (a glob, or a prefix/substring)."""
+    """Claims whose id matches ``pattern`` (a glob, or a prefix/substring).
+
+    Examples
+    --------
+    >>> from ibtheory.ledger import select
+    >>> [c.id for c in select("yun2021.lemma4.first_*")]  # a glob
+    ['yun2021.lemma4.first_integral']
+    >>> hits = select("lemma4")  # a substring
+    >>> len(hits) > 1, all("lemma4" in c.id for c in hits)
+    (True, True)
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
+    """
     claims = all_claims()
     if pattern is None:
         return claims
@@ -111,7 +151,19 @@ def select(pattern: str | None = None) -> list[Claim]:
 
 
 def run_claim(c: Claim) -> ClaimResult:
-    """Run one claim; an exception inside a check is a failure with its traceback."""
+    """Run one claim; an exception inside a check is a failure with its traceback.
+
+    Examples
+    --------
+    >>> from ibtheory.ledger import Check, Claim, run_claim
+    >>> c = Claim("yun2021.toy.exact", "2 + 2 = 4.", "arithmetic",
+    ...           check=lambda: Check(measured=abs(2 + 2 - 4), tolerance=0.0))
+    >>> r = run_claim(c)
+    >>> r.passed, r.measured, r.error is None
+    (True, 0.0, True)
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
+    """
     t0 = time.perf_counter()
     try:
         chk = c.check()
@@ -148,6 +200,8 @@ def run(pattern: str | None = None,
     >>> report = ledger.run("yun2021.lemma4.first_integral")
     >>> report.passed
     True
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
     """
     chosen = select(pattern)
     results = [
@@ -196,6 +250,21 @@ def run_cached(path, pattern: str | None = None) -> LedgerReport:
         JSON file holding the last report and the fingerprint of the sources.
     pattern : str, optional
         As in :func:`run`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from ibtheory import ledger
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "report.json"
+    ...     first = ledger.run_cached(path, "yun2021.lemma4.first_integral")
+    ...     second = ledger.run_cached(path, "yun2021.lemma4.first_integral")  # read back
+    >>> first.passed, second.passed
+    (True, True)
+    >>> second.results[0].seconds == first.results[0].seconds  # the same row, not a re-run
+    True
+
+    See the book chapter *Theorem ledger* (``book/ledger.md``).
     """
     from pathlib import Path
 

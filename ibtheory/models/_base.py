@@ -34,6 +34,8 @@ from .._validation import as_real_array
 #: :math:`\frac1n\sum_i\|f(x_i)-y_i\|^2` without the 1/2 (Marion & Chizat,
 #: Jin & Montufar), ``exponential`` is :math:`\sum_i e^{-y_i f(x_i)}`
 #: (classification, scalar output).
+#:
+#: See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
 LOSSES = ("half_sum", "mean", "exponential")
 
 
@@ -80,6 +82,27 @@ class Model:
         Input dimension.
     k : int
         Output dimension; outputs and labels are ``(n,)`` when ``k == 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import Diagonal, Model
+    >>> net = Diagonal(d=3, L=2)
+    >>> isinstance(net, Model), net.n_params
+    (True, 6)
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    >>> params, v = tuple(rng.standard_normal((2, 3))), tuple(rng.standard_normal((2, 3)))
+    >>> _, g = net.value_and_grad(params, X, y)
+    >>> def loss_along_v(e):
+    ...     return net.loss(tuple(p + e * w for p, w in zip(params, v)), X, y)
+    >>> fd = (loss_along_v(1e-5) - loss_along_v(-1e-5)) / 2e-5  # central difference
+    >>> bool(abs(fd - sum(np.sum(a * b) for a, b in zip(g, v))) < 1e-8)
+    True
+    >>> bool(np.array_equal(net.flatten(net.unflatten(np.arange(6.0))), np.arange(6.0)))
+    True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
     shapes: tuple = ()
@@ -286,6 +309,20 @@ class LinearModel(Model):
     ``_beta_vjp_tangent(P, Gb, V)``. The data enter only through
     :math:`F = X\\beta` and :math:`G_\\beta = X^\\top G`, so a step costs
     :math:`O(nd\\,k)` plus the parameter algebra, independent of ``n`` otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import LinearModel, TwoLayerLinear, gaussian_init
+    >>> net = TwoLayerLinear(d=3, l=4)
+    >>> W1, W2 = params = gaussian_init(net, seed=0)
+    >>> isinstance(net, LinearModel), bool(np.allclose(net.beta(params), (W1 @ W2)[:, 0]))
+    (True, True)
+    >>> X = np.random.default_rng(1).standard_normal((5, 3))
+    >>> bool(np.allclose(net.forward(params, X), X @ net.beta(params)))
+    True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
     linear = True

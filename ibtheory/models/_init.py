@@ -58,6 +58,8 @@ def varre_init(model, gamma, seed=0, batch=None):
     >>> W1, W2 = varre_init(TwoLayerLinear(d=2, l=3), gamma=0.5, seed=1)
     >>> bool(np.allclose(W1 @ W1.T, np.eye(2))), bool(np.all(W2 == 0))
     (True, True)
+
+    See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *Initialization, imbalance and convergence* (``book/min2021.md``).
     """
     if not isinstance(model, TwoLayerLinear):
         raise ValueError(f"varre_init needs a TwoLayerLinear model, got {model!r}")
@@ -89,6 +91,8 @@ def gaussian_init(model, scale=1.0, seed=0, batch=None, fan_in=False):
     >>> from ibtheory.models import DeepLinear, gaussian_init
     >>> [p.shape for p in gaussian_init(DeepLinear([3, 4, 1]), scale=0.1, batch=5)]
     [(5, 4, 3), (5, 1, 4)]
+
+    See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``), *A unifying view through linear tensor networks* (``book/yun2021.md``) and *Deep linear networks are implicitly regularized towards flat minima* (``book/marion2024.md``).
     """
     batch = _batch(batch)
     scales = list(scale) if isinstance(scale, (list, tuple)) else [scale] * len(model.shapes)
@@ -115,6 +119,8 @@ def orthogonal_init(model, scale=1.0, seed=0, batch=None):
     >>> W1, W2 = orthogonal_init(DeepLinear([3, 3, 1]), scale=2.0)
     >>> bool(np.allclose(W1 @ W1.T, 4 * np.eye(3)))
     True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
     if not isinstance(model, (DeepLinear, TwoLayerLinear)):
         raise ValueError(f"orthogonal_init needs a DeepLinear or TwoLayerLinear model, got {model!r}")
@@ -139,6 +145,8 @@ def residual_init(model, s=1.0, seed=0, batch=None, last_std=None):
     >>> W = residual_init(DeepLinear([4, 4, 4, 1]), s=0.0)
     >>> bool(np.allclose(W[0], np.eye(4))), W[2].shape
     (True, (1, 4))
+
+    See the book chapter *Deep linear networks are implicitly regularized towards flat minima* (``book/marion2024.md``).
     """
     if not isinstance(model, DeepLinear):
         raise ValueError(f"residual_init needs a DeepLinear model, got {model!r}")
@@ -174,6 +182,8 @@ def yun_init(model, alpha, wbar, batch=None):
     >>> from ibtheory.models import Diagonal, yun_init
     >>> yun_init(Diagonal(d=2, L=3), alpha=0.1, wbar=np.array([1., 2.]))
     (array([0.1, 0.2]), array([0.1, 0.2]), array([0., 0.]))
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     if not isinstance(model, (Diagonal, Convolutional, TensorNetwork)):
         raise ValueError(f"yun_init needs a Diagonal, Convolutional or TensorNetwork model, got {model!r}")
@@ -222,6 +232,8 @@ def relu_init(model, dist="gaussian", w_scale=1.0, b_scale=1.0, asi=True, seed=0
     >>> params = relu_init(net, dist="uniform", w_scale=1.0, b_scale=2.0, seed=3)
     >>> bool(np.max(np.abs(net.forward(params, np.linspace(-3, 3, 7)[:, None]))) < 1e-14)
     True
+
+    See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
     """
     if not isinstance(model, TwoLayerReLU):
         raise ValueError(f"relu_init needs a TwoLayerReLU model, got {model!r}")

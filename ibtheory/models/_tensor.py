@@ -45,6 +45,8 @@ class TensorNetwork(LinearModel):
     >>> net = TensorNetwork(T)
     >>> net.beta((np.array([1., 2.]), np.array([3., 4.])))
     array([3., 8.])
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
 
     def __init__(self, M, d=None):
@@ -159,6 +161,8 @@ def tensor_form(model):
     >>> w = tuple(np.random.default_rng(0).standard_normal((3, 5)))
     >>> bool(np.allclose(net.beta(to_v(w)), conv.beta(w)))
     True
+
+    See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     if isinstance(model, Diagonal):
         d, L = model.d, model.L

@@ -35,6 +35,8 @@ class KKT(dict):
     3e-11
     >>> k.worst
     3e-11
+
+    See the book chapter *The limiting optimization problems* (``book/solvers.md``).
     """
 
     def __getattr__(self, name):
@@ -71,6 +73,20 @@ class SolverError(RuntimeError):
         The back end's or our own status (e.g. ``"kkt_not_met"``, ``"max_iter"``).
     kkt : KKT or None
         The residuals at the last iterate, when there is one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import SolverError, min_l2_interpolator
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((3, 5)), rng.standard_normal(3)
+    >>> try:  # residuals of ~1e-15 cannot be certified below 1e-20
+    ...     min_l2_interpolator(X, y, tol=1e-20)
+    ... except SolverError as err:
+    ...     print(err.status, bool(err.kkt.worst > 1e-20))
+    kkt_not_met True
+
+    See the book chapter *The limiting optimization problems* (``book/solvers.md``).
     """
 
     def __init__(self, message: str, status: str = "failed", kkt: KKT | None = None):
@@ -84,6 +100,8 @@ class SolverError(RuntimeError):
 
 class SolverResult(OptimizeResult):
     """Result of an ``ibtheory.solvers`` function (an ``OptimizeResult``).
+
+    Solvers add problem-specific fields (``dual``, ``beta``, ``gram``, ...).
 
     Attributes
     ----------
@@ -102,7 +120,19 @@ class SolverResult(OptimizeResult):
     tol : float
         The tolerance ``kkt`` was checked against.
 
-    Solvers add problem-specific fields (``dual``, ``beta``, ``gram``, ...).
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import SolverResult, min_l2_interpolator
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((3, 5)), rng.standard_normal(3)
+    >>> res = min_l2_interpolator(X, y)
+    >>> isinstance(res, SolverResult), res.success, res.status, bool(res.kkt.worst <= res.tol)
+    (True, True, 0, True)
+    >>> bool(np.allclose(res.x, np.linalg.pinv(X) @ y))  # the pseudo-inverse solution
+    True
+
+    See the book chapter *The limiting optimization problems* (``book/solvers.md``).
     """
 
 

@@ -98,6 +98,19 @@ class WeightedSplineResult(SolverResult):
         Knot values m_j of m = g''/zeta (zero at both ends).
     knots, knot_values : ndarray
         The sorted data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import WeightedSplineResult, weighted_spline
+    >>> g = weighted_spline([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], "constant")
+    >>> isinstance(g, WeightedSplineResult)
+    True
+    >>> # natural cubic spline: g''(1) = -3 and g'(0) = 1.5, continued linearly left of 0
+    >>> g.second_derivative(np.array([1.0, 3.0])), round(g.u, 12), round(g.v, 12)
+    (array([-3.,  0.]), 1.5, 0.0)
+
+    See the book chapters *The limiting optimization problems* (``book/solvers.md``) and *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
     """
 
     def __call__(self, t):

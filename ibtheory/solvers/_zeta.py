@@ -38,6 +38,18 @@ class Zeta:
         Closed interval outside which zeta vanishes (may be infinite).
     breakpoints : tuple of float
         Points where zeta is not smooth (quadrature panels never straddle them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers import Zeta, zeta
+    >>> z = zeta("binary_uniform", a_b=2.0)
+    >>> isinstance(z, Zeta), z.support, z.breakpoints
+    (True, (-2.0, 2.0), (-2.0, 2.0))
+    >>> z(np.array([0.0, 1.0, 3.0]))  # constant inside the support, zero outside
+    array([0.25, 0.25, 0.  ])
+
+    See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
     """
 
     def __init__(self, family, fn, params, support=(-np.inf, np.inf), breakpoints=()):

@@ -100,6 +100,8 @@ def blowup_time(L, dps=None):
     1.0
     >>> blowup_time(2)
     inf
+
+    See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
     L = check_depth(L)
     dps = check_dps(dps)
@@ -151,6 +153,8 @@ def h(L, t, dps=None):
     0.88888888888889
     >>> bool(np.isclose(h(2, 0.3), np.sinh(0.6) / 2, rtol=1e-15))
     True
+
+    See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
     L = check_depth(L)
     dps = check_dps(dps)
@@ -196,6 +200,8 @@ def h_inv(L, y, dps=None):
     >>> t = np.linspace(-0.78, 0.78, 5)  # c_5 = pi/4
     >>> bool(np.allclose(h_inv(5, h(5, t)), t, rtol=1e-13))
     True
+
+    See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
     L = check_depth(L)
     dps = check_dps(dps)
@@ -236,6 +242,8 @@ def H(L, y, dps=None):
     0.5
     >>> round(H(4, 1e9) / 1e9, 6)  # slope c_4 = 1 at infinity
     1.0
+
+    See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
     L = check_depth(L)
     dps = check_dps(dps)
@@ -282,6 +290,8 @@ def Q(L, alpha, z, w=None):
     2.5
     >>> round(float(Q(3, 1e-6, z)) * 1e-6 / (np.pi / 2), 4)  # alpha -> 0: c_L ||z||_1
     3.0
+
+    See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
     from .._validation import check_positive
 

@@ -149,6 +149,8 @@ class DeepLinearSystem(_NetworkSystem):
     >>> s = DeepLinearSystem([2, 2, 1], n=1)
     >>> s.proves_conservation(), all(m.is_zero_matrix for m in s.matrix_form_residual())
     (True, True)
+
+    See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *Deep linear networks are implicitly regularized towards flat minima* (``book/marion2024.md``).
     """
 
     def __init__(self, widths, n=2, loss="half_sum"):
@@ -207,6 +209,8 @@ class TwoLayerSystem(_NetworkSystem):
     >>> from ibtheory.symbolic import TwoLayerSystem
     >>> TwoLayerSystem(d=2, l=2, k=1, n=1).proves_conservation(any_loss=True)
     True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
     def __init__(self, d, l, k=1, n=2, loss="half_sum"):
@@ -244,6 +248,8 @@ class MinImbalanceSystem:
     >>> from ibtheory.symbolic import MinImbalanceSystem
     >>> MinImbalanceSystem(r=2, h=2, m=2).imbalance_rate().is_zero_matrix
     True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
     def __init__(self, r, h, m):
@@ -276,6 +282,8 @@ class DiagonalSystem(_NetworkSystem):
     >>> from ibtheory.symbolic import DiagonalSystem
     >>> DiagonalSystem(d=2, L=3, n=1).proves_conservation()
     True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
     def __init__(self, d, L, n=2, loss="half_sum"):
@@ -324,6 +332,8 @@ class ConvolutionalSystem(_NetworkSystem):
     >>> from ibtheory.symbolic import ConvolutionalSystem
     >>> ConvolutionalSystem(d=4, L=2, n=1).proves_conservation()
     True
+
+    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
     def __init__(self, d, L, n=2, loss="half_sum"):
