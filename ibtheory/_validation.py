@@ -11,18 +11,42 @@ import numbers
 import numpy as np
 
 
-def check_depth(L, name: str = "L", minimum: int = 2) -> int:
-    """Return ``L`` as a Python int, or raise if it is not an integer >= minimum."""
-    if isinstance(L, (bool, np.bool_)) or not isinstance(L, numbers.Integral):
-        if isinstance(L, numbers.Real) and not isinstance(L, (bool, np.bool_)) and float(L).is_integer():
-            # 3.0 is a float that names an integer; accept it but not 3.5.
-            L = int(L)
-        else:
-            raise ValueError(f"{name} must be an integer >= {minimum}, got {L!r}")
-    L = int(L)
-    if L < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {L}")
-    return L
+def check_int(v, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``v`` as a Python int, or raise naming ``name`` and the allowed range.
+
+    The one integer validator of the package: bools, non-integral floats (2.7),
+    strings and arrays are rejected; an integral float (3.0) is accepted.
+
+    Examples
+    --------
+    >>> from ibtheory._validation import check_int
+    >>> check_int(3.0, "L", minimum=2)
+    3
+    >>> check_int(2.7, "d")
+    Traceback (most recent call last):
+    ...
+    TypeError: d must be an integer, got 2.7
+    """
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, numbers.Real)):
+        raise TypeError(f"{name} must be an integer, got {v!r}")
+    if not isinstance(v, numbers.Integral):
+        if not (np.isfinite(v) and float(v).is_integer()):
+            raise TypeError(f"{name} must be an integer, got {v!r}")
+    v = int(v)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {v}")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum}, got {v}")
+    return v
+
+
+def check_depth(L, name: str = "L", minimum: int = 2, maximum: int | None = None) -> int:
+    """Return ``L`` as a Python int, or raise ``ValueError`` if it is not an integer >= minimum."""
+    try:
+        return check_int(L, name, minimum=minimum, maximum=maximum)
+    except TypeError as exc:
+        # depth errors have always been ValueErrors; keep that contract
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {L!r}") from exc
 
 
 def as_real_array(x, name: str) -> np.ndarray:

@@ -6,6 +6,7 @@
   runs, per-run divergence detection, optional sharpness tracking;
 - :func:`label_noise_sgd` and :func:`label_noise_sde` (Varre et al.'s LNGD,
   Euler-Maruyama);
+- :class:`Problem`: data and loss convention bound once, with the calls above as methods;
 - :func:`sharpness` (power iteration on exact HVPs) and :func:`hessian`.
 
 See the book chapter *Gradient flow and its conservation laws*.
@@ -13,9 +14,19 @@ See the book chapter *Gradient flow and its conservation laws*.
 from ._flow import FlowResult, gradient_flow
 from ._gd import GDResult, gradient_descent, label_noise_sgd
 from ._label_noise import label_noise_sde
+from ._problem import Problem
 from ._sharpness import hessian, sharpness
 
 __all__ = [
     "FlowResult", "GDResult", "gradient_flow", "gradient_descent", "label_noise_sgd",
-    "label_noise_sde", "hessian", "sharpness",
+    "label_noise_sde", "hessian", "sharpness", "Problem",
 ]
+
+# Generic homes of code moved out of the paper layers (issue 13); each module sets __all__.
+from ._logtime import *  # noqa: F401,F403
+from . import _logtime as _m_logtime
+from ._chain import *  # noqa: F401,F403
+from . import _chain as _m_chain
+from ._asi import *  # noqa: F401,F403
+from . import _asi as _m_asi
+__all__ = list(__all__) + list(_m_logtime.__all__) + list(_m_chain.__all__) + list(_m_asi.__all__)

@@ -22,21 +22,41 @@ PAPER_KEYS = {
 _ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
 
 
+KINDS = ("agreement", "bound", "rate", "composite")
+
+
 @dataclasses.dataclass(frozen=True)
 class Check:
     """Outcome of one claim's check.
 
+    Every kind passes when ``measured <= tolerance`` (both finite); the kind says
+    what the two numbers are:
+
+    - ``"agreement"``: ``measured`` is a discrepancy (>= 0) between independent
+      routes, ``tolerance`` the largest one the statement allows
+      (worst case over reseeds times a stated margin);
+    - ``"bound"``: a one-sided inequality ``measured <= tolerance`` of the
+      theorem itself (e.g. a loss below its proven envelope), built with
+      :meth:`bound`;
+    - ``"rate"``: ``measured`` is the end of a fitted exponent's confidence
+      interval that could contradict the theorem's exponent ``tolerance``
+      (one-sided for an O(n^-a) bound), built with :meth:`rate`;
+    - ``"composite"``: named sub-checks (:meth:`combine`); ``measured`` is the
+      worst ratio ``measured / tolerance`` of its parts, against 1.
+
     Parameters
     ----------
-    measured : float
-        The discrepancy between the independent routes (>= 0); the claim passes
-        when it is finite and ``measured <= tolerance``.
-    tolerance : float
-        The largest discrepancy the statement allows; ``details`` says why.
+    measured, tolerance : float
     details : str
         What was compared, on which instances, and why the tolerance is what it is.
     routes : tuple of str
         The independent routes that were compared.
+    kind : str
+        One of ``"agreement"``, ``"bound"``, ``"rate"``, ``"composite"``.
+    name : str
+        Name of a sub-check inside a composite.
+    parts : tuple of Check
+        The sub-checks of a composite.
 
     Examples
     --------
@@ -47,6 +67,8 @@ class Check:
     True
     >>> Check(measured=float("inf"), tolerance=1.0).passed  # a non-finite discrepancy fails
     False
+    >>> Check.bound(0.7, 1.0, "loss below its envelope").passed
+    True
 
     See the book chapter *Theorem ledger* (``book/ledger.md``).
     """
@@ -55,11 +77,87 @@ class Check:
     tolerance: float
     details: str = ""
     routes: tuple[str, ...] = ()
+    kind: str = "agreement"
+    name: str = ""
+    parts: tuple = ()
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
 
     @property
     def passed(self) -> bool:
-        m = float(self.measured)
-        return bool(np.isfinite(m) and m <= float(self.tolerance))
+        m, t = float(self.measured), float(self.tolerance)
+        if not (np.isfinite(m) and np.isfinite(t)):
+            return False
+        if self.kind == "agreement" and m < 0:
+            return False  # a discrepancy is never negative: a sign error somewhere
+        ok = m <= t
+        if self.parts:
+            ok = ok and all(p.passed for p in self.parts)
+        return bool(ok)
+
+    @property
+    def ratio(self) -> float:
+        """``measured / tolerance`` for agreements (how much of the budget is used)."""
+        t = float(self.tolerance)
+        return float(self.measured) / t if t > 0 else float("inf")
+
+    @classmethod
+    def bound(cls, value, limit, details="", routes=(), name=""):
+        """A one-sided inequality ``value <= limit`` stated by the theorem."""
+        return cls(measured=float(value), tolerance=float(limit), details=details,
+                   routes=tuple(routes), kind="bound", name=name)
+
+    @classmethod
+    def rate(cls, fit, exponent, *, side="upper", details="", routes=(), name=""):
+        """Test a fitted exponent (:class:`ibtheory.stats.RateFit`) against the theorem's.
+
+        ``side="upper"``: the theorem gives an O(x^exponent) upper bound; it is
+        contradicted only if the interval's lower end lies above ``exponent``.
+        ``side="two-sided"``: the theorem gives the exact rate; ``measured`` is the
+        distance from ``exponent`` to the interval (0 inside), against 0.
+        """
+        lo, hi = (float(v) for v in fit.ci)
+        text = (f"fitted exponent {fit.slope:.3f} [{lo:.3f}, {hi:.3f}] "
+                f"({fit.level:.0%}, n={fit.n}) vs theorem {exponent:g} ({side}). {details}").strip()
+        if side == "upper":
+            return cls(measured=lo, tolerance=float(exponent), details=text,
+                       routes=tuple(routes), kind="rate", name=name)
+        if side == "two-sided":
+            dist = max(0.0, lo - exponent, exponent - hi)
+            return cls(measured=dist, tolerance=0.0, details=text, routes=tuple(routes),
+                       kind="rate", name=name)
+        raise ValueError(f"side must be 'upper' or 'two-sided', got {side!r}")
+
+    @classmethod
+    def combine(cls, details="", routes=(), **parts):
+        """A composite of named sub-checks; passes when every part passes.
+
+        Examples
+        --------
+        >>> from ibtheory.ledger import Check
+        >>> c = Check.combine(flow=Check(1e-12, 1e-10), rate=Check.bound(0.5, 1.0))
+        >>> c.passed, [p.name for p in c.parts]
+        (True, ['flow', 'rate'])
+        """
+        if not parts:
+            raise ValueError("combine needs at least one named sub-check")
+        named = tuple(dataclasses.replace(p, name=k) for k, p in parts.items())
+        worst = max(_part_ratio(p) for p in named)
+        text = "; ".join(f"{p.name}: {p.measured:.3g} vs {p.tolerance:.3g}" for p in named)
+        return cls(measured=worst, tolerance=1.0, details=(details + " " + text).strip(),
+                   routes=tuple(routes), kind="composite", parts=named)
+
+
+def _part_ratio(p: "Check") -> float:
+    """A sub-check's share of its budget: <= 1 when it passes (inf on failure of sign checks)."""
+    if not p.passed:
+        m, t = float(p.measured), float(p.tolerance)
+        return max(1.0 + abs(m - t), 1.0 + 1e-12) if np.isfinite(m) and np.isfinite(t) else float("inf")
+    if p.kind in ("agreement", "composite") and p.tolerance > 0:
+        return float(p.measured) / float(p.tolerance)
+    return 1.0 if float(p.measured) == float(p.tolerance) else 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +173,12 @@ class Claim:
     source : str
         Paper and numbered result.
     check : callable
-        Zero-argument function returning a :class:`Check`.
+        Function returning a :class:`Check`: with no argument for a
+        deterministic claim, or called as ``check(seeds)`` for a stochastic one.
+    seeds : tuple of int or None
+        The default seed set of a stochastic claim (``None``: deterministic).
+        ``ibtheory verify --reseed K`` reruns it on K fresh disjoint sets of the
+        same size.
 
     Examples
     --------
@@ -93,11 +196,31 @@ class Claim:
     id: str
     statement: str
     source: str
-    check: Callable[[], Check]
+    check: Callable[..., Check]
+    seeds: tuple[int, ...] | None = None
 
     @property
     def paper(self) -> str:
         return self.id.split(".", 1)[0]
+
+    @property
+    def stochastic(self) -> bool:
+        return self.seeds is not None
+
+    def run(self, seeds=None) -> Check:
+        """Run the check, on ``seeds`` (default: the claim's own set) if stochastic."""
+        if self.seeds is None:
+            if seeds is not None:
+                raise ValueError(f"claim {self.id} is deterministic; it takes no seeds")
+            return self.check()
+        return self.check(tuple(self.seeds if seeds is None else seeds))
+
+    def reseeded(self, k: int, base: int = 10_000) -> tuple[int, ...]:
+        """The ``k``-th fresh seed set (k >= 1), disjoint from every other and from the default."""
+        if self.seeds is None:
+            raise ValueError(f"claim {self.id} is deterministic")
+        n = len(self.seeds)
+        return tuple(base + (k - 1) * n + i for i in range(n))
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -105,8 +228,13 @@ _REGISTRY: dict[str, Claim] = {}
 IMPORT_ERRORS: dict[str, str] = {}
 
 
-def claim(id: str, statement: str, source: str):
-    """Register the decorated zero-argument function as the check of a claim.
+def claim(id: str, statement: str, source: str, *, seeds=None):
+    """Register the decorated function as the check of a claim.
+
+    A deterministic claim's check takes no argument; a stochastic claim (random
+    data or initialization) passes ``seeds=(...)``, its default seed set, and
+    its check takes the seed set as its one argument, so that
+    ``ibtheory verify --reseed K`` can rerun it on fresh seeds.
 
     A claim module does::
 
@@ -137,10 +265,15 @@ def claim(id: str, statement: str, source: str):
     if not statement or not source:
         raise ValueError("statement and source must be non-empty strings")
 
+    if seeds is not None:
+        seeds = tuple(int(s) for s in seeds)
+        if not seeds:
+            raise ValueError("seeds must be a non-empty tuple of ints, or None")
+
     def decorate(fn):
         if id in _REGISTRY and _REGISTRY[id].check.__module__ != fn.__module__:
             raise ValueError(f"claim id {id!r} is registered twice")
-        _REGISTRY[id] = Claim(id=id, statement=statement, source=source, check=fn)
+        _REGISTRY[id] = Claim(id=id, statement=statement, source=source, check=fn, seeds=seeds)
         return fn
 
     return decorate

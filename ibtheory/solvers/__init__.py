@@ -22,3 +22,12 @@ __all__ = [
     "qnorm_interpolator",
     "WeightedSplineResult", "weighted_spline", "Zeta", "zeta",
 ]
+
+# Generic homes of code moved out of the paper layers (issue 13); each module sets __all__.
+from ._stationary import *  # noqa: F401,F403
+from . import _stationary as _m_stationary
+from ._kernels import *  # noqa: F401,F403
+from . import _kernels as _m_kernels
+from ._sharpness_min import *  # noqa: F401,F403
+from . import _sharpness_min as _m_sharpness_min
+__all__ = list(__all__) + list(_m_stationary.__all__) + list(_m_kernels.__all__) + list(_m_sharpness_min.__all__)

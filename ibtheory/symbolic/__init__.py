@@ -4,6 +4,7 @@ Importing this subpackage imports SymPy. Each model is an object that holds the
 equations and exposes derived results as attributes (the style of
 :mod:`sympy.physics.mechanics`); the tests assert ``simplify(lhs - rhs) == 0``.
 """
+from ._base import Derivation
 from ._lemma4 import Lemma4System
 from ._networks import (
     ConvolutionalSystem,
@@ -14,6 +15,7 @@ from ._networks import (
 )
 
 __all__ = [
+    "Derivation",
     "Lemma4System",
     "TwoLayerSystem",
     "DeepLinearSystem",

@@ -1,0 +1,227 @@
+"""Experiments as library objects: one function per experiment, with presets.
+
+An experiment is a function ``fn(*, seeds, **settings) -> Report`` registered
+with :func:`experiment`. Its presets (``"smoke"``, ``"book"``, ``"paper"``)
+hold every setting, seeds included, so the book, the ledger and
+``ibtheory reproduce`` call the *same* object and no seed, grid or threshold is
+written twice. A preset's settings can be overridden per call, and ``seeds``
+is always an argument (``ibtheory verify --reseed`` passes fresh sets).
+
+Determinism: every random draw of run ``i`` comes from
+``numpy.random.SeedSequence(seeds[i])`` alone, so a run's result does not depend
+on which other seeds it was batched with; shards of the seed list can run on any
+backend and the tables concatenate to the same table.
+
+Caching: when a cache directory is set (:func:`set_cache`, or the environment
+variable ``IBTHEORY_CACHE``), a report is stored under a hash of the
+experiment id, its full settings, its seeds and the package sources; the book's
+chapters and its ledger page then compute each experiment once per build.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import importlib
+import inspect
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Callable
+
+from .._contracts import Report
+
+__all__ = ["Experiment", "experiment", "registry", "set_cache", "PRESETS"]
+
+#: the preset names every experiment defines, from fastest to the paper's own scale
+PRESETS = ("smoke", "book", "paper")
+
+_REGISTRY: dict[str, "Experiment"] = {}
+_CACHE_DIR: list[Path | None] = [None]
+
+
+def set_cache(path) -> None:
+    """Cache experiment reports under ``path`` (``None`` switches the cache off).
+
+    Examples
+    --------
+    >>> from ibtheory.papers import set_cache
+    >>> set_cache(None)
+    """
+    _CACHE_DIR[0] = None if path is None else Path(path)
+
+
+def _cache_dir() -> Path | None:
+    if _CACHE_DIR[0] is not None:
+        return _CACHE_DIR[0]
+    env = os.environ.get("IBTHEORY_CACHE")
+    return Path(env) if env else None
+
+
+@functools.lru_cache(maxsize=1)
+def source_fingerprint() -> str:
+    """SHA-256 of the package's Python sources and the numeric stack's versions."""
+    import platform
+
+    import numpy
+    import scipy
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    h.update(f"{platform.python_version()} {numpy.__version__} {scipy.__version__}".encode())
+    return h.hexdigest()
+
+
+def _jsonable(v):
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, (tuple, list)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    return v
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """A registered experiment: call it with a preset, optional seeds and overrides.
+
+    Attributes
+    ----------
+    id : str
+        ``"<paper>.<name>"``, e.g. ``"marion2024.sharpness_vs_scale"``.
+    fn : callable
+        ``fn(*, seeds, **settings) -> Report``.
+    presets : dict
+        ``{"smoke": {...}, "book": {...}, "paper": {...}}``, each with ``"seeds"``.
+    figure : callable or None
+        ``figure(report) -> matplotlib.figure.Figure``: the paper's figure.
+    """
+
+    id: str
+    fn: Callable[..., Report]
+    presets: dict
+    figure: Callable | None = None
+
+    @property
+    def paper(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def __doc__(self):  # the wrapped function's docstring, for help() and autodoc
+        return self.fn.__doc__
+
+    def seeds(self, preset: str = "book") -> tuple[int, ...]:
+        """The default seed set of ``preset``."""
+        return tuple(self.settings(preset)["seeds"])
+
+    def settings(self, preset: str = "book", **overrides) -> dict:
+        """The full settings of ``preset`` with ``overrides`` applied (seeds included)."""
+        if preset not in self.presets:
+            raise ValueError(f"preset must be one of {sorted(self.presets)}, got {preset!r}")
+        s = dict(self.presets[preset])
+        params = inspect.signature(self.fn).parameters
+        for k in overrides:
+            if k not in params and k != "seeds":
+                raise TypeError(f"{self.id} has no setting {k!r}; settings: {sorted(params)}")
+        s.update(overrides)
+        if s.get("seeds") is not None:
+            s["seeds"] = tuple(int(x) for x in s["seeds"])
+        return s
+
+    def key(self, settings: dict) -> str:
+        payload = json.dumps({"id": self.id, "settings": _jsonable(settings)}, sort_keys=True)
+        return hashlib.sha256((payload + source_fingerprint()).encode()).hexdigest()[:32]
+
+    def __call__(self, preset: str = "book", *, seeds=None, **overrides) -> Report:
+        if seeds is not None:
+            overrides["seeds"] = seeds
+        s = self.settings(preset, **overrides)
+        cache = _cache_dir()
+        path = None
+        if cache is not None:
+            path = cache / f"{self.id}-{self.key(s)}.pkl"
+            if path.exists():
+                try:
+                    with open(path, "rb") as fh:
+                        return pickle.load(fh)
+                except Exception:
+                    pass  # unreadable entry: recompute
+        report = self.fn(**s)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            with open(tmp, "wb") as fh:
+                pickle.dump(report, fh)
+            os.replace(tmp, path)
+        return report
+
+
+def experiment(id: str, *, presets: dict, figure: Callable | None = None):
+    """Register ``fn(*, seeds, **settings) -> Report`` as the experiment ``id``.
+
+    Examples
+    --------
+    >>> import dataclasses, numpy as np
+    >>> from ibtheory import Report
+    >>> from ibtheory.papers import experiment
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Draws(Report):
+    ...     seed: np.ndarray
+    ...     value: np.ndarray
+    >>> @experiment("min2021.toy_draws", presets={
+    ...     "smoke": {"seeds": (0,), "n": 2}, "book": {"seeds": (0, 1), "n": 3},
+    ...     "paper": {"seeds": (0, 1, 2), "n": 4}})
+    ... def toy_draws(*, seeds, n):
+    ...     vals = [np.random.default_rng(np.random.SeedSequence(s)).standard_normal(n).sum()
+    ...             for s in seeds]
+    ...     return Draws(seed=np.array(seeds), value=np.array(vals))
+    >>> toy_draws("book").table().shape
+    (2, 2)
+    >>> toy_draws("book", seeds=(5,)).seed.tolist()
+    [5]
+    >>> from ibtheory.papers._experiment import _REGISTRY
+    >>> _ = _REGISTRY.pop("min2021.toy_draws")  # keep the registry to the real experiments
+    """
+    paper = id.split(".", 1)[0]
+    from . import PAPERS
+
+    if paper not in PAPERS or "." not in id:
+        raise ValueError(f"id must be '<paper>.<name>' with paper in {PAPERS}, got {id!r}")
+    missing = [p for p in PRESETS if p not in presets]
+    if missing:
+        raise ValueError(f"presets must define {PRESETS}; missing {missing}")
+    for name, p in presets.items():
+        if "seeds" not in p:
+            raise ValueError(f"preset {name!r} must set 'seeds' (a tuple, or None if deterministic)")
+
+    def decorate(fn):
+        exp = Experiment(id=id, fn=fn, presets={k: dict(v) for k, v in presets.items()},
+                         figure=figure)
+        _REGISTRY[id] = exp
+        return exp
+
+    return decorate
+
+
+def registry() -> dict[str, Experiment]:
+    """Every experiment of every paper, by id (imports each paper's ``experiments``)."""
+    from . import PAPERS
+
+    for p in PAPERS:
+        try:
+            importlib.import_module(f"{__package__}.{p}.experiments")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{p}.experiments" and exc.name != f"{__package__}.{p}":
+                raise
+    return dict(sorted(_REGISTRY.items()))
