@@ -4,11 +4,12 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import json
+import math
 import time
 import traceback
 from typing import Callable
 
-from ._registry import IMPORT_ERRORS, Claim, all_claims
+from ._registry import IMPORT_ERRORS, Check, Claim, all_claims
 
 
 @dataclasses.dataclass
@@ -24,7 +25,7 @@ class ClaimResult:
     >>> r.passed, r.error.strip().splitlines()[-1]
     (False, 'ZeroDivisionError: division by zero')
     >>> sorted(r.as_dict())[:4]
-    ['details', 'error', 'id', 'measured']
+    ['details', 'error', 'id', 'kind']
 
     See the book chapter *Theorem ledger* (``book/ledger.md``).
     """
@@ -39,11 +40,33 @@ class ClaimResult:
     details: str = ""
     routes: tuple[str, ...] = ()
     error: str | None = None
+    kind: str = "agreement"
+    seeds: tuple[int, ...] | None = None
+    parts: tuple[dict, ...] = ()
 
     def as_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["routes"] = list(self.routes)
+        d["seeds"] = None if self.seeds is None else list(self.seeds)
+        d["parts"] = [dict(p) for p in self.parts]
         return d
+
+
+def _finite_or_str(v):
+    """JSON has no NaN/inf: non-finite floats are written as the strings "nan", "inf", "-inf"."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, dict):
+        return {k: _finite_or_str(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite_or_str(x) for x in v]
+    return v
+
+
+def _float_back(v):
+    if isinstance(v, str) and v in ("nan", "inf", "-inf"):
+        return float(v)
+    return float(v)
 
 
 @dataclasses.dataclass
@@ -81,6 +104,25 @@ class LedgerReport:
     def failures(self) -> list[ClaimResult]:
         return [r for r in self.results if not r.passed]
 
+    def filter(self, pattern: str) -> "LedgerReport":
+        """The rows whose id matches ``pattern`` (glob or substring), e.g. one chapter's claims.
+
+        Examples
+        --------
+        >>> from ibtheory.ledger import ClaimResult, LedgerReport
+        >>> rep = LedgerReport([ClaimResult("yun2021.a.b", "s", "src", 0.0, 1.0, True, 0.1),
+        ...                     ClaimResult("min2021.a.b", "s", "src", 0.0, 1.0, True, 0.1)])
+        >>> [r.id for r in rep.filter("min2021.").results]
+        ['min2021.a.b']
+        """
+        if not isinstance(pattern, str) or not pattern:
+            raise ValueError(f"pattern must be a non-empty string, got {pattern!r}")
+        if any(ch in pattern for ch in "*?["):
+            rows = [r for r in self.results if fnmatch.fnmatchcase(r.id, pattern)]
+        else:
+            rows = [r for r in self.results if pattern in r.id]
+        return LedgerReport(rows)
+
     def table(self) -> str:
         """A fixed-width text table: id, measured, tolerance, seconds, pass/fail."""
         w = max([len("id")] + [len(r.id) for r in self.results])
@@ -97,15 +139,25 @@ class LedgerReport:
         return "\n".join(lines)
 
     def to_json(self) -> str:
+        """Valid JSON (non-finite numbers are written as the strings ``"nan"``/``"inf"``).
+
+        Examples
+        --------
+        >>> import json
+        >>> from ibtheory.ledger import ClaimResult, LedgerReport
+        >>> rep = LedgerReport([ClaimResult("yun2021.a.b", "s", "src", float("nan"), 1.0, False, 0.1)])
+        >>> json.loads(rep.to_json())["results"][0]["measured"]
+        'nan'
+        """
         return json.dumps(
-            {
+            _finite_or_str({
                 "passed": self.passed,
                 "n_claims": len(self.results),
                 "n_passed": self.n_passed,
                 "seconds": self.seconds,
                 "results": [r.as_dict() for r in self.results],
-            },
-            indent=2,
+            }),
+            indent=2, allow_nan=False,
         )
 
     def to_markdown(self) -> str:
@@ -150,7 +202,7 @@ def select(pattern: str | None = None) -> list[Claim]:
     return [c for c in claims if pattern in c.id]
 
 
-def run_claim(c: Claim) -> ClaimResult:
+def run_claim(c: Claim, seeds=None) -> ClaimResult:
     """Run one claim; an exception inside a check is a failure with its traceback.
 
     Examples
@@ -164,22 +216,28 @@ def run_claim(c: Claim) -> ClaimResult:
 
     See the book chapter *Theorem ledger* (``book/ledger.md``).
     """
+    used = None if c.seeds is None else tuple(c.seeds if seeds is None else seeds)
     t0 = time.perf_counter()
     try:
-        chk = c.check()
+        chk = c.run(used) if used is not None else c.run()
+        if not isinstance(chk, Check):
+            raise TypeError(f"claim {c.id} returned {type(chk).__name__}, not a Check")
         seconds = time.perf_counter() - t0
         return ClaimResult(
             id=c.id, statement=c.statement, source=c.source,
             measured=float(chk.measured), tolerance=float(chk.tolerance),
             passed=chk.passed, seconds=seconds, details=chk.details,
-            routes=tuple(chk.routes),
+            routes=tuple(chk.routes), kind=chk.kind, seeds=used,
+            parts=tuple({"name": p.name, "kind": p.kind, "measured": float(p.measured),
+                         "tolerance": float(p.tolerance), "passed": p.passed}
+                        for p in chk.parts),
         )
     except Exception:
         seconds = time.perf_counter() - t0
         return ClaimResult(
             id=c.id, statement=c.statement, source=c.source,
             measured=float("nan"), tolerance=float("nan"), passed=False,
-            seconds=seconds, error=traceback.format_exc(),
+            seconds=seconds, error=traceback.format_exc(), seeds=used,
         )
 
 
@@ -273,17 +331,141 @@ def run_cached(path, pattern: str | None = None) -> LedgerReport:
     if path.exists():
         try:
             data = json.loads(path.read_text())
-            if data.get("fingerprint") == fp and data.get("pattern") == pattern:
-                rows = []
-                for r in data["results"]:
-                    r["routes"] = tuple(r.get("routes", ()))
-                    rows.append(ClaimResult(**r))
-                return LedgerReport(rows)
+            if (data.get("fingerprint") == fp and data.get("pattern") == pattern
+                    and data.get("digest") == _digest(data["results"], fp)):
+                return _report_from_rows(data["results"])
         except (ValueError, KeyError, TypeError):
-            pass  # unreadable cache: run again
+            pass  # unreadable, stale or tampered cache: run again
     report = run(pattern)
     payload = json.loads(report.to_json())
-    payload.update(fingerprint=fp, pattern=pattern)
+    payload.update(fingerprint=fp, pattern=pattern, digest=_digest(payload["results"], fp))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload))
     return report
+
+
+def _digest(rows, fingerprint: str) -> str:
+    """Integrity digest of a cached report: a hand-edited row no longer matches it."""
+    import hashlib
+
+    blob = json.dumps(rows, sort_keys=True) + fingerprint
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _report_from_rows(rows) -> LedgerReport:
+    out = []
+    for r in rows:
+        r = dict(r)
+        r["routes"] = tuple(r.get("routes", ()))
+        r["measured"] = _float_back(r["measured"])
+        r["tolerance"] = _float_back(r["tolerance"])
+        r["seeds"] = None if r.get("seeds") is None else tuple(r["seeds"])
+        r["parts"] = tuple(r.get("parts", ()))
+        # a row's verdict is recomputed, never trusted from the file
+        ok = (r.get("error") is None and math.isfinite(r["measured"]) and math.isfinite(r["tolerance"])
+              and r["measured"] <= r["tolerance"]
+              and not (r.get("kind", "agreement") == "agreement" and r["measured"] < 0)
+              and all(p.get("passed", False) for p in r["parts"]))
+        if bool(r.get("passed")) != ok:
+            raise ValueError(f"cached row {r.get('id')} says passed={r.get('passed')} but its numbers say {ok}")
+        out.append(ClaimResult(**r))
+    return LedgerReport(out)
+
+
+@dataclasses.dataclass
+class ReseedRow:
+    """One stochastic claim rerun on fresh seed sets: pass count and worst measured value."""
+
+    id: str
+    kind: str
+    n_sets: int
+    n_passed: int
+    worst_measured: float
+    tolerance: float
+    seconds: float
+    failures: tuple[tuple[int, ...], ...] = ()
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.n_passed == self.n_sets
+
+
+@dataclasses.dataclass
+class ReseedReport:
+    """The result of :func:`reseed`: one row per stochastic claim."""
+
+    rows: list[ReseedRow]
+    k: int
+    base: int
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.rows) and all(r.passed for r in self.rows)
+
+    def table(self) -> str:
+        w = max([len("id")] + [len(r.id) for r in self.rows])
+        head = f"{'id':<{w}}  {'passed':>7}  {'worst':>10}  {'tolerance':>10}  {'seconds':>8}"
+        lines = [head, "-" * len(head)]
+        for r in self.rows:
+            lines.append(f"{r.id:<{w}}  {r.n_passed:>3}/{r.n_sets:<3}  {r.worst_measured:>10.3e}  "
+                         f"{r.tolerance:>10.3e}  {r.seconds:>8.1f}")
+        n_ok = sum(r.passed for r in self.rows)
+        lines.append(f"{n_ok}/{len(self.rows)} stochastic claims pass on all {self.k} fresh seed sets "
+                     f"(seed base {self.base})")
+        return "\n".join(lines)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([{k: v for k, v in dataclasses.asdict(r).items() if k != "error"}
+                             | {"passed": r.passed} for r in self.rows])
+
+    def to_json(self) -> str:
+        return json.dumps(_finite_or_str({
+            "passed": self.passed, "k": self.k, "base": self.base,
+            "rows": [dataclasses.asdict(r) | {"passed": r.passed} for r in self.rows]}),
+            indent=2, allow_nan=False)
+
+
+def reseed(pattern: str | None = None, k: int = 5, base: int = 10_000,
+           progress: Callable[[int, int, ReseedRow], None] | None = None) -> ReseedReport:
+    """Rerun every stochastic claim matching ``pattern`` on ``k`` fresh, disjoint seed sets.
+
+    Set ``j`` (1..k) of a claim with ``m`` default seeds is
+    ``base + (j-1)*m, ..., base + j*m - 1``: disjoint from each other and, for
+    ``base`` above the defaults, from the default set. Deterministic claims are
+    skipped (they run once in :func:`run`).
+
+    Examples
+    --------
+    >>> from ibtheory.ledger import Check, claim, reseed
+    >>> from ibtheory.ledger._registry import _REGISTRY
+    >>> @claim("min2021.toy.seeded", "toy", "none", seeds=(0, 1))
+    ... def seeded(seeds):
+    ...     return Check.bound(max(seeds), 10**6)
+    >>> rep = reseed("min2021.toy.seeded", k=3)
+    >>> rep.rows[0].n_passed, rep.rows[0].worst_measured
+    (3, 10005.0)
+    >>> _ = _REGISTRY.pop("min2021.toy.seeded")
+    """
+    from .._validation import check_int
+
+    k = check_int(k, "k", minimum=1)
+    base = check_int(base, "base", minimum=0)
+    chosen = [c for c in select(pattern) if c.stochastic]
+    rows = []
+    for i, c in enumerate(chosen, 1):
+        t0 = time.perf_counter()
+        results = [run_claim(c, c.reseeded(j, base)) for j in range(1, k + 1)]
+        worst = max(results, key=lambda r: (not math.isfinite(r.measured), r.measured))
+        err = next((r.error for r in results if r.error), None)
+        row = ReseedRow(id=c.id, kind=results[0].kind, n_sets=k,
+                        n_passed=sum(r.passed for r in results),
+                        worst_measured=float(worst.measured), tolerance=float(worst.tolerance),
+                        seconds=time.perf_counter() - t0,
+                        failures=tuple(r.seeds for r in results if not r.passed), error=err)
+        rows.append(row)
+        if progress is not None:
+            progress(i, len(chosen), row)
+    return ReseedReport(rows, k, base)
