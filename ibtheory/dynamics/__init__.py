@@ -29,4 +29,6 @@ from ._chain import *  # noqa: F401,F403
 from . import _chain as _m_chain
 from ._asi import *  # noqa: F401,F403
 from . import _asi as _m_asi
-__all__ = list(__all__) + list(_m_logtime.__all__) + list(_m_chain.__all__) + list(_m_asi.__all__)
+from ._reparam import *  # noqa: F401,F403
+from . import _reparam as _m_reparam
+__all__ = list(__all__) + list(_m_logtime.__all__) + list(_m_chain.__all__) + list(_m_asi.__all__) + list(_m_reparam.__all__)
