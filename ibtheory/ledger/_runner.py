@@ -163,8 +163,8 @@ class LedgerReport:
     def to_markdown(self) -> str:
         """A Markdown table for the book."""
         rows = [
-            "| id | statement | source | measured | tolerance | s | result |",
-            "|---|---|---|---|---|---|---|",
+            "| id | statement | source | kind | measured | tolerance | seeds | s | result |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         def cell(text: str) -> str:
             # a bare | would end the Markdown table cell
@@ -172,8 +172,9 @@ class LedgerReport:
 
         for r in self.results:
             rows.append(
-                f"| `{r.id}` | {cell(r.statement)} | {cell(r.source)} | {r.measured:.2e} | "
-                f"{r.tolerance:.1e} | {r.seconds:.2f} | {'pass' if r.passed else '**FAIL**'} |"
+                f"| `{r.id}` | {cell(r.statement)} | {cell(r.source)} | {r.kind} | {r.measured:.2e} | "
+                f"{r.tolerance:.1e} | {'-' if r.seeds is None else len(r.seeds)} | {r.seconds:.2f} | "
+                f"{'pass' if r.passed else '**FAIL**'} |"
             )
         return "\n".join(rows)
 
@@ -469,3 +470,45 @@ def reseed(pattern: str | None = None, k: int = 5, base: int = 10_000,
         if progress is not None:
             progress(i, len(chosen), row)
     return ReseedReport(rows, k, base)
+
+
+def reseed_cached(path, pattern: str | None = None, k: int = 2, base: int = 10_000) -> ReseedReport:
+    """:func:`reseed`, shared through ``path`` per state of the sources (as :func:`run_cached`).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from ibtheory import ledger
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     rep = ledger.reseed_cached(pathlib.Path(tmp) / "r.json", "no-such-claim", k=1)
+    >>> rep.rows
+    []
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    fp = _fingerprint()
+    key = {"pattern": pattern, "k": k, "base": base}
+    if path.exists():
+        try:
+            data = json.loads(path.read_text())
+            if (data.get("fingerprint") == fp and data.get("key") == key
+                    and data.get("digest") == _digest(data["rows"], fp)):
+                rows = []
+                for r in data["rows"]:
+                    r = dict(r)
+                    r.pop("passed", None)
+                    r["worst_measured"] = _float_back(r["worst_measured"])
+                    r["tolerance"] = _float_back(r["tolerance"])
+                    r["failures"] = tuple(tuple(f) for f in r.get("failures", ()))
+                    rows.append(ReseedRow(**r))
+                return ReseedReport(rows, k, base)
+        except (ValueError, KeyError, TypeError):
+            pass
+    report = reseed(pattern, k=k, base=base)
+    payload = json.loads(report.to_json())
+    out = {"fingerprint": fp, "key": key, "rows": payload["rows"],
+           "digest": _digest(payload["rows"], fp)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out))
+    return report
