@@ -109,25 +109,78 @@ def gaussian_init(model, scale=1.0, seed=0, batch=None, fan_in=False):
     return tuple(out)
 
 
-def orthogonal_init(model, scale=1.0, seed=0, batch=None):
+def orthogonal_init(model, scale=1.0, seed=0, batch=None, X=None):
     """Every layer a Haar-random semi-orthogonal matrix times ``scale`` (Saxe et al. 2014).
+
+    Parameters
+    ----------
+    model : DeepLinear or TwoLayerLinear
+    scale : float or sequence of float
+        Factor of every layer, or one factor per layer.
+    seed : int or numpy.random.Generator
+        Passed to :func:`numpy.random.default_rng`.
+    batch : int, optional
+        Leading axis of independent draws.
+    X : array_like, shape (n, d), optional
+        Data (``TwoLayerLinear`` only). Then the initialization lies in Min et
+        al.'s invariant set. With :math:`U = W_1`, :math:`V = W_2^\\top` and
+        :math:`\\Phi_1, \\Phi_2` orthonormal bases of the row space of ``X`` and
+        of its null space, :math:`U_1 = \\Phi_1^\\top U`, :math:`U_2 = \\Phi_2^\\top U`:
+
+        .. math:: VU_2^\\top = 0,\\qquad U_1U_2^\\top = 0 .
+
+        :math:`W_1` has orthonormal rows (needs ``l >= d``), so
+        :math:`U_1U_2^\\top = s^2\\Phi_1^\\top\\Phi_2 = 0`; the columns of :math:`W_2`
+        are Haar-random orthonormal vectors of the complement of the rows of
+        :math:`U_2` (needs ``l >= d - rank(X) + k``). Gradient flow from such a
+        point keeps both products zero and, if it converges, converges to the
+        minimum-norm solution :math:`X^+Y`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from ibtheory.models import DeepLinear, orthogonal_init
+    >>> from ibtheory.models import DeepLinear, TwoLayerLinear, orthogonal_init
     >>> W1, W2 = orthogonal_init(DeepLinear([3, 3, 1]), scale=2.0)
     >>> bool(np.allclose(W1 @ W1.T, 4 * np.eye(3)))
     True
+    >>> X = np.eye(2, 4)                          # null space: the last two coordinates
+    >>> U, W2 = orthogonal_init(TwoLayerLinear(d=4, l=6, k=1), seed=1, X=X)
+    >>> U2 = U[2:]                                # Phi_2^T U
+    >>> bool(np.allclose(W2.T @ U2.T, 0) and np.allclose(U[:2] @ U2.T, 0))
+    True
 
-    See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
+    See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``)
+    and *Initialization, imbalance and convergence* (``book/min2021.md``).
     """
     if not isinstance(model, (DeepLinear, TwoLayerLinear)):
         raise ValueError(f"orthogonal_init needs a DeepLinear or TwoLayerLinear model, got {model!r}")
-    scale = _nonneg(scale, "scale")
+    scales = list(scale) if isinstance(scale, (list, tuple)) else [scale] * len(model.shapes)
+    if len(scales) != len(model.shapes):
+        raise ValueError(f"scale must be a float or a sequence of {len(model.shapes)} floats")
+    scales = [_nonneg(s, "scale") for s in scales]
     batch = _batch(batch)
     rng = np.random.default_rng(seed)
-    return tuple(scale * _semi_orthogonal(rng, _lead(batch), *s) for s in model.shapes)
+    lead = _lead(batch)
+    if X is None:
+        return tuple(s * _semi_orthogonal(rng, lead, *shape) for s, shape in zip(scales, model.shapes))
+    if not isinstance(model, TwoLayerLinear):
+        raise ValueError(f"orthogonal_init with X needs a TwoLayerLinear model, got {model!r}")
+    X = as_real_array(X, "X")
+    if X.ndim != 2 or X.shape[1] != model.d or X.shape[0] == 0:
+        raise ValueError(f"X must be a 2-D array (n, d) with d = {model.d}, got shape {X.shape}")
+    _, sv, Vt = np.linalg.svd(X)
+    r = int(np.sum(sv > 1e-12 * sv[0])) if sv[0] > 0 else 0
+    k2 = model.d - r
+    if model.l < model.d or model.l < k2 + model.k:
+        raise ValueError(f"orthogonal_init with X needs l >= d = {model.d} and l >= (d - rank X) + k "
+                         f"= {k2 + model.k}, got l={model.l}")
+    P = _semi_orthogonal(rng, lead, model.d, model.l)                  # (..., d, l), P P^T = I
+    R2 = Vt[r:] @ P                                                     # rows of U2 / s1, orthonormal
+    G = rng.standard_normal(lead + (model.l, model.k))
+    G = G - np.swapaxes(R2, -1, -2) @ (R2 @ G)                          # into the complement
+    Q, Rf = np.linalg.qr(G)
+    Q = Q * np.sign(np.diagonal(Rf, axis1=-2, axis2=-1))[..., None, :]  # Haar sign fix
+    return scales[0] * P, scales[1] * Q
 
 
 def residual_init(model, s=1.0, seed=0, batch=None, last_std=None):
