@@ -1,0 +1,116 @@
+"""The chain fast path (dynamics.chain_gd / chain_sharpness) against the generic engine on the same model."""
+import numpy as np
+import pytest
+
+from ibtheory import Status
+from ibtheory.dynamics import Problem, chain_gd, chain_sharpness, hessian
+from ibtheory.models import DeepLinear
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(np.random.SeedSequence(7))
+    X = rng.standard_normal((30, 4))
+    y = X @ rng.standard_normal(4) + 0.5 * rng.standard_normal(30)
+    return X, y
+
+
+def _moments(X, y):
+    n = X.shape[0]
+    return X.T @ X / n, X.T @ y / n, float(y @ y) / n
+
+
+def test_chain_gd_matches_engine_gradient_descent(data):
+    X, y = data
+    Sig, c, ysq = _moments(X, y)
+    rng = np.random.default_rng(np.random.SeedSequence(1))
+    B, m, d = 3, 3, 4
+    Q = rng.standard_normal((B, m, d, d)) * np.array([0.3, 0.5, 0.9])[:, None, None, None]
+    u = rng.standard_normal((B, d)) * np.array([0.3, 0.5, 0.9])[:, None]
+    lr = np.array([0.02, 0.05, 0.5])
+    r = chain_gd(Q, u, Sig, c, lr, 300, y_sq=ysq, reference=np.linalg.solve(Sig, c))
+    net = DeepLinear([d] * (m + 1) + [1])
+    prob = Problem(X, y, loss="mean")
+    e = prob.gradient_descent(net, tuple(Q[:, k] for k in range(m)) + (u[:, None, :],), lr=lr, n_steps=300,
+                              record_every=300)
+    assert r.diverged.tolist() == e.diverged.tolist() == [False, False, True]
+    assert r.status[2] is Status.DIVERGED and r.status[0] is Status.MAX_ITER
+    for k in range(m):
+        np.testing.assert_allclose(r.layers[:2, k], e.x[k][:2], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r.head[:2], e.x[m][:2, 0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r.loss[:2], e.fun[:2], rtol=1e-10)
+    assert np.isnan(r.loss[2]) and np.isnan(r.excess[2])
+
+
+def test_chain_gd_fixed_head_matches_engine(data):
+    X, y = data
+    Sig, c, ysq = _moments(X, y)
+    rng = np.random.default_rng(np.random.SeedSequence(2))
+    B, m, d = 2, 2, 4
+    Q = np.eye(d) + 0.2 * rng.standard_normal((B, m, d, d))
+    w = rng.standard_normal(d)
+    w /= np.linalg.norm(w)
+    r = chain_gd(Q, w, Sig, c, 0.01, 200, y_sq=ysq, train_head=False)
+    # engine: the same chain with the head as a third layer whose gradient is discarded, step by step
+    net = DeepLinear([d] * (m + 1) + [1])
+    prob = Problem(X, y, loss="mean")
+    P = [Q[:, k].copy() for k in range(m)] + [np.broadcast_to(w, (B, 1, d)).copy()]
+    for _ in range(200):
+        g = net.grad(tuple(P), X, y, loss="mean")
+        for k in range(m):
+            P[k] = P[k] - 0.01 * g[k]
+    for k in range(m):
+        np.testing.assert_allclose(r.layers[:, k], P[k], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r.loss, prob.loss_value(net, tuple(P)), rtol=1e-10)
+
+
+def test_chain_gd_period_two_tail():
+    # scalar chain u*q on R = s (uq - 1)^2 at the balanced minimizer with lr slightly above 2/S:
+    # GD leaves it and settles on a period-2 orbit, seen as step2 << step1.
+    Sig, c = np.array([[1.0]]), np.array([1.0])
+    Q = np.array([[[[1.0 + 1e-3]]]])
+    u = np.array([[1.0]])
+    S = 4.0  # sharpness of the balanced minimizer of (uq - 1)^2: 2 L s pi^(2-2/L) with L = 2
+    r = chain_gd(Q, u, Sig, c, 1.05 * 2 / S, 5000, y_sq=1.0, reference=np.array([1.0]))
+    assert not r.diverged[0]
+    assert r.step2[0] < 1e-8 * r.step1[0] and r.step1[0] > 1e-3
+    assert abs(r.tail_loss[0, -1] - r.tail_loss[0, -3]) < 1e-12
+
+
+def test_chain_sharpness_matches_dense_hessian(data):
+    X, y = data
+    rng = np.random.default_rng(np.random.SeedSequence(3))
+    Q = 0.7 * rng.standard_normal((2, 2, 4, 4))
+    u = 0.7 * rng.standard_normal((2, 4))
+    r = chain_sharpness(Q, u, X, y, tol=1e-11, iters=20000)
+    net = DeepLinear([4, 4, 4, 1])
+    for b in range(2):
+        H = hessian(net, (Q[b, 0], Q[b, 1], u[b][None, :]), X, y, loss="mean")
+        top = np.linalg.eigvalsh(H)[-1]
+        assert r.converged[b] and abs(r.sharpness[b] - top) <= 1e-8 * abs(top)
+    # fixed head: the block of the trainable layers
+    w = u[0] / np.linalg.norm(u[0])
+    rf = chain_sharpness(Q[:1], w, X, y, train_head=False, tol=1e-11, iters=20000)
+    H = hessian(net, (Q[0, 0], Q[0, 1], w[None, :]), X, y, loss="mean")
+    assert rf.success and abs(rf.sharpness[0] - np.linalg.eigvalsh(H[:32, :32])[-1]) < 1e-8 * rf.sharpness[0]
+
+
+def test_chain_validates(data):
+    X, y = data
+    Sig, c, _ = _moments(X, y)
+    Q = np.zeros((2, 1, 4, 4))
+    u = np.ones((2, 4))
+    with pytest.raises(ValueError, match="lr"):
+        chain_gd(Q, u, Sig, c, -1.0, 10)
+    with pytest.raises(ValueError, match="layers must have shape"):
+        chain_gd(Q[0], u, Sig, c, 0.1, 10)
+    with pytest.raises(TypeError, match="n_steps"):
+        chain_gd(Q, u, Sig, c, 0.1, 2.5)
+    with pytest.raises(ValueError, match="fixed projection"):
+        chain_gd(Q, u, Sig, c, 0.1, 10, train_head=False)
+    with pytest.raises(ValueError, match="Sigma must have shape"):
+        chain_gd(Q, u, Sig[:3, :3], c, 0.1, 10)
+    with pytest.raises(ValueError, match="symmetric"):
+        chain_gd(Q, u, Sig + np.triu(np.ones((4, 4)), 1), c, 0.1, 10)
+    with pytest.raises(ValueError, match="head must have shape"):
+        chain_sharpness(Q, u[0], X, y)
