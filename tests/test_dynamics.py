@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
+from ibtheory import Status
+
 from ibtheory.dynamics import (
     gradient_descent,
     gradient_flow,
@@ -39,7 +41,7 @@ def test_flow_matches_matrix_exponential_for_linear_regression():
     th0 = np.array([[0.3, -0.2, 0.5]])
     T = 2.0
     res = gradient_flow(net, (th0,), X, y, t_max=T, rtol=1e-13)
-    assert res.success and res.status == 1
+    assert res.success and res.status is Status.SUCCESS
     star = np.linalg.lstsq(X, y, rcond=None)[0]
     exact = star + expm(-T * X.T @ X) @ (th0[0] - star)
     # Global error of DOP853 at rtol 1e-13 over a few time constants: ~1e-12.
@@ -80,7 +82,7 @@ def test_relu_flow_conserves_until_it_reports_a_kink():
     res = gradient_flow(model, params, X, y, t_max=20.0)
     # The ReLU flow reaches a kink where it slides (Filippov): an explicit integrator
     # cannot follow it, and the result must say so rather than claim success.
-    assert not res.success and res.status == 4 and "discontinuous" in res.message
+    assert not res.success and res.status is Status.KINK and "discontinuous" in res.message
     assert res.nit < 20000 and res.drift <= 1e-9 and res.t_final > 0.01
 
 
@@ -118,9 +120,9 @@ def test_flow_that_cannot_finish_says_so():
     net = DeepLinear([3, 3, 1])
     params = gaussian_init(net, scale=0.5, seed=1)
     res = gradient_flow(net, params, X, y, max_steps=5)
-    assert not res.success and res.status == 2 and "max_steps" in res.message
+    assert not res.success and res.status is Status.MAX_ITER and "max_steps" in res.message
     res = gradient_flow(net, params, X, y, t_max=0.01, grad_tol=1e-10)
-    assert not res.success and res.status == 3 and "t_max" in res.message
+    assert not res.success and res.status is Status.MAX_ITER and "t_max" in res.message
 
 
 def test_flow_bad_input():

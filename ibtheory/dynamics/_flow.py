@@ -15,8 +15,9 @@ import numpy as np
 from scipy.integrate import DOP853, Radau
 from scipy.optimize import OptimizeResult
 
-from .._validation import as_real_array
-from ..models._base import check_loss, loss_value_and_dF
+from .._contracts import Status
+from .._validation import as_real_array, check_int
+from ..models._base import check_loss, check_model, loss_value_and_dF
 from ._sharpness import _power
 from ._observe import DriftMonitor, check_record, observe, stack_records, unbatch
 
@@ -46,12 +47,18 @@ class FlowResult(OptimizeResult):
     drift_by_law : dict
         The drift of each law.
     success : bool
-        True only if the requested stopping rule was met.
-    status : int
-        0 tolerance met, 1 integrated to ``t_max`` (no tolerance requested),
-        2 ``max_steps`` exhausted, 3 ``t_max`` reached before the tolerance,
-        4 stalled at the integrator's accuracy floor, -1 integrator failure.
+        True exactly when ``status is Status.SUCCESS``: the requested stopping
+        rule was met, or (no tolerance requested) the flow was integrated to
+        ``t_max``.
+    status : ibtheory.Status
+        ``SUCCESS``; ``MAX_ITER`` (``max_steps`` accepted steps used up, or
+        ``t_max`` reached before the tolerance); ``STALLED`` (the step size
+        collapsed or no progress at the integrator's accuracy floor on a smooth
+        model); ``KINK`` (the same on a model with kinks, ``TwoLayerReLU``:
+        the flow is a differential inclusion there); ``OVERFLOW`` (the state or
+        the loss left the float64 range); ``NUMERICAL`` (the integrator failed).
     message : str
+        What happened, with the time and the loss; never empty.
     nfev, nit : int
         Gradient evaluations and accepted steps.
 
@@ -64,7 +71,7 @@ class FlowResult(OptimizeResult):
     >>> X, y = np.eye(2), np.array([1.0, 2.0])
     >>> res = gradient_flow(net, (np.ones(2), np.ones(2)), X, y, grad_tol=1e-10)
     >>> isinstance(res, FlowResult), res.success, res.status
-    (True, True, 0)
+    (True, True, <Status.SUCCESS: 'success'>)
     >>> np.round(net.beta(res.x), 8), bool(res.fun < 1e-18), bool(res.drift < 1e-10)
     (array([1., 2.]), True, True)
     >>> bool(np.all(np.diff(res.records["loss"]) <= 0))  # the loss never increases
@@ -124,7 +131,8 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
         If during ``stall_steps`` accepted steps the loss decreases by less
         than 1 % and the gradient norm stays within a factor 2, the trajectory
         has reached the accuracy floor of the integrator without meeting the
-        stopping rule: it stops with ``success=False`` (status 4). Without a
+        stopping rule: it stops with ``success=False`` (``Status.STALLED``, or
+        ``Status.KINK`` on a model with kinks). Without a
         tolerance (integration to ``t_max``) it stops so only if time also
         crawls (less than 1 % of the remaining horizon per window), as at a
         kink of a ReLU network where the flow slides along a discontinuity.
@@ -177,6 +185,7 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
     >>> bool(np.linalg.norm(net.beta(res.x) - beta_min_norm) < 1e-9)
     True
     """
+    check_model(model)
     check_loss(loss)
     P0, batched = model._check_params(params)
     if batched:
@@ -211,9 +220,8 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
                          f"local error floors it near rtol; use stat_tol >= 100*rtol or a smaller rtol")
     if (not loss_tol and not grad_tol and not stat_tol) and not np.isfinite(t_max):
         raise ValueError("zero tolerances with an infinite t_max are a stopping rule that cannot be met")
-    for nm, v in (("max_steps", max_steps), ("stall_steps", stall_steps)):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{nm} must be a positive integer, got {v!r}")
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
+    stall_steps = check_int(stall_steps, "stall_steps", minimum=1)
     if method not in ("auto", "DOP853", "Radau"):
         raise ValueError(f"method must be 'auto', 'DOP853' or 'Radau', got {method!r}")
 
@@ -293,29 +301,59 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
     lv0 = loss_of(theta0)
     gn = float(np.linalg.norm(rhs(0.0, theta0)))
     status, message = None, ""
-    if done(lv0, gn, theta0):
-        status, message = 0, "tolerance met at t = 0"
+    if not (np.isfinite(lv0) and np.isfinite(gn)):
+        status, message = Status.OVERFLOW, (
+            f"the loss or its gradient at the initial parameters is not finite in float64 "
+            f"(loss {lv0:.3e}, |grad| {gn:.3e}): the parameters are too large for this loss")
+    elif done(lv0, gn, theta0):
+        status, message = Status.SUCCESS, "tolerance met at t = 0"
     nit = 0
     check_loss_v, check_gn, check_t = lv0, gn, 0.0
     has_rule = loss_tol is not None or grad_tol is not None or stat_tol is not None
+    smooth = getattr(model, "smooth", True)
+    th_good, t_good = theta0, 0.0
     while status is None:
         if nit >= max_steps:
-            status, message = 2, (f"max_steps={max_steps} accepted steps done at t={solver.t:.6g} "
-                                  f"before the stopping rule was met (loss {loss_of(solver.y):.3e})")
+            status, message = Status.MAX_ITER, (
+                f"max_steps={max_steps} accepted steps done at t={solver.t:.6g} "
+                f"before the stopping rule was met (loss {loss_of(solver.y):.3e})")
             break
-        msg = solver.step()
+        with np.errstate(over="ignore", invalid="ignore"):
+            msg = solver.step()
+            finite = np.all(np.isfinite(solver.y))
+            lv = loss_of(solver.y) if finite else np.inf
         nit += 1
-        if solver.status == "failed" or not np.all(np.isfinite(solver.y)):
-            # A non-finite state is a blow-up (e.g. a too large t_max for exp loss).
-            status, message = -1, f"integrator failed at t={solver.t:.6g}: {msg}"
+        if not finite or not np.isfinite(lv):
+            status, message = Status.OVERFLOW, (
+                f"the state or the loss left the float64 range at t={solver.t:.6g} (the flow blows "
+                f"up, or the parameters are too large for this loss); the result holds the last "
+                f"finite state, at t={t_good:.6g}")
+            break
+        if solver.status == "failed":
+            if smooth and "step size" in str(msg):
+                status, message = Status.STALLED, (
+                    f"the integrator's step fell below the float64 spacing of t at t={solver.t:.6g} "
+                    f"(loss {lv:.3e}): the time axis has no resolution left; integrate in "
+                    f"reparametrized time (ibtheory.dynamics.reparam_flow)")
+            elif not smooth:
+                status, message = Status.KINK, (
+                    f"step size collapsed at t={solver.t:.6g} on {model!r}: the vector field is "
+                    f"discontinuous there (a ReLU kink: the flow is a differential inclusion); "
+                    f"use gradient_descent")
+            else:
+                status, message = Status.NUMERICAL, f"integrator failed at t={solver.t:.6g}: {msg}"
             break
         th = solver.y
+        th_good, t_good = th, solver.t
         drift.update(model._unflatten_b(th[None]))
-        if solver.step_size < 1e-8 * max(abs(solver.t), 1.0):
-            status, message = 4, (
-                f"step size collapsed to {solver.step_size:.2e} at t={solver.t:.6g}: the vector field "
-                f"is discontinuous there (a ReLU kink: the flow is a differential inclusion); "
-                f"use gradient_descent")
+        if not smooth and solver.step_size < 1e-8 * max(abs(solver.t), 1.0):
+            # Only a model with kinks has a vector field whose discontinuities collapse the
+            # step; on a smooth model a step small relative to t is legitimate (the fast
+            # escape from a saddle after a plateau of length ~ scale^(2-L)).
+            status, message = Status.KINK, (
+                f"step size collapsed to {solver.step_size:.2e} at t={solver.t:.6g} on {model!r}: the "
+                f"vector field is discontinuous there (a ReLU kink: the flow is a differential "
+                f"inclusion); use gradient_descent")
             break
         if t_eval is not None and ev_i < t_eval.size and t_eval[ev_i] <= solver.t:
             dense = solver.dense_output()
@@ -324,21 +362,27 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
                 ev_i += 1
         f = solver.f if current == "DOP853" else rhs(solver.t, th)
         gn = float(np.linalg.norm(f))
-        lv = loss_of(th)
         if t_eval is None:
             rec(solver.t, th, f)
         if done(lv, gn, th):
-            status, message = 0, f"stopping tolerance met at t={solver.t:.6g}"
+            status, message = Status.SUCCESS, f"stopping tolerance met at t={solver.t:.6g}"
         elif nit % stall_steps == 0:
             flat = lv > 0.99 * check_loss_v and 0.5 * check_gn <= gn <= 2.0 * check_gn
             # Without a tolerance, only a crawl in time is a stall (e.g. chattering at a
             # ReLU kink, where the flow is a differential inclusion).
             crawl = (solver.t - check_t) < 0.01 * (t_max - solver.t)
             if flat and (has_rule or crawl):
-                status, message = 4, (
-                    f"stalled at t={solver.t:.6g}: no progress in {stall_steps} steps (loss {lv:.3e}, "
-                    f"|grad| {gn:.3e}, step {solver.step_size:.2e}); the stopping rule cannot be met "
-                    f"at rtol={rtol:g}" + ("" if has_rule else " (discontinuous vector field?)"))
+                if smooth:
+                    status, message = Status.STALLED, (
+                        f"stalled at t={solver.t:.6g}: no progress in {stall_steps} steps (loss {lv:.3e}, "
+                        f"|grad| {gn:.3e}, step {solver.step_size:.2e}); the stopping rule cannot be met "
+                        f"at rtol={rtol:g}" + ("" if has_rule else " (the flow crawls in time)"))
+                else:
+                    status, message = Status.KINK, (
+                        f"stalled at t={solver.t:.6g} on {model!r}: no progress in {stall_steps} steps "
+                        f"(loss {lv:.3e}, |grad| {gn:.3e}, step {solver.step_size:.2e}); the vector field "
+                        f"is discontinuous (a ReLU kink: the flow is a differential inclusion); use "
+                        f"gradient_descent")
             check_loss_v, check_gn, check_t = lv, gn, solver.t
         if status is None and can_switch and current == "DOP853" and nit % 200 == 0:
             P = model._unflatten_b(th[None])
@@ -349,21 +393,24 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
                 message_switch.append(f"switched to Radau at t={solver.t:.6g} (stiff)")
         if status is None and solver.status == "finished":
             if not has_rule:
-                status, message = 1, f"integrated to t_max={t_max:.6g}"
+                status, message = Status.SUCCESS, f"integrated to t_max={t_max:.6g}"
             else:
-                status, message = 3, (f"t_max={t_max:.6g} reached before the stopping tolerance "
-                                      f"(loss {lv:.3e}, |grad| {gn:.3e})")
+                status, message = Status.MAX_ITER, (
+                    f"t_max={t_max:.6g} reached before the stopping tolerance "
+                    f"(loss {lv:.3e}, |grad| {gn:.3e})")
 
-    th = solver.y
+    th = th_good
     P = model._unflatten_b(th[None])
     x = tuple(p[0].copy() for p in P)
     records = unbatch(stack_records(rows))
     d_law = {k: float(v[0]) for k, v in drift.by_law().items()}
     tot = drift.total()
+    with np.errstate(over="ignore", invalid="ignore"):
+        fun, g_final = loss_of(th), float(np.linalg.norm(rhs(t_good, th)))
     return FlowResult(
-        x=x, params=x, fun=loss_of(th), grad_norm=float(np.linalg.norm(rhs(solver.t, th))),
-        t_final=float(solver.t), t=np.array(times), records=records,
+        x=x, params=x, fun=fun, grad_norm=g_final,
+        t_final=float(t_good), t=np.array(times), records=records,
         drift=None if tot is None else float(tot[0]), drift_by_law=d_law,
-        success=status in (0, 1), status=status,
+        success=status is Status.SUCCESS, status=status,
         message="; ".join(message_switch + [message]), method=current, nfev=nfev[0], nit=nit,
     )

@@ -6,8 +6,9 @@ import numbers
 import numpy as np
 from scipy.optimize import OptimizeResult
 
-from .._validation import as_real_array
-from ..models._base import check_loss, loss_value_and_dF
+from .._contracts import Status
+from .._validation import as_real_array, check_int
+from ..models._base import check_loss, check_model, loss_value_and_dF
 from ._observe import check_record, observe, stack_records, unbatch
 from ._sharpness import sharpness_batched
 
@@ -34,9 +35,15 @@ class GDResult(OptimizeResult):
     sharpness, sharpness_steps : ndarray
         Largest Hessian eigenvalue per run at the recorded steps (if requested).
     success : bool
-        True if no run diverged.
-    status, message, nit :
-        OptimizeResult conventions (status 0: all runs finite, 1: some diverged).
+        True exactly when ``status is Status.SUCCESS``: no run diverged (the
+        step budget ``n_steps`` is the stopping rule of GD, not a failure).
+    status : ibtheory.Status
+        ``SUCCESS``, or ``DIVERGED`` if at least one run diverged (see
+        ``diverged``; the other runs are still valid).
+    message : str
+        What happened (how many runs diverged).
+    nit : int
+        Number of steps.
 
     Examples
     --------
@@ -55,14 +62,16 @@ class GDResult(OptimizeResult):
     """
 
 
-def _check_int(v, name, minimum=0):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
-    return int(v)
+def check_seed(seed, name="seed"):
+    """``None`` or an integer >= 0 (the argument of ``numpy.random.default_rng``)."""
+    if seed is None:
+        return None
+    return check_int(seed, name, minimum=0)
 
 
 def _run(model, params, X, y, lr, n_steps, loss, record, observables, record_every,
          sharpness_every, sharpness_iters, blowup, label_noise, seed):
+    check_model(model)
     check_loss(loss)
     P, batched = model._check_params(params)
     B = P[0].shape[0]
@@ -73,15 +82,16 @@ def _run(model, params, X, y, lr, n_steps, loss, record, observables, record_eve
     if lr.ndim > 1 or (lr.ndim == 1 and lr.shape[0] != B) or np.any(lr <= 0):
         raise ValueError(f"lr must be a positive step size or an array of {B} positive step sizes (one per run)")
     lr = np.broadcast_to(lr, (B,)).astype(float)
-    n_steps = _check_int(n_steps, "n_steps")
-    record_every = _check_int(record_every, "record_every", 1)
+    n_steps = check_int(n_steps, "n_steps", minimum=0)
+    record_every = check_int(record_every, "record_every", minimum=1)
     if sharpness_every is not None:
-        sharpness_every = _check_int(sharpness_every, "sharpness_every", 1)
-        sharpness_iters = _check_int(sharpness_iters, "sharpness_iters", 1)
+        sharpness_every = check_int(sharpness_every, "sharpness_every", minimum=1)
+        sharpness_iters = check_int(sharpness_iters, "sharpness_iters", minimum=1)
     if isinstance(blowup, (bool, np.bool_)) or not isinstance(blowup, numbers.Real) or not blowup > 1:
         raise ValueError(f"blowup must be a real > 1, got {blowup!r}")
     record, observables = check_record(model, record, observables)
     rng = None
+    seed = check_seed(seed)
     if label_noise is not None:
         rng = np.random.default_rng(seed)
 
@@ -134,9 +144,10 @@ def _run(model, params, X, y, lr, n_steps, loss, record, observables, record_eve
         x=P, params=P, fun=last_vals, steps=np.array(steps), records=rec,
         diverged=diverged_at >= 0, diverged_at=diverged_at, nit=n_steps,
         success=bool(np.all(diverged_at < 0)),
-        status=int(np.any(diverged_at >= 0)),
-        message=("all runs finite" if np.all(diverged_at < 0)
-                 else f"{int(np.sum(diverged_at >= 0))} of {B} runs diverged"),
+        status=Status.SUCCESS if np.all(diverged_at < 0) else Status.DIVERGED,
+        message=(f"all runs finite after {n_steps} steps" if np.all(diverged_at < 0)
+                 else f"{int(np.sum(diverged_at >= 0))} of {B} runs diverged (loss non-finite or above "
+                      f"blowup * max(initial loss, 1); their fun is nan)"),
     )
     if sharpness_every is not None:
         out["sharpness"] = np.stack(sh_rows, axis=1)

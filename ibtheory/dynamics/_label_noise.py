@@ -6,8 +6,10 @@ import numbers
 import numpy as np
 from scipy.optimize import OptimizeResult
 
-from .._validation import as_real_array, check_positive
-from ..models._base import check_loss, loss_second_dF, loss_value_and_dF
+from .._contracts import Status
+from .._validation import check_int, check_positive
+from ..models._base import check_loss, check_model, loss_second_dF, loss_value_and_dF
+from ._gd import check_seed
 
 
 def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *, seed=0,
@@ -49,7 +51,8 @@ def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *,
     OptimizeResult
         ``x`` (final parameters), ``t`` and ``loss`` (recorded every
         ``record_every`` steps), ``success`` (False if a state became
-        non-finite), ``message``.
+        non-finite), ``status`` (an :class:`ibtheory.Status`: ``SUCCESS`` or
+        ``OVERFLOW``), ``message``.
 
     Examples
     --------
@@ -65,41 +68,52 @@ def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *,
 
     See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *Spectral bias of two-layer linear networks* (``book/varre2023.md``).
     """
+    check_model(model)
     loss = check_loss(loss)
     if loss == "exponential":
         raise ValueError("label noise needs a square loss ('half_sum' or 'mean'), got 'exponential'")
     P, batched = model._check_params(params)
     X, Y = model.check_data(X, y, loss)
+    B = P[0].shape[0]
+    if Y.shape[0] not in (1, B):
+        raise ValueError(f"y has a batch axis of {Y.shape[0]} runs but params have {B}: give params "
+                         f"the same batch axis (or y none)")
     dt = check_positive(dt, "dt")
     if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, numbers.Real) or not np.isfinite(sigma) or sigma < 0:
         raise ValueError(f"sigma must be a finite real >= 0, got {sigma!r}")
-    for nm, v, lo in (("n_steps", n_steps, 0), ("record_every", record_every, 1)):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < lo:
-            raise ValueError(f"{nm} must be an integer >= {lo}, got {v!r}")
-    B = P[0].shape[0]
+    n_steps = check_int(n_steps, "n_steps", minimum=0)
+    record_every = check_int(record_every, "record_every", minimum=1)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     P = tuple(p.copy() for p in P)
+    P_prev = P
     ts, losses = [], []
     sq = np.sqrt(dt)
     ok = True
     for j in range(n_steps + 1):
-        F = model._forward(P, X)
-        val, G = loss_value_and_dF(F, Y, loss)
+        with np.errstate(over="ignore", invalid="ignore"):
+            F = model._forward(P, X)
+            val, G = loss_value_and_dF(F, Y, loss)
         if j % record_every == 0 or j == n_steps:
             ts.append(j * dt)
             losses.append(val)
         if not np.all(np.isfinite(val)):
             ok = False
+            P = P_prev   # the last state with a finite loss
             break
         if j == n_steps:
             break
         g = model._vjp(P, X, G)
         xi = rng.standard_normal((B,) + F.shape[1:])
         noise = model._vjp(P, X, loss_second_dF(F, Y, loss, xi))
-        P = tuple(p - dt * gi + (sigma * sq) * ni for p, gi, ni in zip(P, g, noise))
+        P_prev = P
+        with np.errstate(over="ignore", invalid="ignore"):
+            P = tuple(p - dt * gi + (sigma * sq) * ni for p, gi, ni in zip(P, g, noise))
     L = np.stack(losses, axis=1)
     return OptimizeResult(
         x=P if batched else tuple(p[0] for p in P), t=np.array(ts), loss=L if batched else L[0],
-        success=ok, status=0 if ok else -1,
-        message="done" if ok else f"state became non-finite at step {j}", nit=j,
+        success=ok, status=Status.SUCCESS if ok else Status.OVERFLOW,
+        message=(f"{n_steps} Euler-Maruyama steps done" if ok else
+                 f"the loss became non-finite at step {j} (the state left the float64 range; "
+                 f"x holds the state of step {j - 1}): use a smaller dt or sigma"), nit=j,
     )

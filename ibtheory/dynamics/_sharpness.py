@@ -11,7 +11,8 @@ import numbers
 
 import numpy as np
 
-from ..models._base import check_loss
+from .._validation import check_int
+from ..models._base import check_loss, check_model
 
 
 def _hvp_flat(model, P, X, Y, v, loss):
@@ -101,14 +102,23 @@ def sharpness(model, params, X, y, loss="half_sum", iters=500, tol=1e-8, seed=0)
 
     See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *Deep linear networks are implicitly regularized towards flat minima* (``book/marion2024.md``).
     """
+    check_model(model)
     check_loss(loss)
     P, batched = model._check_params(params)
     X, Y = model.check_data(X, y, loss)
-    if isinstance(iters, (bool, np.bool_)) or not isinstance(iters, numbers.Integral) or iters < 1:
-        raise ValueError(f"iters must be a positive integer, got {iters!r}")
-    if not (isinstance(tol, numbers.Real) and 0 < tol < 1):
+    B = P[0].shape[0]
+    if Y.shape[0] not in (1, B):
+        raise ValueError(f"y has a batch axis of {Y.shape[0]} runs but params have {B}: give params "
+                         f"the same batch axis (or y none)")
+    iters = check_int(iters, "iters", minimum=1)
+    if isinstance(tol, (bool, np.bool_)) or not (isinstance(tol, numbers.Real) and 0 < tol < 1):
         raise ValueError(f"tol must be a real in (0, 1), got {tol!r}")
-    lam, _, conv = sharpness_batched(model, P, X, Y, loss, iters=int(iters), tol=float(tol), seed=seed)
+    seed = check_int(seed, "seed", minimum=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        lam, _, conv = sharpness_batched(model, P, X, Y, loss, iters=iters, tol=float(tol), seed=seed)
+    if not np.all(np.isfinite(lam)):
+        raise ValueError("params: the Hessian-vector products are not finite in float64 (the "
+                         "parameters are too large for this loss); the sharpness is undefined there")
     return (lam, conv) if batched else (float(lam[0]), bool(conv[0]))
 
 
@@ -130,13 +140,20 @@ def hessian(model, params, X, y, loss="half_sum"):
 
     See the book chapter *Deep linear networks are implicitly regularized towards flat minima* (``book/marion2024.md``).
     """
+    check_model(model)
     check_loss(loss)
     P, batched = model._check_params(params)
     if batched:
-        raise ValueError("hessian takes one run (no batch axis)")
+        raise ValueError("params: hessian takes one run (no batch axis)")
     X, Y = model.check_data(X, y, loss)
+    if Y.shape[0] != 1:
+        raise ValueError(f"y must be one label vector (no batch axis) for hessian, got {Y.shape[0]} runs")
     n = model.n_params
     if n > 5000:
-        raise ValueError(f"hessian is for small nets (n_params <= 5000), got {n}; use sharpness")
-    H = _hvp_flat(model, tuple(np.broadcast_to(p, (n,) + p.shape[1:]) for p in P), X, Y, np.eye(n), loss)
+        raise ValueError(f"model: hessian is for small nets (n_params <= 5000), got {n}; use sharpness")
+    with np.errstate(over="ignore", invalid="ignore"):
+        H = _hvp_flat(model, tuple(np.broadcast_to(p, (n,) + p.shape[1:]) for p in P), X, Y, np.eye(n), loss)
+    if not np.all(np.isfinite(H)):
+        raise ValueError("params: the Hessian is not finite in float64 (the parameters are too large "
+                         "for this loss)")
     return 0.5 * (H + H.T)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_real_array
+from .._validation import as_real_array, check_int
 
 #: The loss conventions: ``half_sum`` is :math:`\frac12\sum_i\|f(x_i)-y_i\|^2`
 #: (Varre et al., Min et al., Yun et al.), ``mean`` is
@@ -44,6 +44,49 @@ def check_loss(loss) -> str:
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     return loss
+
+
+#: Size guards of the constructors: a depth or a parameter count beyond these is a
+#: typo (``L=10**12``) that would otherwise run for minutes before failing.
+MAX_DEPTH = 10_000
+MAX_PARAMS = 10 ** 8
+
+
+def check_size(n, name: str, maximum: int = MAX_PARAMS) -> int:
+    """Return ``n`` (a width, a depth or a parameter count) as an int in ``[1, maximum]``.
+
+    ``TypeError`` for non-integers (2.7, True, "3"), ``ValueError`` naming
+    ``name`` for values below 1 or above ``maximum``.
+    """
+    return check_int(n, name, minimum=1, maximum=maximum)
+
+
+def check_param_count(model) -> None:
+    """Raise ``ValueError`` if the model has more than :data:`MAX_PARAMS` parameters."""
+    n = sum(int(np.prod(s, dtype=object)) for s in model.shapes)
+    if n > MAX_PARAMS:
+        raise ValueError(f"{model!r} has {n} parameters per run, above the limit {MAX_PARAMS} "
+                         f"of ibtheory.models (check the widths and the depth)")
+
+
+def check_model(model, name: str = "model"):
+    """Return ``model`` if it is an :class:`ibtheory.models.Model`, else raise ``TypeError`` naming ``name``.
+
+    Examples
+    --------
+    >>> from ibtheory.models import Diagonal
+    >>> from ibtheory.models._base import check_model
+    >>> check_model(Diagonal(2, 2))
+    Diagonal(d=2, L=2)
+    >>> check_model(None)
+    Traceback (most recent call last):
+    ...
+    TypeError: model must be an ibtheory.models.Model (e.g. DeepLinear, Diagonal), got None
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"{name} must be an ibtheory.models.Model (e.g. DeepLinear, Diagonal), "
+                        f"got {model!r:.80}")
+    return model
 
 
 def loss_value_and_dF(F, Y, loss):
@@ -111,6 +154,9 @@ class Model:
     k: int = 1
     #: Whether the model is linear in its input (then ``beta`` exists).
     linear: bool = False
+    #: Whether the outputs are smooth in the parameters (False for ReLU networks,
+    #: whose gradient flow is a differential inclusion at the kinks).
+    smooth: bool = True
 
     # ------------------------------------------------------------------ sizes
     @property

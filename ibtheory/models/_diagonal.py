@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_depth
-from ._base import LinearModel
+from ._base import MAX_DEPTH, LinearModel, check_param_count
 from ._linear import _check_width
 
 
@@ -78,10 +78,11 @@ class Diagonal(LinearModel):
 
     def __init__(self, d, L):
         self.d = _check_width(d, "d")
-        self.L = check_depth(L, "L")
+        self.L = check_depth(L, "L", maximum=MAX_DEPTH)
         self.k = 1
         self.shapes = tuple((self.d,) for _ in range(self.L))
         self.names = tuple(f"w{i + 1}" for i in range(self.L))
+        check_param_count(self)
 
     def __repr__(self):
         return f"Diagonal(d={self.d}, L={self.L})"
@@ -147,10 +148,11 @@ class Convolutional(LinearModel):
 
     def __init__(self, d, L):
         self.d = _check_width(d, "d")
-        self.L = check_depth(L, "L")
+        self.L = check_depth(L, "L", maximum=MAX_DEPTH)
         self.k = 1
         self.shapes = tuple((self.d,) for _ in range(self.L))
         self.names = tuple(f"w{i + 1}" for i in range(self.L))
+        check_param_count(self)
 
     def __repr__(self):
         return f"Convolutional(d={self.d}, L={self.L})"

@@ -18,14 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_depth
-from ._base import LinearModel
+from ._base import MAX_DEPTH, MAX_PARAMS, LinearModel, check_param_count, check_size
 
 
 def _check_width(w, name):
-    try:
-        return check_depth(w, name, minimum=1)
-    except ValueError:
-        raise ValueError(f"{name} must be a positive integer, got {w!r}") from None
+    return check_size(w, name, maximum=MAX_PARAMS)
 
 
 def _chain_prefix(Ms, d):
@@ -113,11 +110,15 @@ class DeepLinear(LinearModel):
         widths = tuple(widths) if not isinstance(widths, (str, bytes)) else None
         if widths is None or len(widths) < 2:
             raise ValueError("widths must be a sequence (d_0, ..., d_L) of at least two positive integers")
+        if len(widths) > MAX_DEPTH + 1:
+            raise ValueError(f"widths must have at most {MAX_DEPTH + 1} entries (depth <= {MAX_DEPTH}), "
+                             f"got {len(widths)}")
         self.widths = tuple(_check_width(w, f"widths[{i}]") for i, w in enumerate(widths))
         self.L = len(self.widths) - 1
         self.d, self.k = self.widths[0], self.widths[-1]
         self.shapes = tuple((self.widths[i + 1], self.widths[i]) for i in range(self.L))
         self.names = tuple(f"W{i + 1}" for i in range(self.L))
+        check_param_count(self)
 
     def __repr__(self):
         return f"DeepLinear(widths={list(self.widths)})"
@@ -188,6 +189,7 @@ class TwoLayerLinear(LinearModel):
         self.k = _check_width(k, "k")
         self.shapes = ((self.d, self.l), (self.l, self.k))
         self.names = ("W1", "W2")
+        check_param_count(self)
 
     def __repr__(self):
         return f"TwoLayerLinear(d={self.d}, l={self.l}, k={self.k})"

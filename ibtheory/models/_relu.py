@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Model
+from ._base import Model, check_param_count
 from ._linear import _check_width
 
 _TRAIN = ("all", "output")
@@ -45,10 +45,12 @@ class TwoLayerReLU(Model):
     array([4.5, 2.5, 2.5])
     """
 
+    smooth = False
+
     def __init__(self, d, m, bias=True, train="all"):
         self.d = _check_width(d, "d")
         self.m = _check_width(m, "m")
-        if bias not in (True, False):
+        if not isinstance(bias, (bool, np.bool_)):
             raise ValueError(f"bias must be True or False, got {bias!r}")
         if train not in _TRAIN:
             raise ValueError(f"train must be one of {_TRAIN}, got {train!r}")
@@ -60,6 +62,7 @@ class TwoLayerReLU(Model):
         else:
             self.shapes = ((self.m, self.d), (self.m,))
             self.names = ("W1", "W2")
+        check_param_count(self)
 
     def __repr__(self):
         return f"TwoLayerReLU(d={self.d}, m={self.m}, bias={self.bias}, train={self.train!r})"

@@ -20,7 +20,7 @@ import string
 import numpy as np
 
 from .._validation import as_real_array
-from ._base import LinearModel
+from ._base import MAX_PARAMS, LinearModel, check_size
 from ._diagonal import Convolutional, Diagonal
 from ._linear import DeepLinear, TwoLayerLinear
 
@@ -53,7 +53,7 @@ class TensorNetwork(LinearModel):
         if callable(M):
             if d is None:
                 raise ValueError("d (the input dimension) is required when M is a callable")
-            d = int(d)
+            d = check_size(d, "d", maximum=MAX_PARAMS)
             T = np.stack([as_real_array(M(e), "M(e_j)") for e in np.eye(d)])
             x = np.random.default_rng(0).standard_normal(d)
             Mx = as_real_array(M(x), "M(x)")
@@ -64,7 +64,9 @@ class TensorNetwork(LinearModel):
         if T.ndim < 3:
             raise ValueError(f"M must have shape (d, k_1, ..., k_L) with L >= 2, got {T.shape}")
         if T.ndim - 1 > len(_LETTERS):
-            raise ValueError(f"M has too many modes ({T.ndim - 1})")
+            raise ValueError(f"M has too many modes ({T.ndim - 1}); at most {len(_LETTERS)}")
+        if T.size == 0:
+            raise ValueError(f"M must be non-empty, got shape {T.shape}")
         self.T = T
         self.d, self.k = T.shape[0], 1
         self.L = T.ndim - 1
@@ -120,6 +122,10 @@ def _fc_tensor(widths):
     """Yun's block-diagonal data tensor of a scalar-output fully connected net."""
     d = widths[0]
     L = len(widths) - 1
+    size = d * widths[L - 1] * int(np.prod([widths[l] * widths[l + 1] for l in range(L - 1)], dtype=object))
+    if size > MAX_PARAMS:
+        raise ValueError(f"model: the data tensor of widths {tuple(widths)} has {size} entries, above the "
+                         f"limit {MAX_PARAMS}; use smaller widths")
     letters = iter(_LETTERS)
     j = next(letters)
     subs, ops = [], []
@@ -164,6 +170,11 @@ def tensor_form(model):
 
     See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
+    if isinstance(model, (Diagonal, Convolutional)):
+        size = model.d ** (model.L + 1)
+        if size > MAX_PARAMS:
+            raise ValueError(f"model: the data tensor of {model!r} has d^(L+1) = {size} entries, above "
+                             f"the limit {MAX_PARAMS}; use a smaller d or L")
     if isinstance(model, Diagonal):
         d, L = model.d, model.L
         T = np.zeros((d,) * (L + 1))
