@@ -1,0 +1,60 @@
+"""Reproduce every paper's experiments at the paper's scale, with one call or one command.
+
+Every experiment registered with :func:`ibtheory.papers.experiment` has the
+presets ``smoke`` (seconds), ``book`` (the book's scale) and ``paper`` (the
+paper's own widths, steps and repetitions). :func:`reproduce` runs one of them
+on a backend, ``local`` (one batched call), ``processes`` (every core) or
+``dask`` (a Dask cluster), and writes to its output directory:
+
+- ``results.csv`` and ``results.parquet`` (with pyarrow): one row per run, in seed order;
+- ``figure.png`` and ``figure.svg``: the paper's figure, when the experiment has one;
+- ``manifest.json``: version, git commit, settings, seeds, backend, workers,
+  wall and CPU time, peak memory, platform.
+
+The seed list is cut into shards; run ``i`` depends on ``seeds[i]`` alone, so the
+table is the same, run for run, on every backend. From the shell::
+
+    ibtheory reproduce --list
+    ibtheory reproduce marion2024.sharpness_vs_scale --preset paper --backend processes
+    ibtheory reproduce <id> --backend dask --scheduler tcp://host:8786
+
+Examples
+--------
+>>> from ibtheory.reproduce import BACKENDS, shard_seeds
+>>> BACKENDS
+('local', 'processes', 'dask')
+>>> shard_seeds(tuple(range(7)), 3)
+[(0, 1, 2), (3, 4), (5, 6)]
+
+See the book chapter *Reproducing the papers* (``book/reproduce.md``).
+"""
+from __future__ import annotations
+
+from ._backends import BACKENDS, shard_seeds
+from ._run import ReproduceResult, reproduce
+
+__all__ = ["BACKENDS", "ReproduceResult", "catalog", "reproduce", "shard_seeds"]
+
+
+def catalog() -> list[dict]:
+    """One row per registered experiment: ``id``, ``presets`` (name -> number of seeds), ``doc``.
+
+    Examples
+    --------
+    >>> from ibtheory.reproduce import catalog
+    >>> all({"id", "presets", "doc"} <= set(row) for row in catalog())
+    True
+    """
+    from ..papers import registry
+
+    rows = []
+    for exp_id, exp in registry().items():
+        doc = (exp.fn.__doc__ or "").strip()
+        presets = {}
+        for name in exp.presets:
+            seeds = exp.presets[name].get("seeds")
+            presets[name] = None if seeds is None else len(tuple(seeds))
+        rows.append({"id": exp_id, "presets": presets,
+                     "figure": exp.figure is not None,
+                     "doc": doc.splitlines()[0] if doc else ""})
+    return rows

@@ -1,0 +1,146 @@
+"""Merging the shards of an experiment: one tidy table, and a report for the figure.
+
+The table of a sharded run is the concatenation of the shard tables; rows are
+then put in *seed order* by a stable sort on the position of each row's seed in
+the full seed list. The single batched call goes through the same sort, so the
+tables agree run for run whatever the backend and the number of shards
+(an experiment may list its runs width-major inside a batch; the stable sort
+keeps that inner order within each seed).
+
+See the book chapter *Reproducing the papers* (``book/reproduce.md``).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+
+def seed_order(table, seeds, *, what: str = "the experiment"):
+    """``table`` with its rows stably sorted by the position of their seed in ``seeds``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ibtheory.reproduce._merge import seed_order
+    >>> t = pd.DataFrame({"seed": [5, 3, 5, 3], "width": [10, 10, 20, 20]})
+    >>> seed_order(t, (3, 5)).values.tolist()
+    [[3, 10], [3, 20], [5, 10], [5, 20]]
+    """
+    if seeds is None or "seed" not in table.columns:
+        return table.reset_index(drop=True)
+    pos = {int(s): i for i, s in enumerate(seeds)}
+    try:
+        keys = np.array([pos[int(s)] for s in table["seed"]], dtype=np.int64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{what} returned rows whose seed is not one of the seeds it was "
+                         f"given {tuple(seeds)}: {exc}") from exc
+    return table.iloc[np.argsort(keys, kind="stable")].reset_index(drop=True)
+
+
+def check_shard_table(table, seeds, exp_id: str) -> list[str]:
+    """Problems that make a shard's table unsafe to merge (empty list: none)."""
+    if seeds is None:
+        return []
+    if "seed" not in table.columns:
+        return [f"{exp_id}: its report's table has no 'seed' column (the contract asks for one), "
+                "so shards cannot be merged run for run; use backend='local'"]
+    got = {int(s) for s in table["seed"]}
+    if got != set(seeds):
+        return [f"{exp_id}: a shard given seeds {tuple(seeds)} returned rows for seeds "
+                f"{tuple(sorted(got))}: every run must be kept, and only those"]
+    return []
+
+
+def normalize(table):
+    """Plain dtypes for writing: object columns of strings (e.g. ``Status``) become ``str``."""
+    out = table.copy()
+    for c in out.columns:
+        col = out[c]
+        if col.dtype == object and len(col) and all(isinstance(v, str) for v in col):
+            out[c] = col.map(lambda v: str(v.value) if hasattr(v, "value") else str(v)).astype(object)
+    return out
+
+
+def with_settings(table, settings: dict):
+    """Prefix the scalar settings as constant columns, so each row is a self-contained run."""
+    front = {k: v for k, v in settings.items()
+             if k != "seeds" and k not in table.columns
+             and isinstance(v, (bool, int, float, str, np.integer, np.floating))}
+    out = table.copy()
+    for i, (k, v) in enumerate(front.items()):
+        out.insert(i, k, [v] * len(out))
+    return out
+
+
+def _equal(a, b) -> bool:
+    try:
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            a, b = np.asarray(a), np.asarray(b)
+            if a.shape != b.shape:
+                return False
+            if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+                return bool(np.array_equal(a, b, equal_nan=True))
+            return bool(np.array_equal(a, b))
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def merge_reports(reports, shard_seeds, seeds):
+    """One report of the same class from shard reports, or ``(None, reason)``.
+
+    Field by field: a per-run column of the tables, or an array whose first axis
+    runs over the shard's runs, is concatenated; a field equal in every shard (a
+    grid, a setting) is kept; a tuple equal to each shard's seeds becomes the full
+    seed tuple. Any other field (a summary over the shard's runs) makes the merge
+    unsafe, and ``(None, reason)`` is returned.
+
+    Examples
+    --------
+    >>> import dataclasses, numpy as np
+    >>> from ibtheory import Report
+    >>> from ibtheory.reproduce._merge import merge_reports
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class R(Report):
+    ...     seed: np.ndarray
+    ...     x: np.ndarray
+    ...     seeds: tuple = ()
+    >>> a = R(np.array([0, 1]), np.array([0.5, 0.25]), (0, 1))
+    >>> b = R(np.array([2]), np.array([0.125]), (2,))
+    >>> m, why = merge_reports([a, b], [(0, 1), (2,)], (0, 1, 2))
+    >>> m.x.tolist(), m.seeds, why
+    ([0.5, 0.25, 0.125], (0, 1, 2), None)
+    """
+    if len(reports) == 1:
+        return reports[0], None
+    cls = type(reports[0])
+    if not dataclasses.is_dataclass(cls) or any(type(r) is not cls for r in reports):
+        return None, "shard reports are not all of one dataclass type"
+    tables = [r.table() for r in reports]
+    n_rows = [len(t) for t in tables]
+    values = {}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        vs = [getattr(r, f.name) for r in reports]
+        v0 = vs[0]
+        arrays = all(isinstance(v, np.ndarray) and v.ndim >= 1 for v in vs)
+        if arrays and all(f.name in t.columns for t in tables):
+            values[f.name] = np.concatenate(vs, axis=0)
+        elif all(_equal(v, v0) for v in vs[1:]):
+            values[f.name] = v0
+        elif (all(isinstance(v, tuple) for v in vs) and shard_seeds[0] is not None
+              and all(tuple(v) == tuple(s) for v, s in zip(vs, shard_seeds))):
+            values[f.name] = tuple(seeds)
+        elif arrays and all(v.shape[0] == n for v, n in zip(vs, n_rows)) \
+                and len({v.shape[1:] for v in vs}) == 1:
+            values[f.name] = np.concatenate(vs, axis=0)
+        else:
+            return None, (f"field {f.name!r} of {cls.__name__} differs between shards and is not "
+                          "per-run (a summary over runs?), so the shards cannot be merged into one "
+                          "report")
+    try:
+        return cls(**values), None
+    except Exception as exc:  # a __post_init__ that rejects the merged fields
+        return None, f"{cls.__name__} rejected the merged fields: {exc}"

@@ -1,0 +1,259 @@
+"""``reproduce(id, preset)``: run one registered experiment at a preset's scale, write its outputs."""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import time
+import warnings
+from pathlib import Path
+
+from . import _manifest as mf
+from ._backends import BACKENDS, EXECUTORS, peak_rss_mb, shard_seeds
+from ._merge import check_shard_table, merge_reports, normalize, seed_order, with_settings
+
+
+@dataclasses.dataclass(frozen=True)
+class ReproduceResult:
+    """The outcome of :func:`reproduce`.
+
+    Attributes
+    ----------
+    id, preset : str
+        The experiment and the preset that were run.
+    out : pathlib.Path
+        The output directory.
+    table : pandas.DataFrame
+        One row per run (settings, ``seed``, outcome, losses, measured quantities),
+        in seed order; identical whatever the backend.
+    files : dict
+        Output files by kind (``"csv"``, ``"parquet"``, ``"png"``, ``"svg"``, ``"manifest"``).
+    figure_paths : tuple of pathlib.Path
+        The figure files (PNG, SVG); empty when no figure was drawn (see the manifest).
+    manifest : dict
+        The contents of ``manifest.json``.
+    cached : bool
+        True when the outputs were found in ``out`` for the same settings and sources.
+    report : ibtheory.Report or None
+        The experiment's report (merged over shards), or None if cached or unmergeable.
+    """
+
+    id: str
+    preset: str
+    out: Path
+    table: object
+    files: dict
+    figure_paths: tuple
+    manifest: dict
+    cached: bool
+    report: object = None
+
+    def __repr__(self) -> str:
+        how = "cached" if self.cached else f"{self.manifest.get('wall_seconds', 0):.1f} s"
+        return (f"ReproduceResult({self.id!r}, preset={self.preset!r}, runs={len(self.table)}, "
+                f"{how}, out={str(self.out)!r})")
+
+
+def _experiment(id):
+    from ..papers import registry
+
+    if not isinstance(id, str):
+        raise TypeError(f"id must be an experiment id string, got {type(id).__name__}")
+    reg = registry()
+    if id not in reg:
+        near = [k for k in reg if id in k or k.split(".")[-1] == id]
+        hint = f"; did you mean {near}?" if near else ""
+        known = ", ".join(reg) or "(none registered yet)"
+        raise ValueError(f"unknown experiment id {id!r}{hint} Known experiments: {known}")
+    return reg[id]
+
+
+def _default_out(exp_id: str, preset: str, overrides: dict) -> Path:
+    name = preset
+    if overrides:
+        blob = json.dumps(mf.jsonable(overrides), sort_keys=True)
+        name = f"{preset}-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
+    return Path.cwd() / "ibtheory-results" / exp_id / name
+
+
+def _clear(out: Path) -> None:
+    for name in (mf.MANIFEST, f"{mf.TABLE}.csv", f"{mf.TABLE}.parquet",
+                 f"{mf.FIGURE}.png", f"{mf.FIGURE}.svg"):
+        (out / name).unlink(missing_ok=True)
+
+
+def _figure(exp, backend, report, merge_note, table):
+    """``(figure or None, note)``: the paper's figure from the full (or merged) report."""
+    if exp.figure is None:
+        from_table = getattr(exp, "figure_from_table", None)
+        if from_table is None:
+            return None, "the experiment has no figure"
+        return from_table(table), "drawn by figure_from_table from the merged table"
+    if report is not None:
+        how = "the single batched report" if backend == "local" else "the report merged over shards"
+        return exp.figure(report), f"drawn from {how}"
+    from_table = getattr(exp, "figure_from_table", None)
+    if from_table is not None:
+        return from_table(table), "drawn by figure_from_table from the merged table"
+    return None, (f"skipped: {merge_note}; run with backend='local' for the figure "
+                  "(nothing was re-run)")
+
+
+def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
+              workers: int | None = None, scheduler=None, force: bool = False,
+              progress: bool = True, shards: int | None = None, **overrides) -> ReproduceResult:
+    """Run the experiment ``id`` at the scale of ``preset`` and write its table, figure and manifest.
+
+    The seed list of the preset is cut into contiguous shards that run on the
+    chosen backend; by the determinism contract (run ``i`` depends on
+    ``seeds[i]`` only) the merged table equals the single batched call's, run
+    for run. Results are cached in ``out`` under a hash of the full settings
+    and of the package sources: the same call again returns at once.
+
+    Parameters
+    ----------
+    id : str
+        A registered experiment, ``"<paper>.<name>"`` (see ``ibtheory reproduce --list``).
+    preset : {"smoke", "book", "paper"}
+        The scale: seconds, the book's, or the paper's own settings.
+    out : str or pathlib.Path, optional
+        Output directory; default ``./ibtheory-results/<id>/<preset>/`` (with a
+        hash suffix of the overrides when there are any).
+    backend : {"local", "processes", "dask"}
+        ``local``: one batched call here; ``processes``: ``workers`` processes
+        (joblib/loky); ``dask``: a Dask cluster (see ``scheduler``).
+    workers : int, optional
+        Processes or local Dask workers; default: every core (``local``: 1).
+    scheduler : str, distributed.Client or cluster, optional
+        For ``dask``: ``"tcp://host:8786"``, a client, or a cluster object;
+        None starts a ``LocalCluster`` of ``workers`` processes.
+    force : bool
+        Recompute even if ``out`` holds the results for these settings.
+    progress : bool
+        Show a progress bar (tqdm) of the shards done, with the time left.
+    shards : int, optional
+        Number of seed shards (non-local backends); default ``min(len(seeds), 4 * workers)``.
+    **overrides
+        Settings of the experiment to change (``seeds=(0, 1)``, ``n_steps=100``, ...).
+
+    Returns
+    -------
+    ReproduceResult
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ibtheory.reproduce import reproduce
+    >>> try:
+    ...     reproduce("nobody.nothing", "smoke")
+    ... except ValueError as exc:
+    ...     print(str(exc)[:41])
+    unknown experiment id 'nobody.nothing' Kno
+
+    See the book chapter *Reproducing the papers* (``book/reproduce.md``).
+    """
+    from tqdm.auto import tqdm
+
+    from .._validation import check_int
+
+    exp = _experiment(id)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if scheduler is not None and backend != "dask":
+        raise ValueError(f"scheduler is used by backend='dask' only, got backend={backend!r}")
+    if "seeds" in overrides and overrides["seeds"] is not None:
+        overrides["seeds"] = tuple(check_int(s, "seeds[i]") for s in overrides["seeds"])
+    settings = exp.settings(preset, **overrides)  # ValueError (preset) / TypeError (setting)
+    if workers is None:
+        workers = 1 if backend == "local" else (os.cpu_count() or 1)
+    workers = check_int(workers, "workers", minimum=1)
+    if backend == "local" and workers != 1:
+        raise ValueError(f"backend='local' runs in one process; workers must be 1, got {workers}")
+    seeds = settings.get("seeds")
+    n_shards = 1 if backend == "local" else (
+        check_int(shards, "shards", minimum=1) if shards is not None else 4 * workers)
+    pieces = shard_seeds(seeds, n_shards)
+
+    key = exp.key(settings)
+    out = _default_out(exp.id, preset, overrides) if out is None else Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not force:
+        hit = mf.read_cached(out, key)
+        if hit is not None:
+            manifest, table = hit
+            files = {k: out / v for k, v in manifest["files"].items()} | {"manifest": out / mf.MANIFEST}
+            figs = tuple(files[k] for k in ("png", "svg") if k in files)
+            return ReproduceResult(exp.id, preset, out, table, files, figs, manifest, True)
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    t0, c0 = time.perf_counter(), time.process_time()
+    bar = tqdm(total=len(pieces), desc=exp.id, unit="shard", disable=not progress, leave=True)
+
+    def tick(res):
+        bar.update(1)
+
+    try:
+        results, where = EXECUTORS[backend](exp, {k: v for k, v in settings.items() if k != "seeds"},
+                                            pieces, tick, workers=workers, scheduler=scheduler)
+    finally:
+        bar.close()
+    wall = time.perf_counter() - t0
+
+    problems = [p for r in results
+                for p in check_shard_table(r.report.table(), r.seeds, exp.id)]
+    if problems and backend != "local":
+        raise ValueError("; ".join(problems))
+    tables = [seed_order(r.report.table(), r.seeds, what=exp.id) for r in results]
+    import pandas as pd
+
+    table = seed_order(pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0],
+                       seeds, what=exp.id)
+    table = normalize(with_settings(table, settings))
+    report, merge_note = merge_reports([r.report for r in results], pieces, seeds)
+
+    _clear(out)
+    files = mf.write_table(table, out)
+    fig_note, fig_error = None, None
+    try:
+        fig, fig_note = _figure(exp, backend, report, merge_note, table)
+        if fig is not None:
+            files |= mf.write_figure(fig, out)
+    except Exception as exc:  # the table stands; the manifest says why the figure is missing
+        fig_error = f"{type(exc).__name__}: {exc}"
+        fig_note = f"figure failed: {fig_error}"
+        warnings.warn(f"{exp.id}: the figure could not be drawn ({fig_error}); "
+                      "the results table was written", RuntimeWarning, stacklevel=2)
+
+    from .. import __version__
+
+    shard_rss = [r.peak_rss_mb for r in results if r.peak_rss_mb is not None]
+    manifest = {
+        "schema": mf.SCHEMA, "id": exp.id, "paper": exp.paper, "preset": preset,
+        "doc": (exp.fn.__doc__ or "").strip().splitlines()[0] if exp.fn.__doc__ else "",
+        "ibtheory_version": __version__, "git": mf.git_commit(),
+        "source_fingerprint": __import__("ibtheory.papers._experiment",
+                                         fromlist=["source_fingerprint"]).source_fingerprint(),
+        "key": key, "settings": settings, "overrides": overrides, "seeds": seeds,
+        "n_runs": len(table), "columns": list(table.columns),
+        "backend": backend, "workers": where.get("workers", workers), "executor": where,
+        "n_shards": len(pieces), "shard_seeds": pieces,
+        "started": started.isoformat(timespec="seconds"),
+        "wall_seconds": wall,
+        "cpu_seconds": {"this_process": time.process_time() - c0,
+                        "shards": sum(r.cpu_seconds for r in results)},
+        "shard_wall_seconds": [r.wall_seconds for r in results],
+        "peak_rss_mb": {"this_process": peak_rss_mb(),
+                        "workers_max": max(shard_rss) if shard_rss else None},
+        "hosts": sorted({r.host for r in results}),
+        "platform": mf.platform_info(),
+        "table_notes": problems,
+        "figure": {"drawn": "png" in files, "note": fig_note, "error": fig_error},
+        "files": files,
+    }
+    mf.write_manifest(manifest, out)
+    paths = {k: out / v for k, v in files.items()} | {"manifest": out / mf.MANIFEST}
+    figs = tuple(paths[k] for k in ("png", "svg") if k in paths)
+    manifest = json.loads((out / mf.MANIFEST).read_text())
+    return ReproduceResult(exp.id, preset, out, table, paths, figs, manifest, False, report)
