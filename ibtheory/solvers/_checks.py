@@ -6,17 +6,44 @@ import numpy as np
 from .._validation import as_real_array
 
 
+def real_array(x, name: str) -> np.ndarray:
+    """A finite float64 array; None, str, bool, complex and object input raise TypeError."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a real number or array of real numbers, got {x!r}")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of real numbers ({exc})") from None
+    if arr.dtype == object or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers (not bool, complex, str or "
+                        f"object), got dtype {arr.dtype}")
+    return as_real_array(arr, name)
+
+
+def check_flag(v, name: str) -> bool:
+    """A genuine bool (True/False), or TypeError naming the argument."""
+    if not isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {v!r}")
+    return bool(v)
+
+
+MAX_ENTRIES = 50_000_000
+
+
 def design(X, name: str = "X") -> np.ndarray:
     """A finite float64 matrix with at least one row and one column."""
-    X = as_real_array(X, name)
+    X = real_array(X, name)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} must be a non-empty 2-D array (n, d), got shape {X.shape}")
+    if X.size > MAX_ENTRIES:
+        raise ValueError(f"{name} has {X.size} entries, more than the {MAX_ENTRIES} these dense "
+                         "solvers handle")
     return X
 
 
 def targets(y, n: int, name: str = "y", matrix: bool = False) -> np.ndarray:
     """Targets of length n (or shape (n, k) when ``matrix``)."""
-    y = as_real_array(y, name)
+    y = real_array(y, name)
     ok = (y.ndim == 1 and y.shape[0] == n) or (matrix and y.ndim == 2 and y.shape[0] == n and y.shape[1] > 0)
     if not ok:
         want = f"({n},)" + (f" or ({n}, k)" if matrix else "")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import nnls
 
-from .._validation import as_real_array, check_depth, check_positive
-from ._checks import design, labels, targets
-from ._margin import _not_separable
+from .._validation import check_depth, check_int, check_positive
+from ._checks import design, labels, real_array, targets
+from ._margin import MAX_DEPTH, _not_separable
 from ._qnorm import qnorm_kkt, qnorm_objective, solve_separable
-from ._result import DEFAULT_TOL, KKT, check_tol, cvx_solve, finish, rel
+from ._result import DEFAULT_TOL, KKT, check_method, check_tol, cvx_solve, data_scale, finish, rel
 
 
 def dft_matrix(d: int) -> np.ndarray:
@@ -24,7 +24,7 @@ def dft_matrix(d: int) -> np.ndarray:
 
 def _is_even(v, tol=1e-12):
     rev = np.roll(v[..., ::-1], 1, axis=-1)  # v_{-k mod d}
-    return np.max(np.abs(v - rev)) <= tol * max(1.0, float(np.max(np.abs(v))))
+    return np.max(np.abs(v - rev)) <= tol * float(np.max(np.abs(v)))
 
 
 def _weighted_socp(A, C, S, weights, zero=None):
@@ -39,7 +39,7 @@ def _weighted_socp(A, C, S, weights, zero=None):
     prob = cp.Problem(cp.Minimize(weights @ mods), con)
     status = cvx_solve(prob, "fourier_max_margin")
     if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise _not_separable()
+        raise _not_separable(A, "fourier_max_margin")
     return np.asarray(z.value, float), np.asarray(con[0].dual_value, float)
 
 
@@ -189,16 +189,21 @@ def fourier_max_margin(X, y, L, *, tol=DEFAULT_TOL, maxiter=100):
     tol = check_tol(tol)
     X = design(X)
     y = labels(y, X.shape[0])
-    L = check_depth(L)
-    A = y[:, None] * X
+    L = check_depth(L, maximum=MAX_DEPTH)
+    maxiter = check_int(maxiter, "maxiter", minimum=6)
+    A0 = y[:, None] * X
+    # Normalize (the conic back end's tolerances are absolute); unscaled at the end.
+    s0 = data_scale(A0)
+    A = A0 / s0
     d = X.shape[1]
     F = dft_matrix(d)
     C, Sm = F.real, F.imag
     z, mu = _weighted_socp(A, C, Sm, np.ones(d))
     if L == 2:
-        kkt = _kkt_l1(A, F, z, mu)
+        z, mu = z / s0, mu / s0
+        kkt = _kkt_l1(A0, F, z, mu)
         return finish("fourier_max_margin(L=2)", z, float(np.sum(np.abs(F @ z))), kkt, tol,
-                      dual=mu, spectrum=F @ z)
+                      dual=mu, spectrum=F @ z, hint="nearly non-separable data")
     p = 2.0 / L
     hist = [float(np.sum(np.abs(F @ z) ** p))]
     for eps_rel in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6):
@@ -230,9 +235,12 @@ def fourier_max_margin(X, y, L, *, tol=DEFAULT_TOL, maxiter=100):
         fp = float(np.sum(np.abs(F @ zp) ** p))
         if kkt_p.worst <= kkt.worst and fp <= float(np.sum(np.abs(F @ z) ** p)) * (1 + 1e-9):
             z, kkt, mu = zp, kkt_p, mu_p
+    z = z / s0
+    kkt, mu = _stationarity_quasi(A0, F, z, p)
     fun = float(np.sum(np.abs(F @ z) ** p) ** (1 / p))
     return finish(f"fourier_max_margin(L={L})", z, fun, kkt, tol, dual=mu, spectrum=F @ z,
-                  nit=it, history=np.array(hist))
+                  nit=it, history=np.array(hist) * s0 ** (-p),
+                  hint="nearly non-separable data or a depth L too large for float64")
 
 
 def _even_basis(d: int):
@@ -314,14 +322,14 @@ def fourier_qnorm_interpolator(X, y, L, alpha, w, *, method="dual-newton", tol=D
     (True, True)
     """
     tol = check_tol(tol)
-    if scaling not in ("network", "printed"):
-        raise ValueError(f"scaling must be 'network' or 'printed', got {scaling!r}")
+    check_method(scaling, ("network", "printed"), "scaling")
+    check_method(method, ("dual-newton", "primal-newton"))
     X = design(X)
     y = targets(y, X.shape[0])
-    L = check_depth(L)
+    L = check_depth(L, maximum=MAX_DEPTH)
     alpha = check_positive(alpha, "alpha")
     d = X.shape[1]
-    w = as_real_array(w, "w")
+    w = real_array(w, "w")
     if w.shape != (d,):
         raise ValueError(f"w must have shape ({d},) to match X, got {w.shape}")
     if not _is_even(X):

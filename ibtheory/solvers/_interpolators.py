@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_real_array
-from ._checks import design, require_in_range, svd_range, targets
-from ._result import DEFAULT_TOL, KKT, SolverError, check_tol, cvx_solve, finish, rel
+from ._checks import check_flag, design, require_in_range, svd_range, targets
+from ._result import (DEFAULT_TOL, KKT, SolverError, check_method, check_tol, cvx_solve,
+                      data_scale, finish, rel)
 
 
 def _l2_core(X, y, tol, name):
@@ -48,8 +49,8 @@ def min_l2_interpolator(X, y, *, tol=DEFAULT_TOL):
     SolverResult
         ``x`` (shape (d,) or (d, k)), ``fun`` = ``||x||_2^2 / 2`` (Frobenius for
         matrices), ``dual`` = ``lam`` and ``kkt`` with ``primal_feasibility``
-        = ``||Xx - y|| / max(||y||, 1)`` and ``stationarity`` =
-        ``||x - X^T lam|| / max(||x||, 1)``.
+        = ``||Xx - y|| / ||y||`` and ``stationarity`` =
+        ``||x - X^T lam|| / ||x||`` (purely relative, so scale-invariant).
 
     Raises
     ------
@@ -146,6 +147,7 @@ def min_distance_interpolator(J, y, theta0, *, f0=None, tol=DEFAULT_TOL):
 
 
 def _l1_kkt(X, y, x, lam):
+    """Scale-invariant residuals of basis pursuit at (x, lam) (all dimensionless)."""
     g = X.T @ lam
     xn = float(np.sum(np.abs(x)))
     return KKT(
@@ -181,7 +183,33 @@ def _l1_polish(X, y, x, lam):
     return xp, lam + corr
 
 
-def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True):
+def _l1_highs(Xn, yn):
+    """Basis pursuit as the LP min 1^T(u + v) s.t. Xn(u - v) = yn, u, v >= 0 (HiGHS)."""
+    from scipy.optimize import linprog
+
+    d = Xn.shape[1]
+    lp = linprog(np.ones(2 * d), A_eq=np.hstack([Xn, -Xn]), b_eq=yn, bounds=(0, None),
+                 method="highs")
+    if lp.status == 2:
+        return None, None, "infeasible"
+    if lp.status != 0:
+        raise SolverError(f"min_l1_interpolator: HiGHS stopped ({lp.message})", "numerical")
+    return lp.x[:d] - lp.x[d:], np.asarray(lp.eqlin.marginals, float), "optimal"
+
+
+def _l1_cvxpy(Xn, yn):
+    import cvxpy as cp
+
+    z = cp.Variable(Xn.shape[1])
+    con = Xn @ z == yn
+    prob = cp.Problem(cp.Minimize(cp.norm1(z)), [con])
+    status = cvx_solve(prob, "min_l1_interpolator")
+    if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        return None, None, "infeasible"
+    return np.asarray(z.value, float), -np.asarray(con.dual_value, float), "optimal"
+
+
+def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True, method="highs"):
     r"""Basis pursuit: the minimum l1-norm interpolator.
 
     .. math::
@@ -191,8 +219,11 @@ def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True):
         \max_\lambda \lambda^\top y \quad\text{s.t.}\quad \|X^\top\lambda\|_\infty \le 1 .
 
     The alpha -> 0 limit of the diagonal-network flow (Yun et al. 2021, Cor. 5;
-    Woodworth et al. 2020). Solved with CVXPY/Clarabel at 1e-11 gaps, then
-    polished on the active set ``{|X^T lam| = 1}``.
+    Woodworth et al. 2020). The data are normalized first
+    (:math:`X/\max|X|`, :math:`y/\|y\|_\infty`; the answer is unscaled), so the
+    result and its certificate do not depend on the units of X and y. The LP is
+    solved by HiGHS (default) or CVXPY/Clarabel, then polished on the active set
+    ``{|X^T lam| = 1}``.
 
     Parameters
     ----------
@@ -203,22 +234,30 @@ def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True):
     polish : bool, optional
         Re-solve exactly on the support (default True); kept only when it does
         not worsen the certificate.
+    method : {"highs", "cvxpy"}, optional
+        ``"highs"`` (default): the LP in split form with HiGHS (dual simplex)
+        through :func:`scipy.optimize.linprog`. ``"cvxpy"``: the conic form with
+        CVXPY/Clarabel. Both are certified by the same KKT check.
 
     Returns
     -------
     SolverResult
         ``x``, ``fun`` = ``||x||_1``, ``dual`` = ``lam`` and ``kkt`` with
-        ``primal_feasibility`` (``||Xx-y||/max(||y||,1)``), ``dual_feasibility``
+        ``primal_feasibility`` (``||Xx-y||/||y||``), ``dual_feasibility``
         (``max(0, ||X^T lam||_inf - 1)``), ``complementarity``
-        (``sum_j |x_j| - (X^T lam)_j x_j``, relative to ``max(||x||_1, 1)``) and
-        ``duality_gap`` (``| ||x||_1 - lam^T y |``, same scaling).
+        (``sum_j |x_j| - (X^T lam)_j x_j``, relative to ``||x||_1``) and
+        ``duality_gap`` (``| ||x||_1 - lam^T y |``, same scaling); every
+        residual is dimensionless, so scaling X or y by any factor leaves them
+        unchanged. ``method`` records the route.
 
     Raises
     ------
     ValueError
-        Bad input or ``y`` outside the range of ``X``.
+        Bad input or ``y`` outside the range of ``X`` (checked by an SVD).
+    TypeError
+        Non-numeric input, a non-string ``method``.
     SolverError
-        The certificate does not meet ``tol``.
+        The certificate does not meet ``tol`` (the message names the residuals).
 
     Notes
     -----
@@ -233,28 +272,39 @@ def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True):
     array([0., 2., 0.])
     >>> float(round(res.fun, 12))
     2.0
+    >>> float(round(min_l1_interpolator([[1e-9, 2e-9, 5e-10]], [4e12]).fun / 1e21, 12))
+    2.0
     """
     tol = check_tol(tol)
+    method = check_method(method, ("highs", "cvxpy"))
+    polish = check_flag(polish, "polish")
     X = design(X)
     y = targets(y, X.shape[0])
+    name = "min_l1_interpolator"
+    if not np.any(y):
+        kkt = KKT(primal_feasibility=0.0, dual_feasibility=0.0, complementarity=0.0, duality_gap=0.0)
+        return finish(name, np.zeros(X.shape[1]), 0.0, kkt, tol, dual=np.zeros(X.shape[0]),
+                      method=method)
     U, _, _ = svd_range(X)
     require_in_range(U, y, "y", "X")
-    import cvxpy as cp
-
-    z = cp.Variable(X.shape[1])
-    con = X @ z == y
-    prob = cp.Problem(cp.Minimize(cp.norm1(z)), [con])
-    status = cvx_solve(prob, "min_l1_interpolator")
-    if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise SolverError("min_l1_interpolator: Clarabel reported the problem infeasible", status)
-    x = np.asarray(z.value, dtype=float)
-    lam = -np.asarray(con.dual_value, dtype=float)  # CVXPY's sign convention
-    kkt = _l1_kkt(X, y, x, lam)
+    sx, sy = data_scale(X), data_scale(y)
+    Xn, yn = X / sx, y / sy
+    xn, lamn, status = (_l1_highs if method == "highs" else _l1_cvxpy)(Xn, yn)
+    if status != "optimal":
+        # y passed the range test above, so the back end's "infeasible" is numerical.
+        raise SolverError(
+            f"{name}: the back end ({method}) reported the problem infeasible although y lies "
+            "in the range of X (checked by an SVD): numerical trouble from nearly dependent "
+            "rows of X; remedy: remove them or try method='cvxpy'/'highs'", "numerical")
+    kkt = _l1_kkt(Xn, yn, xn, lamn)
     if polish:
-        p = _l1_polish(X, y, x, lam)
+        p = _l1_polish(Xn, yn, xn, lamn)
         if p is not None:
-            kkt_p = _l1_kkt(X, y, *p)
+            kkt_p = _l1_kkt(Xn, yn, *p)
             if kkt_p.worst <= kkt.worst or kkt_p.meets(tol):
-                x, lam = p
-                kkt = kkt_p
-    return finish("min_l1_interpolator", x, float(np.sum(np.abs(x))), kkt, tol, dual=lam)
+                xn, lamn = p
+    # Unscale: x = (sy/sx) xn, lam = lamn/sx; the residuals are recomputed on the data.
+    x, lam = xn * (sy / sx), lamn / sx
+    kkt = _l1_kkt(X, y, x, lam)
+    return finish(name, x, float(np.sum(np.abs(x))), kkt, tol, dual=lam, method=method,
+                  hint="nearly dependent rows of X or extreme conditioning; try the other method")

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_positive
-from ._checks import design, require_in_range, svd_range, targets
-from ._result import DEFAULT_TOL, KKT, SolverError, check_tol, cvx_solve, finish
+from ._checks import check_flag, design, require_in_range, svd_range, targets
+from ._result import DEFAULT_TOL, KKT, SolverError, check_method, check_tol, cvx_solve, finish, rel
 
 
 def _kkt(X, Y, beta, A, gamma):
@@ -34,13 +34,16 @@ def _kkt(X, Y, beta, A, gamma):
     if evals[0] <= 0:
         nan = float("nan")
         return KKT(primal_feasibility=nan, stationarity_gram=nan, stationarity_beta=nan), None
-    G = np.linalg.solve(A, beta)  # A^{-1} beta, must lie in range(X^T)
-    Lam = np.linalg.lstsq(X.T, G, rcond=None)[0]
+    # Stationarity in beta: A^{-1} beta in range(X^T), written beta = A X^T Lam so that
+    # its residual is a backward error (A spans ~||beta||/gamma decades at small gamma,
+    # which would swamp a residual formed with A^{-1}).
+    AX = A @ X.T
+    Lam = np.linalg.lstsq(AX, beta, rcond=None)[0]
     An = float(np.linalg.norm(A))
     kkt = KKT(
-        primal_feasibility=float(np.linalg.norm(X @ beta - Y)) / max(float(np.linalg.norm(Y)), 1.0),
+        primal_feasibility=rel(np.linalg.norm(X @ beta - Y), np.linalg.norm(Y)),
         stationarity_gram=float(np.linalg.norm(A @ A - 2 * gamma * A - beta @ beta.T)) / An**2,
-        stationarity_beta=float(np.linalg.norm(X.T @ Lam - G)) / max(float(np.linalg.norm(G)), 1e-300),
+        stationarity_beta=rel(np.linalg.norm(AX @ Lam - beta), np.linalg.norm(beta)),
     )
     return kkt, Lam
 
@@ -205,10 +208,12 @@ def logdet_factorization(X, Y, gamma, *, method="dual-newton", tol=DEFAULT_TOL, 
         (d, d), ``singular_values`` of :math:`W_1` (descending), ``W1``, ``W2``,
         ``fun`` (the objective), ``dual`` (:math:`\Lambda` with
         :math:`X^\top\Lambda = A^{-1}\beta`) and ``kkt`` with
-        ``primal_feasibility`` (``||X beta - Y||_F / max(||Y||_F, 1)``),
+        ``primal_feasibility`` (``||X beta - Y||_F / ||Y||_F``),
         ``stationarity_gram`` (``||A^2 - 2 gamma A - beta beta^T||_F / ||A||_F^2``)
-        and ``stationarity_beta`` (distance of :math:`A^{-1}\beta` to
-        range(X^T), relative).
+        and ``stationarity_beta`` (``min_Lam ||beta - A X^T Lam||_F / ||beta||_F``,
+        i.e. :math:`A^{-1}\beta \in` range(X^T) as a backward error); ``route``
+        (the method, or the block-minimization fallback used when the dual Newton
+        stalls at tiny gamma).
 
     Raises
     ------
@@ -230,6 +235,8 @@ def logdet_factorization(X, Y, gamma, *, method="dual-newton", tol=DEFAULT_TOL, 
     array([6.09902, 2.     ])
     """
     tol = check_tol(tol)
+    check_method(method, ("dual-newton", "cvxpy"))
+    polish = check_flag(polish, "polish")
     X = design(X)
     Y = targets(Y, X.shape[0], "Y", matrix=True)
     vec = Y.ndim == 1
@@ -237,12 +244,19 @@ def logdet_factorization(X, Y, gamma, *, method="dual-newton", tol=DEFAULT_TOL, 
     gamma = check_positive(gamma, "gamma")
     U, _, _ = svd_range(X)
     require_in_range(U, Y2, "Y", "X")
+    fallback = None
     if method == "dual-newton":
-        B, G = _dual_newton(X, Y2, gamma)
-    elif method == "cvxpy":
-        B, G = _cvxpy(X, Y2, gamma)
+        try:
+            B, G = _dual_newton(X, Y2, gamma)
+        except SolverError as exc:
+            # Tiny gamma puts the dual optimum at the edge ||Lambda||_2 -> 2 where Newton
+            # stalls; exact block minimization from A = I (beta-step, then A-step) is
+            # immune to that edge and converges linearly.
+            fallback = exc.status
+            B, G = _polish(X, Y2, None,
+                           np.eye(X.shape[1]), gamma, maxiter=2000)
     else:
-        raise ValueError(f"method must be 'dual-newton' or 'cvxpy', got {method!r}")
+        B, G = _cvxpy(X, Y2, gamma)
     kkt, Lam = _kkt(X, Y2, B, G, gamma)
     if polish and method == "cvxpy":
         Bp, Gp = _polish(X, Y2, B, G, gamma)
@@ -251,13 +265,16 @@ def logdet_factorization(X, Y, gamma, *, method="dual-newton", tol=DEFAULT_TOL, 
             B, G, kkt, Lam = Bp, Gp, kkt_p, Lam_p
     evals, evecs = np.linalg.eigh(G)
     if evals[0] <= 0:
-        raise SolverError("logdet_factorization: the Gram matrix is not positive definite",
-                          "not_pd", kkt)
+        raise SolverError("logdet_factorization: the Gram matrix is not positive definite "
+                          "(gamma too small for float64 relative to ||beta||^2?)", "not_pd", kkt)
     root = (evecs * np.sqrt(evals)) @ evecs.T
     W1 = root
     W2 = (evecs / np.sqrt(evals)) @ evecs.T @ B
     fun = float(np.trace(G) + np.sum(B * np.linalg.solve(G, B)) - 2 * gamma * np.sum(np.log(evals)))
     x = B[:, 0] if vec else B
-    return finish("logdet_factorization", x, fun, kkt, tol, beta=x, gram=G,
+    return finish("logdet_factorization", x, fun, kkt, tol, beta=x, gram=G, route=(
+                  method if fallback is None else f"block-minimization (dual Newton: {fallback})"),
+                  hint="gamma tiny relative to ||X^+ Y||^2 (the Gram matrix then spans "
+                  "~1/gamma decades), or ill-conditioned X",
                   singular_values=np.sqrt(evals[::-1]), W1=W1, W2=W2[:, 0] if vec else W2,
                   dual=Lam)

@@ -8,13 +8,13 @@ import numpy as np
 from scipy.optimize import nnls
 
 from ._checks import design, labels
-from ._result import DEFAULT_TOL, KKT, check_tol, cvx_solve, finish, rel
+from ._result import DEFAULT_TOL, KKT, SolverError, check_tol, cvx_solve, data_scale, farkas_margin, finish, rel
 
 
 def _parse_p(p):
     """Return (p as float, L) with L = 2/p for p < 1, or raise ValueError."""
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, (numbers.Real, fractions.Fraction)):
-        raise ValueError(f"p must be 2, 1 or 2/L with an integer L >= 3, got {p!r}")
+        raise TypeError(f"p must be 2, 1 or 2/L with an integer L >= 3, got {p!r}")
     pf = float(p)
     if pf == 2.0:
         return 2.0, 1
@@ -23,16 +23,45 @@ def _parse_p(p):
     if np.isfinite(pf) and pf > 0:
         L = 2.0 / pf
         Lr = round(L)
-        if Lr >= 3 and abs(L - Lr) <= 1e-9 * Lr:
+        if 3 <= Lr <= MAX_DEPTH and abs(L - Lr) <= 1e-9 * Lr:
             return 2.0 / Lr, int(Lr)
-    raise ValueError(f"p must be 2, 1 or 2/L with an integer L >= 3, got {p!r}")
+    raise ValueError(f"p must be 2, 1 or 2/L with an integer 3 <= L <= {MAX_DEPTH}, got {p!r}")
 
 
-def _not_separable():
-    return ValueError(
-        "the data (X, y) are not linearly separable through the origin: "
-        "no z satisfies y_i x_i^T z >= 1 for every i"
-    )
+#: Largest depth of the quasi-norm problems: |z|^(2/L) with L > 100 is numerically
+#: indistinguishable from the support size (an l0 problem, NP-hard).
+MAX_DEPTH = 100
+
+
+def _not_separable(A=None, name="max_margin"):
+    """The error for a back end that reports infeasibility, after verifying it.
+
+    The claim "not separable" is made only with a Farkas certificate: mu >= 0,
+    sum mu = 1 and A^T mu = 0 (to round-off), found by an LP
+    (:func:`farkas_margin`). Otherwise the back end was wrong and a SolverError
+    says so.
+    """
+    if A is None:
+        return ValueError("the data (X, y) are not linearly separable through the origin: "
+                          "no z satisfies y_i x_i^T z >= 1 for every i")
+    t, mu = farkas_margin(A)
+    if np.isfinite(t) and t <= FARKAS_TOL:
+        k = np.flatnonzero(mu > 1e-12)
+        return ValueError(
+            "the data (X, y) are not linearly separable through the origin: no z satisfies "
+            f"y_i x_i^T z >= 1 for every i (Farkas certificate: a convex combination of the "
+            f"points y_i x_i, i in {k[:10].tolist()}{'...' if k.size > 10 else ''}, has "
+            f"||.||_inf = {t:.1e} relative to max|X|)")
+    return SolverError(
+        f"{name}: the interior-point back end reported the data not separable, but a Farkas "
+        f"LP finds them separable (l1 margin {t:.2e} of X/max|X|): numerical trouble on "
+        "nearly non-separable data; remedy: remove near-duplicate points of opposite labels",
+        "numerical")
+
+
+#: A Farkas certificate ||A^T mu||_inf / max|A| below this proves non-separability
+#: to float64 accuracy (a separable set would need ||z||_1 >= 1/FARKAS_TOL).
+FARKAS_TOL = 1e-10
 
 
 def _kkt_l2(A, z, mu):
@@ -66,7 +95,7 @@ def _solve_l2(A):
     prob = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(z)), [con])
     status = cvx_solve(prob, "max_margin")
     if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise _not_separable()
+        raise _not_separable(A)
     z = np.asarray(z.value, float)
     mu = np.asarray(con.dual_value, float)
     kkt = _kkt_l2(A, z, mu)
@@ -102,7 +131,7 @@ def _weighted_l1(A, weights=None):
     prob = cp.Problem(cp.Minimize(cp.sum(cp.multiply(w, cp.abs(z)))), [con])
     status = cvx_solve(prob, "max_margin")
     if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise _not_separable()
+        raise _not_separable(A)
     zv = np.asarray(z.value, float)
     mu = np.asarray(con.dual_value, float)
     # Unweighted coordinates: rescale to the l1 problem with A / w.
@@ -261,15 +290,26 @@ def max_margin(X, y, p=2, *, tol=DEFAULT_TOL):
     y = labels(y, X.shape[0])
     pf, L = _parse_p(p)
     A = y[:, None] * X
+    # Normalize (Clarabel's tolerances are absolute): A = s An, z = zn / s, and the
+    # multipliers scale as mu = mun / s^2 (p = 2), mun / s (p = 1), mun s^-p (p < 1).
+    s = data_scale(A)
+    An = A / s
     extra = {}
     if pf == 2.0:
-        z, mu, kkt = _solve_l2(A)
+        zn, mun, _ = _solve_l2(An)
+        z, mu = zn / s, mun / s**2
+        kkt = _kkt_l2(A, z, mu)
         fun = float(np.linalg.norm(z))
     elif pf == 1.0:
-        z, mu, kkt = _weighted_l1(A)
+        zn, mun, _ = _weighted_l1(An)
+        z, mu = zn / s, mun / s
+        kkt = _kkt_l1(A, z, mu)
         fun = float(np.sum(np.abs(z)))
     else:
-        z, mu, kkt, nit, hist = _solve_quasi(A, L, tol)
+        zn, _, _, nit, hist = _solve_quasi(An, L, tol)
+        z = zn / s
+        kkt, mu = _stationarity_p(A, z, pf)
         fun = float(np.sum(np.abs(z) ** pf) ** (1.0 / pf))
-        extra = dict(nit=nit, history=hist)
-    return finish(f"max_margin(p={pf:g})", z, fun, kkt, tol, dual=mu, p=pf, **extra)
+        extra = dict(nit=nit, history=hist * s ** (-pf))
+    return finish(f"max_margin(p={pf:g})", z, fun, kkt, tol, dual=mu, p=pf,
+                  hint="nearly non-separable or badly conditioned data", **extra)

@@ -56,6 +56,7 @@ class KKT(dict):
         return max(vals)
 
     def meets(self, tol: float) -> bool:
+        """True when every residual is finite and at most ``tol``."""
         w = self.worst
         return bool(np.isfinite(w) and w <= tol)
 
@@ -136,12 +137,23 @@ class SolverResult(OptimizeResult):
     """
 
 
-def finish(name: str, x, fun, kkt: KKT, tol: float, **extra) -> SolverResult:
-    """Check ``kkt`` against ``tol``; return a successful result or raise SolverError."""
+def finish(name: str, x, fun, kkt: KKT, tol: float, *, hint: str | None = None,
+           **extra) -> SolverResult:
+    """Check ``kkt`` against ``tol``; return a successful result or raise SolverError.
+
+    Non-finite ``x`` or ``fun`` never pass (status ``"numerical"``); ``hint``
+    (the usual remedy) is appended to the error message.
+    """
+    arrays = [np.asarray(x, dtype=float)] + ([np.asarray(fun, dtype=float)] if fun is not None else [])
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        raise SolverError(f"{name}: the answer has non-finite entries (overflow or a failed "
+                          "back end)" + (f"; remedy: {hint}" if hint else ""), "numerical", kkt)
     if not kkt.meets(tol):
+        worst = max(kkt, key=lambda k: float("inf") if not np.isfinite(kkt[k]) else kkt[k]) if kkt else "?"
         raise SolverError(
-            f"{name}: the optimality residuals exceed tol={tol:.1e}", "kkt_not_met", kkt
-        )
+            f"{name}: the optimality residuals exceed tol={tol:.1e} (worst: {worst})"
+            + (f"; remedy: {hint}" if hint else "; remedy: a larger tol, or better-conditioned data"),
+            "kkt_not_met", kkt)
     return SolverResult(
         x=x, fun=float(fun) if np.ndim(fun) == 0 else fun, success=True, status=0,
         message=f"{name}: optimal (every KKT residual <= {tol:.1e})",
@@ -150,18 +162,41 @@ def finish(name: str, x, fun, kkt: KKT, tol: float, **extra) -> SolverResult:
 
 
 def check_tol(tol) -> float:
-    """Validate a KKT tolerance (a float in (0, 1))."""
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)):
-        raise ValueError(f"tol must be a float in (0, 1), got {tol!r}")
+    """Validate a KKT tolerance (a real float in (0, 1)); TypeError for a non-number."""
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.integer, np.floating)):
+        raise TypeError(f"tol must be a float in (0, 1), got {tol!r}")
     tol = float(tol)
     if not (0.0 < tol < 1.0):
         raise ValueError(f"tol must be a float in (0, 1), got {tol!r}")
     return tol
 
 
+def check_method(method, allowed, name: str = "method") -> str:
+    """Validate a method name against ``allowed`` (a tuple of strings)."""
+    if not isinstance(method, str):
+        raise TypeError(f"{name} must be one of {allowed}, got {method!r}")
+    if method not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {method!r}")
+    return method
+
+
 def rel(num: float, den: float) -> float:
-    """``num / max(den, 1)``: relative for large quantities, absolute for small ones."""
-    return float(num) / max(float(den), 1.0)
+    """``num / den``: a purely relative residual (scale-invariant).
+
+    A zero denominator gives 0 when the numerator is zero too and ``inf``
+    otherwise, so a residual never turns absolute when the data are small
+    (issue 15: ``num / max(den, 1)`` let 1e-12-scaled data pass uncertified).
+    """
+    num, den = float(num), float(den)
+    if den > 0.0 and np.isfinite(den):
+        return num / den
+    return 0.0 if num == 0.0 else float("inf")
+
+
+def data_scale(A) -> float:
+    """The largest absolute entry of A (the scale solvers normalize by); 1 if A = 0."""
+    s = float(np.max(np.abs(A))) if np.size(A) else 0.0
+    return s if s > 0.0 and np.isfinite(s) else 1.0
 
 
 CLARABEL_OPTS = dict(
@@ -173,8 +208,11 @@ CLARABEL_OPTS = dict(
 def cvx_solve(problem, name: str) -> str:
     """Solve a CVXPY problem with Clarabel at tight tolerances; return its status.
 
-    Infeasible/unbounded statuses are returned for the caller to translate into a
-    ``ValueError`` about the data; anything else that is not optimal raises.
+    The caller normalizes the data first (Clarabel's tolerances are absolute).
+    Infeasible/unbounded statuses are returned for the caller to *verify*
+    (e.g. with a Farkas certificate) before telling the user the data are
+    infeasible; a back-end failure raises :class:`SolverError` naming the status
+    and the remedy.
     """
     import warnings
 
@@ -186,11 +224,40 @@ def cvx_solve(problem, name: str) -> str:
             warnings.filterwarnings("ignore", message="Solution may be inaccurate")
             problem.solve(solver=cp.CLARABEL, **CLARABEL_OPTS)
     except cp.error.SolverError as exc:
-        raise SolverError(f"{name}: Clarabel failed ({exc})", "solver_error") from exc
+        raise SolverError(
+            f"{name}: the interior-point back end (Clarabel) stopped without an answer "
+            "(numerical trouble, usually near-degenerate data: nearly dependent rows or "
+            "a nearly infeasible problem); remedy: remove (nearly) dependent rows or "
+            "rescale the data", "numerical") from exc
     status = problem.status
     if status in (cp.INFEASIBLE, cp.UNBOUNDED, cp.INFEASIBLE_INACCURATE, cp.UNBOUNDED_INACCURATE):
         return status
     if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise SolverError(f"{name}: Clarabel ended with status {status!r}", str(status))
+        raise SolverError(
+            f"{name}: Clarabel ended with status {status!r} (no certified optimum); "
+            "remedy: rescale or simplify the data", "numerical")
     # OPTIMAL_INACCURATE is accepted only provisionally: our own KKT check decides.
     return status
+
+
+def farkas_margin(A: np.ndarray) -> tuple[float, np.ndarray]:
+    """Certificate that {z : A z >= 1} is empty: min ||A^T mu||_inf over mu >= 0, sum mu = 1.
+
+    Solved as an LP with HiGHS on A / max|A|. Returns (t, mu): t = 0 (up to
+    round-off) proves, by Farkas' lemma, that no z has A z >= 1 (then mu^T A z = 0
+    for every z while mu^T 1 = 1); t > 0 proves the set is not empty
+    (LP duality: the l1 max-margin of A / max|A| is 1/t).
+    """
+    from scipy.optimize import linprog
+
+    n, d = A.shape
+    An = A / data_scale(A)
+    # variables (mu, t): min t  s.t.  -t <= (An^T mu)_j <= t, sum mu = 1, mu >= 0
+    c = np.r_[np.zeros(n), 1.0]
+    Aub = np.block([[An.T, -np.ones((d, 1))], [-An.T, -np.ones((d, 1))]])
+    res = linprog(c, A_ub=Aub, b_ub=np.zeros(2 * d), A_eq=np.r_[np.ones(n), 0.0][None, :],
+                  b_eq=[1.0], bounds=[(0, None)] * n + [(0, None)], method="highs")
+    if res.status != 0:  # pragma: no cover - this LP is always feasible and bounded
+        return float("nan"), np.full(n, np.nan)
+    mu = res.x[:n]
+    return float(np.max(np.abs(An.T @ mu))), mu
