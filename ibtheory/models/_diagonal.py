@@ -61,7 +61,7 @@ class Diagonal(LinearModel):
     -----
     Gradient flow conserves :math:`w_l^{\\odot 2} - w_L^{\\odot 2}` for
     :math:`l < L` (coordinate-wise), derived in
-    :class:`ibtheory.symbolic._networks.DiagonalSystem`; see the book chapter
+    :class:`ibtheory.symbolic.DiagonalDerivation`; see the book chapter
     *Gradient flow and its conservation laws*.
 
     Examples
@@ -133,7 +133,7 @@ class Convolutional(LinearModel):
     -----
     With the unitary DFT matrix :math:`F` of Yun et al., gradient flow conserves
     :math:`|F w_l|^{\\odot 2} - |F w_L|^{\\odot 2}` for :math:`l < L`, derived
-    in :class:`ibtheory.symbolic._networks.ConvolutionalSystem`; see the book
+    in :class:`ibtheory.symbolic.ConvolutionalDerivation`; see the book
     chapter *Gradient flow and its conservation laws*.
 
     Examples

@@ -91,7 +91,7 @@ class DeepLinear(LinearModel):
 
     .. math:: D_k = W_{k+1}^\\top W_{k+1} - W_k W_k^\\top, \\qquad k = 1,\\dots,L-1,
 
-    derived in :class:`ibtheory.symbolic._networks.DeepLinearSystem` and used
+    derived in :class:`ibtheory.symbolic.DeepLinearDerivation` and used
     in the book chapter *Gradient flow and its conservation laws*.
 
     Examples
@@ -166,7 +166,7 @@ class TwoLayerLinear(LinearModel):
     -----
     Gradient flow conserves the ``l x l`` matrix
     :math:`W_1^\\top W_1 - W_2 W_2^\\top` (Min et al.'s imbalance
-    :math:`U^\\top U - V^\\top V`); see :class:`ibtheory.symbolic._networks.TwoLayerSystem`
+    :math:`U^\\top U - V^\\top V`); see :class:`ibtheory.symbolic.TwoLayerDerivation`
     and the book chapter *Gradient flow and its conservation laws*.
 
     Examples

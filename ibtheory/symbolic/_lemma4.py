@@ -1,6 +1,6 @@
 r"""SymPy derivation of Lemma 4 of Yun, Krishnan and Mobahi (2021).
 
-The object :class:`Lemma4System` holds the ODE system and exposes every derived
+The object :class:`Lemma4Derivation` holds the ODE system and exposes every derived
 result as an attribute, in the style of :mod:`sympy.physics.mechanics`. Nothing
 about the solution is typed in: first integral, reduction, closed forms and the
 blow-up time are all obtained by SymPy from the two equations
@@ -16,9 +16,12 @@ from functools import cached_property
 import sympy as sp
 
 from .._validation import check_depth
+from ._base import Derivation
+
+__all__ = ["Lemma4Derivation"]
 
 
-class Lemma4System:
+class Lemma4Derivation(Derivation):
     r"""The p/q system of Lemma 4 and what SymPy derives from it.
 
     Parameters
@@ -57,12 +60,16 @@ class Lemma4System:
 
     Examples
     --------
-    >>> from ibtheory.symbolic import Lemma4System
-    >>> Lemma4System().first_integral_rate
+    >>> from ibtheory.symbolic import Lemma4Derivation
+    >>> Lemma4Derivation().first_integral_rate
     0
-    >>> Lemma4System(3).closed_form["h"]
+    >>> Lemma4Derivation(3).closed_form["h"]
     tan(t)/cos(t)**2
-    >>> Lemma4System().blowup_time
+    >>> sorted(Lemma4Derivation(2).residuals)[:2]
+    ['closed form: dp/dt - p^(L-2) q', 'closed form: dq/dt - p^(L-1)']
+    >>> Lemma4Derivation(2).holds
+    True
+    >>> Lemma4Derivation().blowup_time
     sqrt(pi)*gamma(L/2 - 1)/(2*gamma(L/2 - 1/2))
 
     See the book chapter *Lemma 4 and the norm-like function Q*.
@@ -74,7 +81,7 @@ class Lemma4System:
             self.L = sp.Symbol("L", positive=True)
             self._L_int = None
         else:
-            self._L_int = check_depth(L)
+            self._L_int = check_depth(L, maximum=1000)
             self.L = sp.Integer(self._L_int)
         self.p = sp.Function("p")(self.t)
         self.q = sp.Function("q")(self.t)
@@ -174,6 +181,19 @@ class Lemma4System:
             sp.simplify(p.subs(t, 0) - 1),
             sp.simplify(q.subs(t, 0)),
         )
+
+    @property
+    def residuals(self):
+        r"""``{name: expr}`` that simplify to 0: the first integral's time derivative, the
+        residual of the reduction :math:`p = \cosh u, q = \sinh u`, and for L in
+        {2, 3, 4} both ODE residuals and the initial conditions of the closed form."""
+        out = {"d/dt (p^2 - q^2)": self.first_integral_rate,
+               "reduction p = cosh u, q = sinh u": self.reduction_residual}
+        if self._L_int in (2, 3, 4):
+            names = ("closed form: dp/dt - p^(L-2) q", "closed form: dq/dt - p^(L-1)",
+                     "closed form: p(0) - 1", "closed form: q(0)")
+            out.update(zip(names, self.closed_form_residuals))
+        return out
 
     @property
     def h(self):

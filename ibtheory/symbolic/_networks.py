@@ -12,9 +12,16 @@ small symbolic size and exposes derived results as attributes:
 - ``conserved``: the conserved quantities, and :meth:`conserved_rates`
   their time derivatives along the flow, which expand to zero both for the
   square loss and for an arbitrary loss of the outputs (``any_loss=True``:
-  the flow is :math:`-J^\\top G` with a free symbolic :math:`G`).
+  the flow is :math:`-J^\\top G` with a free symbolic :math:`G`);
+- ``residuals`` (the :class:`ibtheory.symbolic.Derivation` interface): the
+  matrix-form residuals and the conservation laws' time derivatives, each of
+  which simplifies to 0.
 
-:meth:`_NetworkSystem.numeric_gradient` and :meth:`_NetworkSystem.numeric_hessian`
+The sizes are guarded (at most :data:`MAX_SYMBOLS` parameter symbols): the
+expansions grow quickly with the size, and a derivation at ``[6, 6, 6, 6]``
+would run for many minutes.
+
+:meth:`_NetworkDerivation.numeric_gradient` and :meth:`_NetworkDerivation.numeric_hessian`
 lambdify the derivations, which gives the tests a route to gradients and
 Hessians that shares no code with :mod:`ibtheory.models`.
 See the book chapter *Gradient flow and its conservation laws*.
@@ -23,7 +30,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .._validation import check_depth
+from .._validation import check_depth, check_int
+from ._base import Derivation
+
+__all__ = ["DeepLinearDerivation", "TwoLayerDerivation", "DiagonalDerivation",
+           "ConvolutionalDerivation", "MinImbalanceDerivation", "MAX_SYMBOLS"]
+
+#: Largest number of parameter symbols of a derivation (``[4, 4, 4, 1]`` has 36 and
+#: verifies in about half a minute; the cost grows much faster than the count).
+MAX_SYMBOLS = 40
 
 
 def _mat(name, r, c):
@@ -34,20 +49,28 @@ def _vec(name, r):
     return sp.Matrix(r, 1, lambda i, j: sp.Symbol(f"{name}_{i}", real=True))
 
 
-def _size(v, name):
-    try:
-        return check_depth(v, name, minimum=1)
-    except ValueError:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}") from None
+def _size(v, name, maximum=MAX_SYMBOLS):
+    return check_int(v, name, minimum=1, maximum=maximum)
 
 
-class _NetworkSystem:
+def _guard(n_symbols, what):
+    if n_symbols > MAX_SYMBOLS:
+        raise ValueError(f"{what} has {n_symbols} parameter symbols, above MAX_SYMBOLS = {MAX_SYMBOLS}: "
+                         f"symbolic derivations are for small sizes (their expansions grow quickly); "
+                         f"check larger sizes numerically with ibtheory.models")
+
+
+class _NetworkDerivation(Derivation):
     """Common machinery: ``params`` (list of Matrices, flattened row-major like the
     numeric models), data symbols ``X`` ``(n x d)``, ``Y`` ``(n x k)``, outputs ``F``."""
 
     def _setup(self, n, d, k, loss):
         if loss not in ("half_sum", "mean"):
             raise ValueError(f"loss must be 'half_sum' or 'mean', got {loss!r}")
+        _guard(sum(len(M) for M in self.params), repr(self))
+        if n * (d + k) > 4 * MAX_SYMBOLS:
+            raise ValueError(f"n={n} data points of dimension {d} give {n * (d + k)} data symbols, above "
+                             f"{4 * MAX_SYMBOLS}: symbolic derivations are for small sizes")
         self.n, self.d, self.k, self.loss_name = n, d, k, loss
         self.X = _mat("x", n, d)
         self.Y = _mat("y", n, k)
@@ -99,6 +122,22 @@ class _NetworkSystem:
         """Element-wise flow minus matrix-form flow, expanded (zero if they agree)."""
         return [sp.expand(A - B) for A, B in zip(self.flow, self.flow_matrix)]
 
+    @property
+    def residuals(self):
+        """``{name: Matrix}``: the matrix form of each layer's flow minus the element-wise
+        derivative of the loss, and each conservation law's time derivative along the
+        flow (square loss and any loss of the outputs); every entry simplifies to 0."""
+        out = {}
+        for i, R in enumerate(self.matrix_form_residual()):
+            out[f"flow of {self.param_names[i]}: matrix form - element-wise"] = R
+        for tag, any_loss in (("square loss", False), ("any loss", True)):
+            for name, R in self.conserved_rates(any_loss=any_loss).items():
+                out[f"d/dt ({name}), {tag}"] = R
+        return out
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._args})"
+
     # ------------------------------------------------------------ numerics
     def _lambdify(self, exprs):
         args = [self.flat, list(self.X), list(self.Y)]
@@ -130,7 +169,7 @@ class _NetworkSystem:
         return hess
 
 
-class DeepLinearSystem(_NetworkSystem):
+class DeepLinearDerivation(_NetworkDerivation):
     """Deep linear network :math:`F = X W_1^\\top\\cdots W_L^\\top` (Marion & Chizat notation).
 
     With :math:`G_\\beta = X^\\top \\ell'(F)` the flow in matrix form is
@@ -145,8 +184,8 @@ class DeepLinearSystem(_NetworkSystem):
 
     Examples
     --------
-    >>> from ibtheory.symbolic import DeepLinearSystem
-    >>> s = DeepLinearSystem([2, 2, 1], n=1)
+    >>> from ibtheory.symbolic import DeepLinearDerivation
+    >>> s = DeepLinearDerivation([2, 2, 1], n=1)
     >>> s.proves_conservation(), all(m.is_zero_matrix for m in s.matrix_form_residual())
     (True, True)
 
@@ -154,10 +193,16 @@ class DeepLinearSystem(_NetworkSystem):
     """
 
     def __init__(self, widths, n=2, loss="half_sum"):
+        if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__"):
+            raise TypeError(f"widths must be a sequence of positive integers, got {widths!r}")
+        if not 2 <= len(widths) <= MAX_SYMBOLS:
+            raise ValueError(f"widths must have between 2 and {MAX_SYMBOLS} entries (d_0, ..., d_L), "
+                             f"got {len(widths)}")
         widths = [_size(w, f"widths[{i}]") for i, w in enumerate(widths)]
-        if len(widths) < 2:
-            raise ValueError("widths must have at least two entries (d_0, ..., d_L)")
         self.widths, self.L = widths, len(widths) - 1
+        _guard(sum(widths[k] * widths[k + 1] for k in range(self.L)), f"DeepLinearDerivation({widths})")
+        self._args = f"{widths}, n={n}, loss={loss!r}"
+        self.param_names = [f"W{k + 1}" for k in range(self.L)]
         self.params = [_mat(f"W{k + 1}", widths[k + 1], widths[k]) for k in range(self.L)]
         self._setup(_size(n, "n"), widths[0], widths[-1], loss)
         self.conserved = {
@@ -197,7 +242,7 @@ class DeepLinearSystem(_NetworkSystem):
         return out
 
 
-class TwoLayerSystem(_NetworkSystem):
+class TwoLayerDerivation(_NetworkDerivation):
     """Two-layer linear network :math:`F = X W_1 W_2` (Varre et al.; Min et al.'s :math:`U = W_1`, :math:`V = W_2^\\top`).
 
     Matrix form: :math:`\\dot W_1 = X^\\top R\\,W_2^\\top`, :math:`\\dot W_2 = W_1^\\top X^\\top R`
@@ -206,8 +251,8 @@ class TwoLayerSystem(_NetworkSystem):
 
     Examples
     --------
-    >>> from ibtheory.symbolic import TwoLayerSystem
-    >>> TwoLayerSystem(d=2, l=2, k=1, n=1).proves_conservation(any_loss=True)
+    >>> from ibtheory.symbolic import TwoLayerDerivation
+    >>> TwoLayerDerivation(d=2, l=2, k=1, n=1).proves_conservation(any_loss=True)
     True
 
     See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
@@ -215,7 +260,10 @@ class TwoLayerSystem(_NetworkSystem):
 
     def __init__(self, d, l, k=1, n=2, loss="half_sum"):
         d, l, k = _size(d, "d"), _size(l, "l"), _size(k, "k")
+        _guard(d * l + l * k, f"TwoLayerDerivation(d={d}, l={l}, k={k})")
         self.l = l
+        self._args = f"d={d}, l={l}, k={k}, n={n}, loss={loss!r}"
+        self.param_names = ["W1", "W2"]
         self.params = [_mat("W1", d, l), _mat("W2", l, k)]
         self._setup(_size(n, "n"), d, k, loss)
         W1, W2 = self.params
@@ -233,7 +281,7 @@ class TwoLayerSystem(_NetworkSystem):
         return [self.X.T * R * W2.T, W1.T * self.X.T * R]
 
 
-class MinImbalanceSystem:
+class MinImbalanceDerivation(Derivation):
     """Min et al.'s reduced problem: gradient flow on :math:`\\frac12\\|\\tilde Y - U_1V^\\top\\|_F^2`.
 
     With :math:`X = W[\\Sigma_x^{1/2}\\ 0]\\Phi^\\top`, :math:`\\Sigma_x = I`,
@@ -245,8 +293,8 @@ class MinImbalanceSystem:
 
     Examples
     --------
-    >>> from ibtheory.symbolic import MinImbalanceSystem
-    >>> MinImbalanceSystem(r=2, h=2, m=2).imbalance_rate().is_zero_matrix
+    >>> from ibtheory.symbolic import MinImbalanceDerivation
+    >>> MinImbalanceDerivation(r=2, h=2, m=2).imbalance_rate().is_zero_matrix
     True
 
     See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
@@ -254,6 +302,7 @@ class MinImbalanceSystem:
 
     def __init__(self, r, h, m):
         r, h, m = _size(r, "r"), _size(h, "h"), _size(m, "m")
+        _guard(r * h + m * h, f"MinImbalanceDerivation(r={r}, h={h}, m={m})")
         self.U1, self.V, self.Yt = _mat("u", r, h), _mat("v", m, h), _mat("yt", r, m)
         E = self.Yt - self.U1 * self.V.T
         self.loss = sum(e ** 2 for e in E) / 2
@@ -269,8 +318,16 @@ class MinImbalanceSystem:
         pairs = [(s, f) for M, Fm in zip((self.U1, self.V), self.flow) for s, f in zip(M, Fm)]
         return self.imbalance.applyfunc(lambda c: sp.expand(sum(sp.diff(c, s) * f for s, f in pairs)))
 
+    @property
+    def residuals(self):
+        """The matrix form of the flow of ``U1`` and ``V`` minus the element-wise derivative,
+        and the imbalance's time derivative (each simplifies to 0)."""
+        rU, rV = self.matrix_form_residual()
+        return {"flow of U1: matrix form - element-wise": rU, "flow of V: matrix form - element-wise": rV,
+                "d/dt (U1^T U1 - V^T V)": self.imbalance_rate()}
 
-class DiagonalSystem(_NetworkSystem):
+
+class DiagonalDerivation(_NetworkDerivation):
     """L-layer diagonal network :math:`\\beta = w_1\\odot\\cdots\\odot w_L` (Yun et al.).
 
     Flow: :math:`\\dot w_l = -(X^\\top\\ell'(F))\\odot\\prod_{m\\ne l} w_m`, which conserves
@@ -279,15 +336,18 @@ class DiagonalSystem(_NetworkSystem):
 
     Examples
     --------
-    >>> from ibtheory.symbolic import DiagonalSystem
-    >>> DiagonalSystem(d=2, L=3, n=1).proves_conservation()
+    >>> from ibtheory.symbolic import DiagonalDerivation
+    >>> DiagonalDerivation(d=2, L=3, n=1).proves_conservation()
     True
 
     See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
     def __init__(self, d, L, n=2, loss="half_sum"):
-        d, self.L = _size(d, "d"), check_depth(L, "L")
+        d, self.L = _size(d, "d"), check_depth(L, "L", maximum=MAX_SYMBOLS)
+        _guard(d * self.L, f"DiagonalDerivation(d={d}, L={self.L})")
+        self._args = f"d={d}, L={self.L}, n={n}, loss={loss!r}"
+        self.param_names = [f"w{l + 1}" for l in range(self.L)]
         self.params = [_vec(f"w{l + 1}", d) for l in range(self.L)]
         self._setup(_size(n, "n"), d, 1, loss)
         last = self.params[-1].applyfunc(lambda s: s ** 2)
@@ -319,7 +379,7 @@ class DiagonalSystem(_NetworkSystem):
         return out
 
 
-class ConvolutionalSystem(_NetworkSystem):
+class ConvolutionalDerivation(_NetworkDerivation):
     """L-layer full-length circular convolutional network (Yun et al., Cor. 3/6).
 
     :math:`\\beta = w_1 * \\cdots * w_L` (circular convolution), and with the
@@ -329,15 +389,18 @@ class ConvolutionalSystem(_NetworkSystem):
 
     Examples
     --------
-    >>> from ibtheory.symbolic import ConvolutionalSystem
-    >>> ConvolutionalSystem(d=4, L=2, n=1).proves_conservation()
+    >>> from ibtheory.symbolic import ConvolutionalDerivation
+    >>> ConvolutionalDerivation(d=4, L=2, n=1).proves_conservation()
     True
 
     See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
 
     def __init__(self, d, L, n=2, loss="half_sum"):
-        d, self.L = _size(d, "d"), check_depth(L, "L")
+        d, self.L = _size(d, "d"), check_depth(L, "L", maximum=MAX_SYMBOLS)
+        _guard(d * self.L, f"ConvolutionalDerivation(d={d}, L={self.L})")
+        self._args = f"d={d}, L={self.L}, n={n}, loss={loss!r}"
+        self.param_names = [f"w{l + 1}" for l in range(self.L)]
         self.params = [_vec(f"w{l + 1}", d) for l in range(self.L)]
         self._setup(_size(n, "n"), d, 1, loss)
         om = sp.exp(-2 * sp.pi * sp.I / d)
