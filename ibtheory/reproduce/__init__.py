@@ -30,10 +30,12 @@ See the book chapter *Reproducing the papers* (``book/reproduce.md``).
 """
 from __future__ import annotations
 
-from ._backends import BACKENDS, shard_seeds
-from ._run import ReproduceResult, reproduce
+import warnings
 
-__all__ = ["BACKENDS", "ReproduceResult", "catalog", "reproduce", "shard_seeds"]
+from ._backends import BACKENDS, shard_seeds
+from ._run import ReproduceResult, load_registry, reproduce
+
+__all__ = ["BACKENDS", "ReproduceResult", "catalog", "load_registry", "reproduce", "shard_seeds"]
 
 
 def catalog() -> list[dict]:
@@ -45,10 +47,14 @@ def catalog() -> list[dict]:
     >>> all({"id", "presets", "doc"} <= set(row) for row in catalog())
     True
     """
-    from ..papers import registry
+    from ._run import load_registry
 
     rows = []
-    for exp_id, exp in registry().items():
+    reg, errors = load_registry()
+    for paper, tb in errors.items():
+        warnings.warn(f"the experiments of {paper} failed to import and are not listed: "
+                      f"{tb.strip().splitlines()[-1]}", RuntimeWarning, stacklevel=2)
+    for exp_id, exp in reg.items():
         doc = (exp.fn.__doc__ or "").strip()
         presets = {}
         for name in exp.presets:

@@ -92,30 +92,41 @@ def peak_rss_mb() -> float | None:
         return None
 
 
-def resolve(exp_id: str, module: str):
-    """The registered experiment ``exp_id``, importing ``module`` (its definition) if needed."""
+def resolve(exp_id: str, module: str, payload=None):
+    """The experiment ``exp_id``: from the registry, else by importing ``module`` (where it is
+    defined: importing registers it, or holds it as a module attribute), else ``payload``
+    (the experiment itself, shipped by value when it was defined in ``__main__``)."""
     from ..papers import _experiment
 
+    if payload is not None:
+        return payload
     exp = _experiment._REGISTRY.get(exp_id)
     if exp is None:
-        importlib.import_module(module)
-        exp = _experiment._REGISTRY.get(exp_id)
+        mod = importlib.import_module(module)
+        exp = _experiment._REGISTRY.get(exp_id) or next(
+            (v for v in vars(mod).values()
+             if isinstance(v, _experiment.Experiment) and v.id == exp_id), None)
     if exp is None:
-        exp = _experiment.registry().get(exp_id)
-    if exp is None:
-        raise LookupError(f"experiment {exp_id!r} is not registered in this process "
-                          f"(importing {module!r} did not register it)")
+        raise LookupError(f"experiment {exp_id!r} is not registered in this worker "
+                          f"(importing {module!r} did not define it)")
     return exp
 
 
-def run_shard(exp_id: str, module: str, settings: dict, seeds, index: int) -> ShardResult:
+def _ref(exp) -> tuple:
+    """What travels to a worker: the id and the defining module (and the experiment itself
+    when it lives in ``__main__``, which a worker cannot import)."""
+    module = exp.fn.__module__
+    return exp.id, module, (exp if module == "__main__" else None)
+
+
+def run_shard(ref: tuple, settings: dict, seeds, index: int) -> ShardResult:
     """Run one shard: the experiment on the sub-tuple ``seeds`` with ``settings``.
 
     Runs in a worker; the experiment is looked up by id so that only names travel.
     """
     import platform
 
-    exp = resolve(exp_id, module)
+    exp = resolve(*ref)
     s = dict(settings)
     s["seeds"] = seeds
     t0, c0 = time.perf_counter(), time.process_time()
@@ -129,7 +140,7 @@ def run_shard(exp_id: str, module: str, settings: dict, seeds, index: int) -> Sh
 def run_local(exp, settings, shards, tick: Callable[[ShardResult], None], **_) -> tuple[list, dict]:
     """One batched call in this process (``shards`` must be a single shard)."""
     assert len(shards) == 1
-    res = run_shard(exp.id, exp.fn.__module__, settings, shards[0], 0)
+    res = run_shard((exp.id, exp.fn.__module__, exp), settings, shards[0], 0)
     tick(res)
     return [res], {"workers": 1, "executor": "in-process"}
 
@@ -138,11 +149,11 @@ def run_processes(exp, settings, shards, tick, workers: int, **_) -> tuple[list,
     """The shards on ``workers`` loky processes; results are returned in shard order."""
     from joblib import Parallel, delayed
 
-    module = exp.fn.__module__
+    ref = _ref(exp)
     out = [None] * len(shards)
     par = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered",
                    batch_size=1, pre_dispatch="all")
-    for res in par(delayed(run_shard)(exp.id, module, settings, s, i) for i, s in enumerate(shards)):
+    for res in par(delayed(run_shard)(ref, settings, s, i) for i, s in enumerate(shards)):
         out[res.index] = res
         tick(res)
     return out, {"workers": workers, "executor": "joblib/loky"}
@@ -183,8 +194,8 @@ def run_dask(exp, settings, shards, tick, workers: int, scheduler=None, **_) -> 
     try:
         info = client.scheduler_info()
         n_workers = len(info.get("workers", {})) or workers
-        module = exp.fn.__module__
-        futures = [client.submit(run_shard, exp.id, module, settings, s, i, pure=False)
+        ref = _ref(exp)
+        futures = [client.submit(run_shard, ref, settings, s, i, pure=False)
                    for i, s in enumerate(shards)]
         out = [None] * len(shards)
         try:

@@ -56,18 +56,44 @@ class ReproduceResult:
                 f"{how}, out={str(self.out)!r})")
 
 
+def load_registry(papers=None) -> tuple[dict, dict]:
+    """``(experiments by id, import errors by paper)``: a paper whose ``experiments``
+    module fails to import is reported, and the other papers' experiments stay usable."""
+    import importlib
+    import traceback
+
+    from ..papers import PAPERS
+    from ..papers._experiment import _REGISTRY
+
+    errors = {}
+    for p in PAPERS if papers is None else papers:
+        try:
+            importlib.import_module(f"ibtheory.papers.{p}.experiments")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"ibtheory.papers.{p}.experiments", f"ibtheory.papers.{p}"):
+                errors[p] = traceback.format_exc()
+        except Exception:
+            errors[p] = traceback.format_exc()
+    return dict(sorted(_REGISTRY.items())), errors
+
+
 def _experiment(id):
-    from ..papers import registry
+    from ..papers import PAPERS
 
     if not isinstance(id, str):
         raise TypeError(f"id must be an experiment id string, got {type(id).__name__}")
-    reg = registry()
-    if id not in reg:
-        near = [k for k in reg if id in k or k.split(".")[-1] == id]
-        hint = f"; did you mean {near}?" if near else ""
-        known = ", ".join(reg) or "(none registered yet)"
-        raise ValueError(f"unknown experiment id {id!r}{hint} Known experiments: {known}")
-    return reg[id]
+    paper = id.split(".", 1)[0]
+    reg, errors = load_registry([paper] if paper in PAPERS else None)
+    if id in reg:
+        return reg[id]
+    if paper in errors:
+        raise ImportError(f"the experiments of {paper} failed to import, so {id!r} is not "
+                          f"available:\n{errors[paper]}")
+    reg, _ = load_registry()
+    near = [k for k in reg if id in k or k.split(".")[-1] == id]
+    hint = f"; did you mean {near}?" if near else ""
+    known = ", ".join(reg) or "(none registered yet)"
+    raise ValueError(f"unknown experiment id {id!r}{hint} Known experiments: {known}")
 
 
 def _default_out(exp_id: str, preset: str, overrides: dict) -> Path:

@@ -1,0 +1,310 @@
+"""``ibtheory.reproduce``: the same table on every backend, caching, manifest, errors, CLI.
+
+The toy experiments below are :class:`Experiment` objects defined at module level
+and registered only while this module's tests run (a fixture removes them);
+worker processes find them by importing this module.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ibtheory import Report, __version__
+from ibtheory.cli import main
+from ibtheory.papers import Experiment
+from ibtheory.papers._experiment import _REGISTRY
+from ibtheory.reproduce import BACKENDS, ReproduceResult, catalog, reproduce, shard_seeds
+from ibtheory.reproduce._backends import require
+
+TOY = "min2021.reproduce_toy"
+SUMMARY = "min2021.reproduce_summary"
+NOSEED = "min2021.reproduce_noseed"
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyReport(Report):
+    seed: np.ndarray
+    width: np.ndarray
+    outcome: np.ndarray
+    final_loss: np.ndarray
+    curves: np.ndarray = dataclasses.field(metadata={"table": False})  # (runs, steps)
+    widths: tuple = ()
+    seeds: tuple = ()
+    n_steps: int = 0
+
+
+def _toy(*, seeds, widths, n_steps, lr):
+    """A toy experiment: GD on a random quadratic per (width, seed), width-major rows."""
+    rows = []
+    for w in widths:  # width-major on purpose: the merge must still give seed order
+        for s in seeds:
+            rng = np.random.default_rng(np.random.SeedSequence(s))
+            a = rng.uniform(0.5, 2.0, size=w)
+            x = rng.standard_normal(w)
+            curve = [0.5 * np.sum(a * (x * (1 - lr * a) ** t) ** 2) for t in range(n_steps)]
+            rows.append((s, w, "success" if curve[-1] < 1e-3 else "max_iter", curve[-1], curve))
+    return ToyReport(seed=np.array([r[0] for r in rows]), width=np.array([r[1] for r in rows]),
+                     outcome=np.array([r[2] for r in rows]),
+                     final_loss=np.array([r[3] for r in rows]),
+                     curves=np.array([r[4] for r in rows]), widths=tuple(widths),
+                     seeds=tuple(seeds), n_steps=n_steps)
+
+
+def _toy_figure(report):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.subplots()
+    ax.semilogy(report.curves.T)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    return fig
+
+
+_PRESETS = {"smoke": {"seeds": (0, 1, 2), "widths": (2, 3), "n_steps": 20, "lr": 0.3},
+            "book": {"seeds": tuple(range(5)), "widths": (2, 3), "n_steps": 40, "lr": 0.3},
+            "paper": {"seeds": tuple(range(8)), "widths": (2, 3, 5), "n_steps": 60, "lr": 0.3}}
+toy = Experiment(TOY, _toy, _PRESETS, _toy_figure)
+
+
+@dataclasses.dataclass(frozen=True)
+class SummaryReport(Report):
+    seed: np.ndarray
+    value: np.ndarray
+    mean_value: float = 0.0  # a summary over the runs: shards cannot be merged into one report
+
+
+def _summary(*, seeds, n):
+    v = np.array([np.random.default_rng(np.random.SeedSequence(s)).standard_normal(n).sum()
+                  for s in seeds])
+    return SummaryReport(seed=np.array(seeds), value=v, mean_value=float(v.mean()))
+
+
+summary = Experiment(SUMMARY, _summary, {p: {"seeds": (0, 1, 2, 3), "n": 3} for p in _PRESETS},
+                     lambda r: _toy_figure(ToyReport(r.seed, r.seed, r.seed, r.value,
+                                                     r.value[:, None])))
+
+
+@dataclasses.dataclass(frozen=True)
+class NoSeedReport(Report):
+    value: np.ndarray
+
+
+def _noseed(*, seeds):
+    return NoSeedReport(value=np.array([float(s) for s in seeds]))
+
+
+noseed = Experiment(NOSEED, _noseed, {p: {"seeds": (0, 1)} for p in _PRESETS})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _registered():
+    for exp in (toy, summary, noseed):
+        _REGISTRY[exp.id] = exp
+    yield
+    for exp in (toy, summary, noseed):
+        _REGISTRY.pop(exp.id, None)
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    return reproduce(TOY, "smoke", out=tmp_path_factory.mktemp("local"), progress=False)
+
+
+def test_shard_seeds_partition_in_order():
+    seeds = tuple(range(10, 21))
+    for n in (1, 2, 3, 4, 11, 50):
+        parts = shard_seeds(seeds, n)
+        assert sum(parts, ()) == seeds and all(parts)
+        assert len(parts) == min(n, len(seeds))
+        assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    assert shard_seeds(None, 4) == [None]
+    with pytest.raises(ValueError, match="n_shards"):
+        shard_seeds(seeds, 0)
+    with pytest.raises(ValueError, match="at least one seed"):
+        shard_seeds((), 2)
+
+
+def test_local_table_is_tidy_and_in_seed_order(local_run):
+    t = local_run.table
+    assert isinstance(local_run, ReproduceResult) and not local_run.cached
+    assert len(t) == 3 * 2 and list(t["seed"]) == [0, 0, 1, 1, 2, 2]  # toy returns width-major
+    assert {"n_steps", "lr", "seed", "width", "outcome", "final_loss"} <= set(t.columns)
+    # run i depends on seeds[i] only: each row equals a one-seed call of the raw function
+    for s in (0, 2):
+        alone = _toy(seeds=(s,), widths=(2, 3), n_steps=20, lr=0.3)
+        np.testing.assert_array_equal(t.loc[t.seed == s, "final_loss"].to_numpy(), alone.final_loss)
+
+
+@pytest.mark.parametrize("backend", ["processes", "dask"])
+def test_backends_give_identical_tables(backend, local_run, tmp_path):
+    # dask: a real LocalCluster of 2 worker *processes* started by reproduce itself
+    res = reproduce(TOY, "smoke", out=tmp_path, backend=backend, workers=2, progress=False)
+    m = res.manifest
+    assert m["backend"] == backend and m["workers"] == 2 and m["n_shards"] == 3
+    assert m["shard_seeds"] == [[0], [1], [2]]
+    pd.testing.assert_frame_equal(res.table, local_run.table)
+    # the figure comes from the report merged over the shards
+    assert m["figure"]["drawn"] and "merged" in m["figure"]["note"]
+    assert res.report.curves.shape == (6, 20)
+
+
+def test_dask_on_an_existing_client(local_run, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        res = reproduce(TOY, "smoke", out=tmp_path, backend="dask", scheduler=c, shards=2,
+                        progress=False)
+        assert not c.status == "closed"  # a client given by the caller is left open
+    assert res.manifest["n_shards"] == 2 and res.manifest["shard_seeds"] == [[0, 1], [2]]
+    pd.testing.assert_frame_equal(res.table, local_run.table)
+
+
+def test_cache_then_force(tmp_path):
+    first = reproduce(TOY, "smoke", out=tmp_path, progress=False)
+    again = reproduce(TOY, "smoke", out=tmp_path, backend="processes", workers=2, progress=False)
+    assert not first.cached and again.cached
+    assert again.manifest["started"] == first.manifest["started"]  # nothing was rerun
+    pd.testing.assert_frame_equal(again.table, first.table)  # read back from disk, same dtypes
+    forced = reproduce(TOY, "smoke", out=tmp_path, force=True, progress=False)
+    assert not forced.cached and forced.manifest["key"] == first.manifest["key"]
+    changed = reproduce(TOY, "smoke", out=tmp_path, n_steps=21, progress=False)
+    assert not changed.cached and changed.manifest["key"] != first.manifest["key"]
+
+
+def test_outputs_and_manifest(local_run):
+    out, m = local_run.out, local_run.manifest
+    for name in ("results.csv", "figure.png", "figure.svg", "manifest.json"):
+        assert (out / name).stat().st_size > 0
+    assert json.loads((out / "manifest.json").read_text()) == m
+    pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), local_run.table,
+                                  check_dtype=False)
+    for key in ("ibtheory_version", "git", "settings", "seeds", "backend", "workers",
+                "wall_seconds", "cpu_seconds", "peak_rss_mb", "platform", "key",
+                "source_fingerprint", "n_runs", "figure", "files"):
+        assert key in m, key
+    assert m["ibtheory_version"] == __version__
+    assert m["git"]["commit"] is None or re.fullmatch(r"[0-9a-f]{40}", m["git"]["commit"])
+    assert m["settings"] == {"seeds": [0, 1, 2], "widths": [2, 3], "n_steps": 20, "lr": 0.3}
+    assert m["seeds"] == [0, 1, 2] and m["n_runs"] == 6 and m["backend"] == "local"
+    assert m["wall_seconds"] > 0 and m["peak_rss_mb"]["this_process"] > 10
+    assert m["platform"]["python"].count(".") == 2
+    assert [p.suffix for p in local_run.figure_paths] == [".png", ".svg"]
+
+
+def test_default_out_dir_and_overrides(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = reproduce(TOY, "smoke", progress=False)
+    assert a.out == tmp_path / "ibtheory-results" / TOY / "smoke"
+    b = reproduce(TOY, "smoke", seeds=(7, 8), progress=False)
+    assert b.out.parent == a.out.parent and re.fullmatch(r"smoke-[0-9a-f]{8}", b.out.name)
+    assert list(b.table["seed"].unique()) == [7, 8] and b.manifest["overrides"]["seeds"] == [7, 8]
+
+
+def test_unmergeable_report_skips_the_figure_but_keeps_the_table(tmp_path):
+    loc = reproduce(SUMMARY, "smoke", out=tmp_path / "l", progress=False)
+    par = reproduce(SUMMARY, "smoke", out=tmp_path / "p", backend="processes", workers=2,
+                    progress=False)
+    pd.testing.assert_frame_equal(par.table, loc.table)
+    assert loc.manifest["figure"]["drawn"]
+    assert not par.manifest["figure"]["drawn"] and "mean_value" in par.manifest["figure"]["note"]
+    assert par.figure_paths == () and par.report is None
+
+
+def test_table_without_seed_column(tmp_path):
+    loc = reproduce(NOSEED, "smoke", out=tmp_path / "l", progress=False)
+    assert loc.manifest["table_notes"] and "no 'seed' column" in loc.manifest["table_notes"][0]
+    with pytest.raises(ValueError, match="no 'seed' column"):
+        reproduce(NOSEED, "smoke", out=tmp_path / "p", backend="processes", workers=2,
+                  progress=False)
+
+
+def test_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="unknown experiment id 'min2021.nothing'"):
+        reproduce("min2021.nothing", "smoke", out=tmp_path)
+    with pytest.raises(ValueError, match="preset must be one of"):
+        reproduce(TOY, "huge", out=tmp_path)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        reproduce(TOY, "smoke", out=tmp_path, backend="gpu")
+    with pytest.raises(TypeError, match="no setting 'bogus'"):
+        reproduce(TOY, "smoke", out=tmp_path, bogus=1)
+    with pytest.raises(ValueError, match="workers"):
+        reproduce(TOY, "smoke", out=tmp_path, backend="processes", workers=0)
+    with pytest.raises(ValueError, match="scheduler"):
+        reproduce(TOY, "smoke", out=tmp_path, scheduler="tcp://localhost:1")
+    with pytest.raises(ImportError, match=r"ibtheory\[cluster\]"):
+        require("ibtheory_no_such_module", "dask backend")
+
+
+def test_catalog_lists_the_toy():
+    row = next(r for r in catalog() if r["id"] == TOY)
+    assert row["presets"] == {"smoke": 3, "book": 5, "paper": 8} and row["figure"]
+    assert row["doc"].startswith("A toy experiment")
+
+
+def test_cli_reproduce(tmp_path, capsys):
+    assert main(["reproduce", "--list"]) == 0
+    assert TOY in capsys.readouterr().out
+    out = tmp_path / "cli"
+    argv = ["reproduce", TOY, "--preset", "smoke", "--out", str(out), "--quiet",
+            "--set", "seeds=4:6", "--set", "n_steps=10"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "4 runs" in text and "results.csv" in text
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["seeds"] == [4, 5] and m["settings"]["n_steps"] == 10
+    assert main(argv) == 0 and "cached" in capsys.readouterr().out
+    assert main(argv + ["--force"]) == 0 and "cached" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["reproduce", "min2021.nothing", "--preset", "smoke"], "unknown experiment id"),
+    (["reproduce", TOY, "--set", "bogus=1"], "no setting 'bogus'"),
+    (["reproduce", TOY, "--set", "novalue"], "key=value"),
+    (["reproduce", TOY, "--workers", "2"], "--backend processes or dask"),
+    (["reproduce"], "needs an experiment id"),
+])
+def test_cli_reproduce_bad_usage_exits_2(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["reproduce", TOY, "--preset", "huge"],
+                                  ["reproduce", TOY, "--backend", "gpu"]])
+def test_cli_reproduce_bad_choice_exits_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def _real_experiment():
+    from ibtheory.reproduce import load_registry
+
+    reg, errors = load_registry()
+    ours = {TOY, SUMMARY, NOSEED}
+    real = [e for k, e in reg.items() if k not in ours and e.paper not in errors
+            and e.seeds("smoke") is not None]
+    return real[0] if real else None
+
+
+def test_a_real_paper_experiment_local_vs_dask(tmp_path):
+    exp = _real_experiment()
+    if exp is None:
+        pytest.skip("no paper experiment with seeds is registered yet")
+    distributed = pytest.importorskip("distributed")
+    seeds = exp.seeds("smoke")
+    seeds = seeds + (max(seeds) + 1,)  # at least two shards
+    loc = reproduce(exp.id, "smoke", out=tmp_path / "l", seeds=seeds, progress=False)
+    # dask: a LocalCluster of threads (processes=False); worker processes are tested above
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        das = reproduce(exp.id, "smoke", out=tmp_path / "d", seeds=seeds, backend="dask",
+                        scheduler=c, progress=False)
+    assert das.manifest["n_shards"] == 2
+    pd.testing.assert_frame_equal(das.table, loc.table)
+    assert set(loc.table["seed"]) == set(seeds)
