@@ -24,9 +24,12 @@ In float64 (the default) the functions are NumPy-vectorised and their relative
 error is below ``1e-12`` on the whole domain, including ``t`` within a few ulps of
 the blow-up time; the theorem ledger (``ibtheory verify lemma4``) and the tests
 measure this against the ``dps=30`` path for L = 2..12. Values beyond the float64
-range overflow to ``inf`` (as :func:`numpy.sinh` does). With ``dps=N`` the same
-functions compute in mpmath at N digits and return mpmath numbers (an object
-array for array input).
+range raise ``ValueError`` (never a silent ``inf``); :func:`Q` works in log space
+where the terms' scales ``alpha^L |w|^L`` leave the float64 range, and
+``Q(..., log=True)`` returns :math:`\log Q`, always representable. With ``dps=N``
+the same functions compute in mpmath at N digits (``5 <= N <= 10000``) and return
+mpmath numbers (an object array for array input). Depths are integers
+``2 <= L <= 1000``.
 
 See the book chapter *Lemma 4 and the norm-like function Q*.
 """
@@ -34,8 +37,37 @@ from __future__ import annotations
 
 import numpy as np
 
+import math
+import numbers
+
 from .._validation import as_real_array, check_depth, check_dps
 from . import _lemma4 as _f
+
+#: Largest depth accepted (the recurrences cost O(L) per point; L > 1000 has no use).
+MAX_L = 1000
+#: Largest mpmath working precision (cost grows faster than quadratically in dps).
+MAX_DPS = 10_000
+
+
+def _depth(L):
+    return check_depth(L, maximum=MAX_L)
+
+
+def _dps(dps):
+    dps = check_dps(dps)
+    if dps is not None and dps > MAX_DPS:
+        raise ValueError(f"dps must be None or an integer in [5, {MAX_DPS}], got {dps}")
+    return dps
+
+
+def _finite_or_raise(out, fname, arg):
+    """Raise ValueError instead of returning an overflowed (inf) float64 value."""
+    if isinstance(out, np.ndarray) and out.dtype == object:
+        return out
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{fname}: the value at {arg} exceeds the float64 range "
+                         "(~1.8e308); use dps=... for an mpmath value")
+    return out
 
 __all__ = ["blowup_time", "h", "h_inv", "H", "Q"]
 
@@ -55,15 +87,25 @@ def _mp_apply(fn, L, x, dps):
 
 def _as_input(x, name):
     """float64 array, or the mpmath numbers themselves for the high-precision path."""
-    arr = np.asarray(x)
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a real number or array of real numbers, got {x!r}")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a rectangular array of real numbers") from None
     if arr.dtype == object:
         import mpmath as mp
 
-        flat = [mp.mpf(v) for v in arr.ravel()]
+        try:
+            flat = [mp.mpf(v) for v in arr.ravel()]
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must hold real numbers (floats or mpmath mpf)") from None
         if not all(mp.isfinite(v) for v in flat):
             raise ValueError(f"{name} must be finite (no NaN or inf)")
         return arr
-    return as_real_array(x, name)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be real (not bool, complex or str), got dtype {arr.dtype}")
+    return as_real_array(arr, name)
 
 
 def _scalar_or_array(arr, like):
@@ -83,9 +125,10 @@ def blowup_time(L, dps=None):
     Parameters
     ----------
     L : int
-        Depth, an integer >= 2.
+        Depth, an integer in [2, 1000].
     dps : int, optional
-        If given, return an mpmath number computed at ``dps`` decimal digits.
+        If given (5 <= dps <= 10000), return an mpmath number computed at
+        ``dps`` decimal digits.
 
     Returns
     -------
@@ -103,8 +146,8 @@ def blowup_time(L, dps=None):
 
     See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
-    L = check_depth(L)
-    dps = check_dps(dps)
+    L = _depth(L)
+    dps = _dps(dps)
     if dps is not None:
         import mpmath as mp
 
@@ -156,8 +199,8 @@ def h(L, t, dps=None):
 
     See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
-    L = check_depth(L)
-    dps = check_dps(dps)
+    L = _depth(L)
+    dps = _dps(dps)
     arr = _as_input(t, "t")
     c_hi, c_lo = _f._blowup_dd(L)
     absval = np.abs(arr.astype(float)) if arr.dtype == object else np.abs(arr)
@@ -171,7 +214,7 @@ def h(L, t, dps=None):
         return _mp_apply(_mpimpl().h, L, arr, dps)
     u = _f.u_of_t(L, absval)
     out = np.sign(arr) * _f.h_of_u(L, u)
-    return _scalar_or_array(out, t)
+    return _scalar_or_array(_finite_or_raise(out, f"h(L={L})", "t"), t)
 
 
 def h_inv(L, y, dps=None):
@@ -203,8 +246,8 @@ def h_inv(L, y, dps=None):
 
     See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
-    L = check_depth(L)
-    dps = check_dps(dps)
+    L = _depth(L)
+    dps = _dps(dps)
     arr = _as_input(y, "y")
     if dps is not None:
         return _mp_apply(_mpimpl().h_inv, L, arr, dps)
@@ -245,20 +288,39 @@ def H(L, y, dps=None):
 
     See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
-    L = check_depth(L)
-    dps = check_dps(dps)
+    L = _depth(L)
+    dps = _dps(dps)
     arr = _as_input(y, "y")
     if dps is not None:
         return _mp_apply(_mpimpl().H, L, arr, dps)
     ya = np.abs(arr)
     w = _f.w_of_h(L, ya)
     t = _f.t_of_w(L, w)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         out = ya * t - 0.5 * w * w
-    return _scalar_or_array(out, y)
+    return _scalar_or_array(_finite_or_raise(out, f"H(L={L})", "y"), y)
 
 
-def Q(L, alpha, z, w=None):
+def _log_H(L, la):
+    """log H_L(u) from la = log|u| (u != 0), valid for every real la (float64 array)."""
+    out = np.empty_like(la)
+    small, big = la < -150.0, la > 690.0
+    mid = ~(small | big)
+    # H_L(u) = u^2/2 (1 + O(u^2)) near 0
+    out[small] = 2.0 * la[small] - math.log(2.0)
+    if np.any(big):
+        if L == 2:
+            # H_2(u) = u asinh(2u)/2 - (sqrt(1 + 4u^2) - 1)/4 = (u/2)(log(4u) - 1) + O(1/u)
+            out[big] = la[big] + np.log(0.5 * (math.log(4.0) + la[big] - 1.0))
+        else:
+            # H_L(u) = c_L u - q^2/2 with q^2 = O(u^(2/L)): relative O(u^(2/L - 1)) < 1e-200
+            out[big] = math.log(_f._blowup_dd(L)[0]) + la[big]
+    if np.any(mid):
+        out[mid] = np.log(H(L, np.exp(la[mid])))
+    return out
+
+
+def Q(L, alpha, z, w=None, *, log=False):
     r"""The norm-like function of Theorem 5 / Corollary 5 of Yun et al. (2021).
 
     .. math::
@@ -268,11 +330,17 @@ def Q(L, alpha, z, w=None):
 
     The scaling :math:`\alpha^L` (not the seed's OCR-damaged ":math:`\alpha L`") is the one
     the gradient flow of the diagonal network produces; see the Lemma 4 chapter.
+    When :math:`\alpha^L|\bar w_j|^L` or a term leaves the float64 range, each term
+    is formed in log space, :math:`\log(\alpha^2\bar w_j^2) + \log H_L(u_j)` with
+    :math:`\log|u_j| = \log|z_j| - L\log(\alpha|\bar w_j|)` and the asymptotics
+    :math:`H_L(u) = u^2/2\,(1 + O(u^2))`, :math:`H_L(u) = c_L|u|\,(1 + O(|u|^{2/L-1}))`
+    (L > 2), :math:`H_2(u) = \tfrac{|u|}2(\log 4|u| - 1) + O(1)`, then summed
+    with log-sum-exp.
 
     Parameters
     ----------
     L : int
-        Depth, an integer >= 2.
+        Depth, an integer in [2, 1000].
     alpha : float
         Initialization scale, > 0.
     z : array_like
@@ -280,6 +348,15 @@ def Q(L, alpha, z, w=None):
     w : array_like, optional
         Initialization direction :math:`\bar w` (no zero entries), broadcast against
         the last axis of ``z``; ones by default.
+    log : bool, optional
+        Return :math:`\log Q` (``-inf`` where z = 0), representable for all
+        inputs (default False).
+
+    Raises
+    ------
+    ValueError
+        Bad input, or (``log=False``) a value outside the float64 range: above
+        ~1.8e308, or a nonzero value below the smallest normal double (use ``log=True``).
 
     Examples
     --------
@@ -290,26 +367,67 @@ def Q(L, alpha, z, w=None):
     2.5
     >>> round(float(Q(3, 1e-6, z)) * 1e-6 / (np.pi / 2), 4)  # alpha -> 0: c_L ||z||_1
     3.0
+    >>> round(float(Q(3, 1e60, z)) * 1e240, 10)  # 2.5 alpha^(2 - 2L): log space, no underflow
+    2.5
 
     See the book chapter *Lemma 4 and the norm-like function Q* (``book/lemma4.md``).
     """
     from .._validation import check_positive
 
-    L = check_depth(L)
+    L = _depth(L)
     alpha = check_positive(alpha, "alpha")
-    z = as_real_array(z, "z")
+    if not isinstance(log, (bool, np.bool_)):
+        raise TypeError(f"log must be True or False, got {log!r}")
+    z = _as_input(z, "z")
+    if z.dtype == object:
+        raise TypeError("z must be a float array (Q has no mpmath path)")
     if z.ndim == 0:
         raise ValueError("z must have at least one dimension (the coordinates)")
     if w is None:
         w = np.ones(z.shape[-1])
-    w = as_real_array(w, "w")
+    w = _as_input(w, "w")
+    if w.dtype == object:
+        raise TypeError("w must be a float array")
     if np.any(w == 0):
         raise ValueError("w must have no zero entries")
     try:
-        scale = alpha**L * np.abs(w) ** L
-        terms = alpha**2 * w**2 * H(L, z / scale)
-    except ValueError as exc:
-        if "broadcast" in str(exc):
-            raise ValueError(f"w of shape {w.shape} does not match z of shape {z.shape}") from exc
-        raise
-    return np.sum(terms, axis=-1)
+        zb, wb = np.broadcast_arrays(z, w)
+    except ValueError:
+        raise ValueError(f"w of shape {w.shape} does not match z of shape {z.shape}") from None
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        scale = np.float64(alpha) ** L * np.abs(wb) ** L
+        pref = np.float64(alpha) ** 2 * wb**2
+        safe = (np.all(np.isfinite(scale)) and np.all(scale > 1e-290) and np.all(np.isfinite(pref))
+                and np.all(pref > 1e-290))
+        if safe:
+            u = zb / scale
+            safe = bool(np.all(np.abs(u) < 1e300) and np.all((np.abs(u) > 1e-140) | (u == 0)))
+    if safe:
+        terms = pref * H(L, u)
+        if np.all(np.isfinite(terms)):
+            val = np.sum(terms, axis=-1)
+            if np.all(np.isfinite(val)) and (log or np.all((val > 1e-300) | (val == 0))):
+                if not log:
+                    return val
+                with np.errstate(divide="ignore"):
+                    return np.log(val)
+    # Log space.
+    la_w = np.log(np.abs(wb))
+    la_alpha = math.log(alpha)
+    nz = zb != 0
+    with np.errstate(divide="ignore"):
+        la_u = np.where(nz, np.log(np.abs(np.where(nz, zb, 1.0))) - L * (la_alpha + la_w), 0.0)
+    lt = np.full(zb.shape, -np.inf)
+    lt[nz] = 2.0 * (la_alpha + la_w[nz]) + _log_H(L, la_u[nz])
+    m = np.max(lt, axis=-1, keepdims=True)
+    m_f = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        logq = np.squeeze(m_f, -1) + np.log(np.sum(np.exp(lt - m_f), axis=-1))
+    if log:
+        return logq
+    if np.any(logq > math.log(np.finfo(float).max)):
+        raise ValueError("Q exceeds the float64 range (~1.8e308); use log=True")
+    if np.any(np.isfinite(logq) & (logq < math.log(np.finfo(float).tiny))):
+        raise ValueError("Q is nonzero but below the smallest normal float64 (~2.2e-308); "
+                         "use log=True")
+    return np.exp(logq)
