@@ -288,7 +288,7 @@ def _real_experiment():
     reg, errors = load_registry()
     ours = {TOY, SUMMARY, NOSEED}
     real = [e for k, e in reg.items() if k not in ours and e.paper not in errors
-            and e.seeds("smoke") is not None]
+            and e.settings("smoke")["seeds"] is not None]
     return real[0] if real else None
 
 
@@ -297,7 +297,7 @@ def test_a_real_paper_experiment_local_vs_dask(tmp_path):
     if exp is None:
         pytest.skip("no paper experiment with seeds is registered yet")
     distributed = pytest.importorskip("distributed")
-    seeds = exp.seeds("smoke")
+    seeds = tuple(exp.settings("smoke")["seeds"])
     seeds = seeds + (max(seeds) + 1,)  # at least two shards
     loc = reproduce(exp.id, "smoke", out=tmp_path / "l", seeds=seeds, progress=False)
     # dask: a LocalCluster of threads (processes=False); worker processes are tested above

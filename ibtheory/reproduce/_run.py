@@ -170,13 +170,32 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
 
     Examples
     --------
-    >>> import tempfile
+    A toy experiment (registered here, removed at the end), run twice:
+
+    >>> import dataclasses, tempfile, numpy as np
+    >>> from ibtheory import Report
+    >>> from ibtheory.papers import experiment
     >>> from ibtheory.reproduce import reproduce
-    >>> try:
-    ...     reproduce("nobody.nothing", "smoke")
-    ... except ValueError as exc:
-    ...     print(str(exc)[:41])
-    unknown experiment id 'nobody.nothing' Kno
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Draws(Report):
+    ...     seed: np.ndarray
+    ...     value: np.ndarray
+    >>> @experiment("min2021.doc_draws", presets={p: {"seeds": (0, 1, 2), "n": 4}
+    ...                                           for p in ("smoke", "book", "paper")})
+    ... def doc_draws(*, seeds, n):
+    ...     "Sums of n standard normal draws, one per seed."
+    ...     return Draws(seed=np.array(seeds), value=np.array(
+    ...         [np.random.default_rng(np.random.SeedSequence(s)).standard_normal(n).sum()
+    ...          for s in seeds]))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     first = reproduce("min2021.doc_draws", "smoke", out=tmp, progress=False)
+    ...     again = reproduce("min2021.doc_draws", "smoke", out=tmp, progress=False)
+    >>> list(first.table.columns), len(first.table), first.cached, again.cached
+    (['n', 'seed', 'value'], 3, False, True)
+    >>> {"csv", "manifest"} <= set(first.files)  # and "parquet" when pyarrow is installed
+    True
+    >>> from ibtheory.papers._experiment import _REGISTRY
+    >>> _ = _REGISTRY.pop("min2021.doc_draws")
 
     See the book chapter *Reproducing the papers* (``book/reproduce.md``).
     """
