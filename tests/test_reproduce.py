@@ -305,6 +305,6 @@ def test_a_real_paper_experiment_local_vs_dask(tmp_path):
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as c:
         das = reproduce(exp.id, "smoke", out=tmp_path / "d", seeds=seeds, backend="dask",
                         scheduler=c, progress=False)
-    assert das.manifest["n_shards"] == 2
+    assert das.manifest["n_shards"] >= 2
     pd.testing.assert_frame_equal(das.table, loc.table)
     assert set(loc.table["seed"]) == set(seeds)
