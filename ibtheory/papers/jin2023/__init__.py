@@ -1,0 +1,26 @@
+"""Jin & Montufar (2023): wide one-input ReLU networks trained by gradient descent learn weighted splines.
+
+Stages: :mod:`.derivation` (SymPy), :mod:`.closed_forms` (predictions), :mod:`.linearized`
+(the linearized model), :mod:`.experiments` (the chapter's and the ledger's experiments) and
+:mod:`.extension_2d` (two inputs, beyond the paper).
+
+See the book chapters *Wide ReLU networks learn weighted splines* (``book/jin2023.md``) and
+*Extension: wide ReLU networks on 2-D inputs* (``book/jin2023_2d.md``).
+"""
+from .closed_forms import (DATA_X, DATA_Y, INITS, RATE_LINEARIZED, RATE_WIDTH, init_kernel, init_zeta,
+                           linear_adjustment, predicted_limit, printed_gaussian_zeta)
+from .derivation import CircleKernelDerivation, ZetaDerivation
+
+__all__ = ["DATA_X", "DATA_Y", "INITS", "RATE_LINEARIZED", "RATE_WIDTH", "init_kernel", "init_zeta",
+           "linear_adjustment", "predicted_limit", "printed_gaussian_zeta", "ZetaDerivation",
+           "CircleKernelDerivation"]
+from .experiments import (infinite_width, linearized_gap_rate, min_distance, width_rate,  # noqa: E402
+                          zeta_breakpoints)
+from .linearized import linearized_gap, linearized_gd  # noqa: E402
+
+__all__ += ["infinite_width", "linearized_gap_rate", "min_distance", "width_rate", "zeta_breakpoints",
+            "linearized_gap", "linearized_gd"]
+from . import extension_2d  # noqa: E402
+from .extension_2d import ext2d_width_rate  # noqa: E402
+
+__all__ += ["extension_2d", "ext2d_width_rate"]

@@ -1,0 +1,288 @@
+r"""The experiments of the Jin & Montufar chapter and ledger, each with smoke/book/paper presets.
+
+* :func:`width_rate`: gradient descent on anti-symmetrically initialized networks of growing
+  width, distance to the adjusted weighted spline (sup, and the authors' RMS on a grid);
+* :func:`linearized_gap_rate`: output-only vs all-parameter training of the linearized model;
+* :func:`min_distance`: gradient descent on the linearized model vs the minimum-distance interpolator;
+* :func:`zeta_breakpoints`: Monte Carlo of the breakpoint form of :math:`\zeta` vs its closed form;
+* :func:`infinite_width`: kernel interpolation with the output-layer kernel vs the adjusted spline.
+
+Every random draw of run ``i`` comes from ``SeedSequence(seeds[i])`` (via
+:func:`ibtheory.models.relu_init`, whose ``default_rng(seed)`` is that sequence).
+
+See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..._contracts import Report
+from ...stats import RateFit, loglog_fit
+from .._experiment import experiment
+from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, predicted_limit
+
+__all__ = ["WidthRateReport", "width_rate", "GapReport", "linearized_gap_rate", "MinDistanceReport",
+           "min_distance", "ZetaMCReport", "zeta_breakpoints", "InfiniteWidthReport", "infinite_width"]
+
+_NOT_IN_TABLE = {"table": False}
+
+
+def _check_inits(inits):
+    if isinstance(inits, str) or not all(i in INITS for i in inits):
+        raise ValueError(f"inits must be a tuple of names from {tuple(INITS)}, got {inits!r}")
+    return tuple(inits)
+
+
+@dataclasses.dataclass(frozen=True)
+class WidthRateReport(Report):
+    """Per network: init, width n (2n ReLUs), seed, outcome, losses, steps, errors; per init: the fit.
+
+    ``sup_error`` is :math:`\\sup_{[-L,L]}|f_n-(g^*-\\bar ux-\\bar v)|` (ours); ``rms_error`` is the
+    root mean square over the same grid (the authors' kind of metric). ``fits`` maps init to the
+    ensemble :class:`~ibtheory.stats.RateFit` of ``sup_error`` on widths >= ``fit_min_width`` over
+    converged networks; ``rms_fits`` the same for ``rms_error``.
+    """
+
+    init: np.ndarray
+    width: np.ndarray
+    seed: np.ndarray
+    outcome: np.ndarray
+    final_loss: np.ndarray
+    gd_loss: np.ndarray
+    nit: np.ndarray
+    polish_shift: np.ndarray
+    sup_error: np.ndarray
+    rms_error: np.ndarray
+    t: np.ndarray = dataclasses.field(metadata=_NOT_IN_TABLE)
+    outputs: np.ndarray = dataclasses.field(metadata=_NOT_IN_TABLE)
+    targets: dict = dataclasses.field(metadata=_NOT_IN_TABLE)
+    fits: dict = dataclasses.field(metadata=_NOT_IN_TABLE)
+    rms_fits: dict = dataclasses.field(metadata=_NOT_IN_TABLE)
+    fit_min_width: int = 40
+    adjusted: bool = True
+    seconds: float = 0.0
+
+
+def _fit(widths, err, ok):
+    sel = ok & np.isfinite(err) & (err > 0)
+    return loglog_fit(widths[sel], err[sel]) if np.unique(widths[sel]).size >= 2 and sel.sum() >= 3 else None
+
+
+@experiment("jin2023.width_rate", presets={
+    "smoke": {"seeds": (0, 1), "inits": ("U(-1,1) x U(-2,2)",), "widths": (10, 40, 80), "n_eval": 101,
+              "fit_min_width": 10, "max_steps": 50_000, "adjust": True},
+    "book": {"seeds": (0, 1, 2, 3, 4, 5), "inits": tuple(INITS), "widths": (10, 20, 40, 80, 160, 320), "n_eval": 401,
+             "fit_min_width": 40, "max_steps": 200_000, "adjust": True},
+    "paper": {"seeds": (0, 1, 2, 3, 4), "inits": tuple(INITS),
+              "widths": (10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240), "n_eval": 401,
+              "fit_min_width": 320, "max_steps": 1_000_000, "adjust": True}})
+def width_rate(*, seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust):
+    r"""Train anti-symmetrically initialized networks on the paper's data; distance to the theorem's limit.
+
+    Gradient descent on the mean squared error in the paper's parametrization (output weights with
+    half the step), step :math:`M/(2\lambda_{\max})` of the tangent kernel at initialization, stopped
+    when the loss changes by less than :math:`10^{-9}` (the authors' rule), then a Gauss-Newton tail.
+    With ``adjust`` the labels are :math:`y_i-\bar ux_i-\bar v` and the target
+    :math:`g^*-\bar ux-\bar v`; without, the raw labels and :math:`g^*` (the authors' comparison).
+    """
+    import time
+
+    from ibtheory.dynamics import Problem, asi_gradient_descent
+    from ibtheory.models import TwoLayerReLU, relu_init
+
+    inits = _check_inits(inits)
+    t = np.linspace(DATA_X.min(), DATA_X.max(), n_eval)
+    rows, outs, targets, fits, rms_fits = [], [], {}, {}, {}
+    t0 = time.perf_counter()
+    for name in inits:
+        dist, ws, bs = INITS[name]
+        g, u, v = predicted_limit(DATA_X, DATA_Y, dist, ws, bs)
+        shift = (u * DATA_X + v) if adjust else 0.0
+        target = g(t) - ((u * t + v) if adjust else 0.0)
+        targets[name] = target
+        prob = Problem(DATA_X[:, None], DATA_Y - shift, loss="mean")
+        P = [relu_init(TwoLayerReLU(1, 2 * n), dist, ws, bs, seed=s) for n in widths for s in seeds]
+        run = asi_gradient_descent(prob, P, output_lr_scale=0.5, stop="loss_change", tol=1e-9,
+                                   max_steps=max_steps, polish=True, polish_points=t[:, None])
+        for k, (n, s) in enumerate((n, s) for n in widths for s in seeds):
+            f = run(k, t[:, None])
+            d = f - target
+            rows.append((name, n, s, str(run.status[k]), run.loss[k], run.gd_loss[k], run.nit[k],
+                         run.polish_shift[k], np.max(np.abs(d)), np.sqrt(np.mean(d * d))))
+            outs.append(f)
+    cols = list(zip(*rows))
+    init, width, seed = np.array(cols[0]), np.array(cols[1]), np.array(cols[2])
+    outcome, sup, rms = np.array(cols[3]), np.array(cols[8], float), np.array(cols[9], float)
+    # networks that did not interpolate (dead ReLUs at small widths) are kept in the table, not fitted
+    ok = (outcome == "success") & (np.array(cols[4], float) < 1e-16) & (width >= fit_min_width)
+    for name in inits:
+        sel = init == name
+        fits[name] = _fit(width[sel], sup[sel], ok[sel])
+        rms_fits[name] = _fit(width[sel], rms[sel], ok[sel])
+    return WidthRateReport(
+        init=init, width=width, seed=seed, outcome=outcome, final_loss=np.array(cols[4], float),
+        gd_loss=np.array(cols[5], float), nit=np.array(cols[6]), polish_shift=np.array(cols[7], float),
+        sup_error=sup, rms_error=rms, t=t, outputs=np.array(outs), targets=targets, fits=fits,
+        rms_fits=rms_fits, fit_min_width=int(fit_min_width), adjusted=bool(adjust),
+        seconds=time.perf_counter() - t0)
+
+
+@dataclasses.dataclass(frozen=True)
+class GapReport(Report):
+    """Per run: width, seed, the linearized gap; the ensemble fit of the gap against the width."""
+
+    width: np.ndarray
+    seed: np.ndarray
+    outcome: np.ndarray
+    gap: np.ndarray
+    fit: RateFit = dataclasses.field(metadata=_NOT_IN_TABLE)
+    init: str = ""
+
+
+@experiment("jin2023.linearized_gap_rate", presets={
+    "smoke": {"seeds": (0, 1), "widths": (40, 160, 640), "init": "U(-1,1) x U(-2,2)", "n_eval": 51},
+    "book": {"seeds": (0, 1, 2, 3, 4), "widths": (160, 640, 2560), "init": "U(-1,1) x U(-2,2)", "n_eval": 201},
+    "paper": {"seeds": tuple(range(10)), "widths": (160, 320, 640, 1280, 2560, 5120, 10240),
+              "init": "U(-1,1) x U(-2,2)", "n_eval": 401}})
+def linearized_gap_rate(*, seeds, widths, init, n_eval):
+    """The gap between output-only and all-parameter training of the linearized model, per width and seed."""
+    from ibtheory.models import TwoLayerReLU, relu_init
+
+    from .linearized import linearized_gap
+
+    dist, ws, bs = INITS[_check_inits((init,))[0]]
+    tt = np.linspace(DATA_X.min(), DATA_X.max(), n_eval)
+    W, S, G = [], [], []
+    for n in widths:
+        for s in seeds:
+            G.append(linearized_gap(relu_init(TwoLayerReLU(1, 2 * n), dist, ws, bs, seed=s), DATA_X, DATA_Y, tt).gap)
+            W.append(n)
+            S.append(s)
+    W, G = np.array(W), np.array(G)
+    return GapReport(width=W, seed=np.array(S), outcome=np.full(W.size, "success"), gap=G,
+                     fit=loglog_fit(W, G), init=init)
+
+
+@dataclasses.dataclass(frozen=True)
+class MinDistanceReport(Report):
+    """Per run: width, seed, GD steps, cond(JJ^T), relative distance of the GD end point to the min-distance solution."""
+
+    width: np.ndarray
+    seed: np.ndarray
+    outcome: np.ndarray
+    nit: np.ndarray
+    final_loss: np.ndarray
+    cond: np.ndarray
+    rel_distance: np.ndarray
+
+
+@experiment("jin2023.min_distance", presets={
+    "smoke": {"seeds": (2,), "widths": (25,), "init": "N(0,1) x N(0,1)"},
+    "book": {"seeds": (2, 3), "widths": (25, 100, 400), "init": "N(0,1) x N(0,1)"},
+    "paper": {"seeds": (2, 3, 4, 5, 6), "widths": (25, 100, 400, 1600), "init": "N(0,1) x N(0,1)"}})
+def min_distance(*, seeds, widths, init):
+    """Gradient descent on the linearized network (plain GD, all parameters) vs the minimum-distance interpolator."""
+    from ibtheory.dynamics import relu_jacobian
+    from ibtheory.models import TwoLayerReLU, relu_init
+    from ibtheory.solvers import min_distance_interpolator
+
+    from .linearized import linearized_gd
+
+    dist, ws, bs = INITS[_check_inits((init,))[0]]
+    rows = []
+    for n in widths:
+        for s in seeds:
+            P = relu_init(TwoLayerReLU(1, 2 * n), dist, ws, bs, seed=s)
+            theta0 = np.concatenate([P[0][:, 0], P[1], P[2], [float(P[3])]])
+            J = relu_jacobian(P, DATA_X[:, None])
+            gd = linearized_gd(J, DATA_Y, theta0, lr_factor=0.4, contraction=1e-15)
+            md = min_distance_interpolator(J, DATA_Y, theta0)
+            rows.append((n, s, gd.nit, gd.loss, gd.cond, np.linalg.norm(gd.x - md.x) / np.linalg.norm(md.x - theta0)))
+    c = [np.array(v) for v in zip(*rows)]
+    return MinDistanceReport(width=c[0], seed=c[1], outcome=np.full(c[0].size, "success"), nit=c[2],
+                             final_loss=c[3], cond=c[4], rel_distance=c[5])
+
+
+@dataclasses.dataclass(frozen=True)
+class ZetaMCReport(Report):
+    """Per (family, seed): the largest |Monte Carlo - closed form| over the bins in standard errors."""
+
+    family: np.ndarray
+    seed: np.ndarray
+    outcome: np.ndarray
+    max_z: np.ndarray
+    n_bins: int = 0
+    n_samples: int = 0
+
+
+#: (dist, w_scale, b_scale) of the Monte Carlo check of zeta
+ZETA_FAMILIES = (("gaussian", 1.0, 1.0), ("uniform", 1.0, 2.0), ("binary_uniform", 1.0, 2.0))
+
+
+@experiment("jin2023.zeta_breakpoints", presets={
+    "smoke": {"seeds": (0,), "edges": tuple(np.linspace(-3, 3, 13)), "n_samples": 50_000},
+    "book": {"seeds": (0, 1), "edges": tuple(np.linspace(-3, 3, 13)), "n_samples": 400_000},
+    "paper": {"seeds": (0, 1, 2, 3, 4), "edges": tuple(np.linspace(-3, 3, 25)), "n_samples": 4_000_000}})
+def zeta_breakpoints(*, seeds, edges, n_samples):
+    r"""Breakpoint form of :math:`\zeta` by Monte Carlo (:func:`ibtheory.reference.jin2023.zeta_monte_carlo`)
+    against bin averages of :func:`init_zeta` (40-point Gauss-Legendre per bin; no bin straddles a kink)."""
+    from ibtheory.reference.jin2023 import zeta_monte_carlo
+
+    edges = np.asarray(edges, float)
+    xg, wg = np.polynomial.legendre.leggauss(40)
+    pts = edges[:-1, None] + 0.5 * np.diff(edges)[:, None] * (xg + 1)
+    fam, S, Z = [], [], []
+    for dist, ws, bs in ZETA_FAMILIES:
+        ref = np.sum(init_zeta(dist, ws, bs)(pts) * wg, axis=1) / 2
+        for s in seeds:
+            mean, se = zeta_monte_carlo(edges, dist, ws, bs, n_samples=n_samples, seed=s)
+            z = np.abs(mean - ref) / np.where(se > 0, se, np.inf)   # empty bins: zeta = 0 there
+            fam.append(dist)
+            S.append(s)
+            Z.append(float(np.max(z)))
+    return ZetaMCReport(family=np.array(fam), seed=np.array(S), outcome=np.full(len(S), "success"),
+                        max_z=np.array(Z), n_bins=edges.size - 1, n_samples=int(n_samples))
+
+
+@dataclasses.dataclass(frozen=True)
+class InfiniteWidthReport(Report):
+    """Per (data set, init): u, v, sup |kernel interpolant - (g* - u x - v)| (relative to max|y|), cond(K)."""
+
+    data: np.ndarray
+    init: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    sup_difference: np.ndarray
+    cond: np.ndarray
+    seed: np.ndarray = None
+    outcome: np.ndarray = None
+
+
+#: the inits of the infinite-width check: the paper's three and the binary-uniform one
+LIMIT_INITS = dict(INITS, **{"binary x U(-2.5,2.5)": ("binary_uniform", 1.0, 2.5)})
+
+
+@experiment("jin2023.infinite_width", presets={
+    "smoke": {"seeds": None, "L_eval": 4.0, "n_eval": 101},
+    "book": {"seeds": None, "L_eval": 4.0, "n_eval": 801},
+    "paper": {"seeds": None, "L_eval": 6.0, "n_eval": 2001}})
+def infinite_width(*, seeds, L_eval, n_eval):
+    """Kernel interpolation of the adjusted data vs the adjusted weighted spline, on the paper's data and on
+    seven fixed jittered points (labels a fixed pattern), for four initializations."""
+    from ibtheory.solvers import kernel_interpolant
+
+    t = np.linspace(-L_eval, L_eval, n_eval)
+    xj = np.linspace(-2, 2, 7) + np.array([0.1, -0.12, 0.05, 0.14, -0.08, 0.11, -0.03])
+    yj = np.array([0.3, -1.1, 0.8, 0.2, -0.6, 1.4, -0.2])
+    rows = []
+    for dname, (x, y) in {"paper's data": (DATA_X, DATA_Y), "7 jittered points": (xj, yj)}.items():
+        for name, (dist, ws, bs) in LIMIT_INITS.items():
+            g, u, v = predicted_limit(x, y, dist, ws, bs)
+            k = kernel_interpolant(x, y - u * x - v, init_kernel(dist, ws, bs))
+            rows.append((dname, name, u, v, np.max(np.abs(k(t) - (g(t) - u * t - v))) / np.max(np.abs(y)), k.cond))
+    c = [np.array(v) for v in zip(*rows)]
+    return InfiniteWidthReport(data=c[0], init=c[1], u=c[2].astype(float), v=c[3].astype(float),
+                               sup_difference=c[4].astype(float), cond=c[5].astype(float),
+                               seed=np.full(c[0].size, -1), outcome=np.full(c[0].size, "success"))

@@ -1,0 +1,164 @@
+r"""Extension beyond Jin & Montufar: wide two-input ReLU networks, their kernel limit and polyharmonic splines.
+
+The paper proves its result for one input. Here the same experiment runs on two inputs, the five
+points :math:`(\pm1,\pm1)` (label 0) and :math:`(0,0)` (label 1), for two initializations:
+
+* ``"gaussian"``: :math:`w\sim N(0,I_2)`, :math:`b\sim N(0,1)`; limit: the arc-cosine kernel
+  interpolant (:func:`ibtheory.solvers.arccos_kernel`);
+* ``"circle"``: :math:`w` uniform on the unit circle, :math:`b\sim U(-a,a)`; trained on the data
+  adjusted by the linear part :math:`L` of the cubic polyharmonic spline :math:`S`, whose kernel
+  limit is :math:`S-L` (:class:`CircleKernelDerivation`).
+
+See the book chapter *Extension: wide ReLU networks on 2-D inputs* (``book/jin2023_2d.md``).
+"""
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+
+import numpy as np
+
+from ..._contracts import Report
+from ..._validation import check_int, check_positive
+from ...stats import loglog_fit
+from .._experiment import experiment
+
+__all__ = ["X5", "Y5", "CIRCLE_A", "init_asi_2d", "grid_points", "limit_2d", "Ext2DReport", "ext2d_width_rate"]
+
+#: The five inputs: the corners of [-1, 1]^2 and the centre.
+X5 = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0], [0.0, 0.0]])
+#: The labels: 0 at the corners, 1 at the centre (a bump; the seed text gives no 2-D labels).
+Y5 = np.array([0.0, 0.0, 0.0, 0.0, 1.0])
+#: Bias half-width of the circle initialization (the grid of radius 1.5 sqrt 2 lies inside |x| <= a).
+CIRCLE_A = 2.5
+_INITS = ("gaussian", "circle")
+
+
+def init_asi_2d(n, init="gaussian", seed=0, a=CIRCLE_A):
+    r"""Anti-symmetric initialization of a two-input ReLU network with :math:`2n` neurons (:math:`f\equiv0`).
+
+    ``"gaussian"``: :func:`ibtheory.models.relu_init` (unit variances). ``"circle"``:
+    :math:`w=(\cos\theta,\sin\theta)`, :math:`\theta\sim U(0,2\pi)`, :math:`b\sim U(-a,a)`, output weights
+    :math:`\pm\frac{\sqrt2}2\xi/\sqrt n`, :math:`\xi\sim N(0,1)`, all drawn from ``SeedSequence(seed)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.models import TwoLayerReLU
+    >>> from ibtheory.papers.jin2023.extension_2d import init_asi_2d
+    >>> P = init_asi_2d(50, "circle", seed=1)
+    >>> float(np.max(np.abs(TwoLayerReLU(2, 100).forward(P, np.ones((3, 2))))))
+    0.0
+    """
+    n = check_int(n, "n", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    if init not in _INITS:
+        raise ValueError(f"init must be one of {_INITS}, got {init!r}")
+    if init == "gaussian":
+        from ibtheory.models import TwoLayerReLU, relu_init
+
+        return relu_init(TwoLayerReLU(2, 2 * n), "gaussian", 1.0, 1.0, asi=True, seed=seed)
+    a = check_positive(a, "a")
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    th = rng.uniform(0.0, 2 * np.pi, n)
+    W = np.stack([np.cos(th), np.sin(th)], -1)
+    b = rng.uniform(-a, a, n)
+    v = rng.standard_normal(n) / np.sqrt(n)
+    return (np.concatenate([W, W]), np.concatenate([b, b]), np.concatenate([v, -v]) * (np.sqrt(2) / 2),
+            np.zeros(()))
+
+
+def grid_points(L=1.5, n=61):
+    """An ``n x n`` grid on :math:`[-L,L]^2`: ``(g1, g2, T)`` with ``T`` of shape ``(n, n, 2)``.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.jin2023.extension_2d import grid_points
+    >>> grid_points(1.0, 3)[2].shape
+    (3, 3, 2)
+    """
+    L = check_positive(L, "L")
+    n = check_int(n, "n", minimum=2)
+    g = np.linspace(-L, L, n)
+    g1, g2 = np.meshgrid(g, g, indexing="xy")
+    return g1, g2, np.stack([g1, g2], -1)
+
+
+def limit_2d(init):
+    """``(limit, adjust)``: the kernel limit of ``init`` on the data and the linear adjustment (a callable or None).
+
+    Examples
+    --------
+    >>> from ibtheory.papers.jin2023.extension_2d import X5, Y5, limit_2d
+    >>> lim, adj = limit_2d("gaussian")
+    >>> adj is None, bool(abs(lim(X5) - Y5).max() < 1e-12)
+    (True, True)
+    """
+    from ibtheory.solvers import arccos_kernel, circle_kernel, kernel_interpolant, polyharmonic_spline
+
+    if init == "gaussian":
+        return kernel_interpolant(X5, Y5, partial(arccos_kernel, sigma_w=1.0, sigma_b=1.0)), None
+    if init == "circle":
+        S = polyharmonic_spline(X5, Y5, "cubic")
+        return kernel_interpolant(X5, Y5 - S.linear_part(X5), partial(circle_kernel, a=CIRCLE_A)), S.linear_part
+    raise ValueError(f"init must be one of {_INITS}, got {init!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Ext2DReport(Report):
+    """Per network: init, width, seed, outcome, final loss, steps, sup-distance to the kernel limit;
+    per init: the ensemble fit (``fits``); the grid and outputs for the figures."""
+
+    init: np.ndarray
+    width: np.ndarray
+    seed: np.ndarray
+    outcome: np.ndarray
+    final_loss: np.ndarray
+    nit: np.ndarray
+    sup_error: np.ndarray
+    fits: dict = dataclasses.field(metadata={"table": False})
+    grid: np.ndarray = dataclasses.field(metadata={"table": False})
+    outputs: np.ndarray = dataclasses.field(metadata={"table": False})
+    fit_min_width: int = 40
+    seconds: float = 0.0
+
+
+@experiment("jin2023.ext2d_width_rate", presets={
+    "smoke": {"seeds": (0, 1), "inits": ("gaussian",), "widths": (20, 40, 80), "n_grid": 21, "fit_min_width": 20},
+    "book": {"seeds": (0, 1, 2, 3, 4), "inits": _INITS, "widths": (10, 20, 40, 80, 160, 320, 640, 1280),
+             "n_grid": 41, "fit_min_width": 40},
+    "paper": {"seeds": (0, 1, 2, 3, 4), "inits": _INITS,
+              "widths": (10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120), "n_grid": 61, "fit_min_width": 40}})
+def ext2d_width_rate(*, seeds, inits, widths, n_grid, fit_min_width):
+    r"""Gradient descent (all parameters, the paper's parametrization, step :math:`M/(2\lambda_{\max})`) until the
+    largest residual is below :math:`10^{-10}`; sup over an ``n_grid`` grid of :math:`[-1.5,1.5]^2` of the
+    distance to the kernel limit (after adding back the adjustment for ``"circle"``)."""
+    import time
+
+    from ibtheory.dynamics import Problem, asi_gradient_descent
+
+    if isinstance(inits, str) or not all(i in _INITS for i in inits):
+        raise ValueError(f"inits must be a tuple from {_INITS}, got {inits!r}")
+    T = grid_points(1.5, n_grid)[2].reshape(-1, 2)
+    rows, outs, fits = [], [], {}
+    t0 = time.perf_counter()
+    for init in inits:
+        lim, adj = limit_2d(init)
+        y = Y5 if adj is None else Y5 - adj(X5)
+        ref = lim(T)
+        P = [init_asi_2d(n, init, seed=s) for n in widths for s in seeds]
+        run = asi_gradient_descent(Problem(X5, y, loss="mean"), P, output_lr_scale=0.5, stop="residual",
+                                   tol=1e-10, max_steps=100_000, check_every=100)
+        for k, (n, s) in enumerate((n, s) for n in widths for s in seeds):
+            f = run(k, T)
+            rows.append((init, n, s, str(run.status[k]), run.loss[k], run.nit[k], np.max(np.abs(f - ref))))
+            outs.append(f)
+    c = [np.array(v) for v in zip(*rows)]
+    init_a, width, sup = c[0], c[1], c[6].astype(float)
+    ok = (c[3] == "success") & (width >= fit_min_width)
+    for init in inits:
+        sel = ok & (init_a == init)
+        fits[init] = loglog_fit(width[sel], sup[sel])
+    return Ext2DReport(init=init_a, width=width, seed=c[2], outcome=c[3], final_loss=c[4].astype(float),
+                       nit=c[5], sup_error=sup, fits=fits, grid=T, outputs=np.array(outs),
+                       fit_min_width=int(fit_min_width), seconds=time.perf_counter() - t0)
