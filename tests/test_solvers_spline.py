@@ -128,6 +128,55 @@ def test_bad_input():
         zeta("gaussian", sigma=1.0)
     with pytest.raises(ValueError, match="sigma_w"):
         zeta("gaussian", sigma_w=-1.0)
-    with pytest.raises(ValueError, match="pdf"):
+    with pytest.raises((ValueError, TypeError), match="pdf"):
         zeta("density")
     assert isinstance(zeta("constant"), Zeta)
+
+
+def test_zeta_negative_between_the_data_is_rejected():
+    # Positive at the knots and midpoints 0, 0.5, 1, ... but negative near 0.25: the
+    # quadrature nodes (an adaptive grid over the whole hull) catch it.
+    z = lambda t: 1.0 - 1.5 * np.sin(2 * np.pi * np.asarray(t)) ** 2  # noqa: E731
+    assert np.all(z(np.array([0.0, 0.5, 1.0, 1.5, 2.0])) > 0)
+    with pytest.raises(ValueError, match="zeta must be finite and > 0"):
+        weighted_spline([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], z)
+
+
+def test_density_zeta_validation():
+    gauss = lambda w, b: np.exp(-(w * w + b * b) / 2) / (2 * np.pi)  # noqa: E731
+    with pytest.raises(ValueError, match="w_range"):
+        zeta("density", pdf=gauss, w_range=(5.0, -5.0))
+    with pytest.raises(ValueError, match="density >= 0"):
+        zeta("density", pdf=lambda w, b: -gauss(w, b))(np.array([0.0]))
+    # Against the closed form of the Gaussian family (an independent formula).
+    t = np.array([-1.5, 0.0, 0.7])
+    assert np.allclose(zeta("density", pdf=gauss)(t), zeta("gaussian")(t), rtol=1e-9)
+
+
+def test_density_with_jumps_converges_with_its_breaks():
+    # Uniform W ~ U(-1, 1), B ~ U(-2, 2): the pdf jumps at |w| = 2/|x| (b_bound) and zeta
+    # has kinks at +-2 (breakpoints); the spline must then agree with the closed-form
+    # "uniform" family and certify its quadrature.
+    pdf = lambda w, b: ((np.abs(w) <= 1) & (np.abs(b) <= 2)) / 8.0  # noqa: E731
+    zd = zeta("density", pdf=pdf, w_range=(-1, 1), b_bound=2.0, breakpoints=(-2.0, 2.0))
+    x, y = [-3.0, -1.0, 0.0, 1.0, 2.5], [0.0, 1.0, 0.0, 1.0, 0.0]
+    g = weighted_spline(x, y, zd)
+    gu = weighted_spline(x, y, zeta("uniform", a_w=1.0, a_b=2.0))
+    assert g.success and g.kkt.quadrature <= 1e-10
+    assert np.allclose(g.x, gu.x, rtol=1e-9, atol=1e-12)
+
+
+def test_offset_knots_cost_and_accuracy():
+    import time
+
+    x0 = np.array([0.0, 1.0, 2.0, 3.5])
+    y = np.array([0.0, 1.0, 0.0, 2.0])
+    g0 = weighted_spline(x0, y, "constant")
+    g = weighted_spline(1e8 + x0, y, "constant")
+    s = np.linspace(0.01, 3.49, 200)
+    t0 = time.perf_counter()
+    v = g(1e8 + s)
+    per_point = (time.perf_counter() - t0) / s.size
+    assert per_point < 2e-3  # was 58 ms per point before issue 15
+    # The offset representation itself rounds t to ~1.5e-8: agreement at that level.
+    assert np.max(np.abs(v - g0(s))) <= 1e-7

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_real_array, check_positive
+import numbers
+
+from .._validation import check_positive
+from ._checks import real_array
 
 _FAMILIES = ("gaussian", "uniform", "binary_uniform", "constant", "density")
 
@@ -52,15 +55,18 @@ class Zeta:
     See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
     """
 
-    def __init__(self, family, fn, params, support=(-np.inf, np.inf), breakpoints=()):
+    def __init__(self, family, fn, params, support=(-np.inf, np.inf), breakpoints=(),
+                 max_evals=2_000_000):
         self.family = family
         self._fn = fn
         self.params = dict(params)
         self.support = (float(support[0]), float(support[1]))
-        self.breakpoints = tuple(float(b) for b in breakpoints)
+        self.breakpoints = tuple(sorted(float(b) for b in breakpoints))
+        #: Budget of evaluations for one quadrature (expensive zetas get less).
+        self.max_evals = int(max_evals)
 
     def __call__(self, x):
-        x = as_real_array(x, "x")
+        x = real_array(x, "x")
         return self._fn(x)
 
     def __repr__(self):
@@ -122,9 +128,16 @@ def zeta(family="gaussian", **params):
           ``1/(2 a_b)`` on ``[-a_b, a_b]``, zero outside.
         * ``"constant"``: ``value`` (default 1); the weight under which the
           weighted spline is the natural cubic spline.
-        * ``"density"``: ``pdf``, a vectorized joint density ``pdf(w, b)``, and
-          optionally ``w_range`` (default ``(-inf, inf)``); zeta by adaptive
-          quadrature (scipy.integrate.quad) at each point.
+        * ``"density"``: ``pdf``, a joint density ``pdf(w, b) >= 0``; optionally
+          ``w_range`` (default ``(-inf, inf)``, an increasing pair), ``w_breaks``
+          (the w where ``w -> pdf(w, -w x)`` jumps, passed to the quadrature; for
+          uniform biases ``+-a_b/|x|`` depend on x, so give instead) ``b_bound``
+          (``a_b`` when B has support [-a_b, a_b]: the jumps at ``|w| = a_b/|x|``
+          are then added for every x) and ``breakpoints`` (x where zeta itself
+          has kinks, e.g. ``+-a_b/a_w``). zeta by adaptive quadrature
+          (``scipy.integrate.quad``, relative tolerance 1e-10, reachable with
+          the breaks given) at each point; a negative or non-finite value
+          raises ``ValueError``.
 
     Returns
     -------
@@ -134,7 +147,11 @@ def zeta(family="gaussian", **params):
     Raises
     ------
     ValueError
-        Unknown family, unknown or non-positive parameters.
+        Unknown family, unknown or non-positive parameters, a reversed
+        ``w_range``, a non-callable ``pdf``; for ``"density"``, also when
+        evaluated where the pdf is negative or not finite.
+    TypeError
+        A family that is not a string.
 
     Notes
     -----
@@ -150,6 +167,8 @@ def zeta(family="gaussian", **params):
     >>> zeta("uniform", a_w=1.0, a_b=2.0)(np.array([0.0, 1.5, 4.0]))
     array([0.0625    , 0.0625    , 0.00390625])
     """
+    if not isinstance(family, str):
+        raise TypeError(f"family must be one of {_FAMILIES}, got {family!r}")
     if family not in _FAMILIES:
         raise ValueError(f"family must be one of {_FAMILIES}, got {family!r}")
     defaults = {
@@ -157,7 +176,8 @@ def zeta(family="gaussian", **params):
         "uniform": {"a_w": 1.0, "a_b": 2.0},
         "binary_uniform": {"a_b": 2.0},
         "constant": {"value": 1.0},
-        "density": {"pdf": None, "w_range": (-np.inf, np.inf)},
+        "density": {"pdf": None, "w_range": (-np.inf, np.inf), "w_breaks": (), "b_bound": None,
+                    "breakpoints": ()},
     }[family]
     unknown = set(params) - set(defaults)
     if unknown:
@@ -185,8 +205,11 @@ def zeta(family="gaussian", **params):
         return Zeta(family, lambda x: np.full(np.shape(x), val), {"value": val})
     pdf = p["pdf"]
     if not callable(pdf):
-        raise ValueError("family 'density' needs pdf, a callable joint density pdf(w, b)")
-    lo, hi = p["w_range"]
+        raise TypeError("family 'density' needs pdf, a callable joint density pdf(w, b)")
+    lo, hi = _pair(p["w_range"], "w_range")
+    w_breaks = _reals(p["w_breaks"], "w_breaks")
+    x_breaks = _reals(p["breakpoints"], "breakpoints")
+    b_bound = None if p["b_bound"] is None else check_positive(p["b_bound"], "b_bound")
 
     def fn(x):
         from scipy.integrate import quad
@@ -194,13 +217,45 @@ def zeta(family="gaussian", **params):
         flat = np.atleast_1d(x).ravel()
         out = np.empty(flat.shape)
         for i, xi in enumerate(flat):
-            f = lambda w: abs(w) ** 3 * float(pdf(w, -w * xi))  # noqa: E731
-            pts = [0.0] if lo < 0 < hi else None
-            if np.isfinite(lo) and np.isfinite(hi):
-                out[i] = quad(f, lo, hi, points=pts, epsabs=0, epsrel=1e-13, limit=200)[0]
-            else:
-                out[i] = (quad(f, lo, 0.0, epsabs=0, epsrel=1e-13, limit=200)[0]
-                          + quad(f, 0.0, hi, epsabs=0, epsrel=1e-13, limit=200)[0])
+            def f(w, xi=xi):
+                v = float(np.asarray(pdf(w, -w * xi), dtype=float))
+                if not (np.isfinite(v) and v >= 0.0):
+                    raise ValueError(f"pdf must be a finite density >= 0; pdf({w!r}, {-w * xi!r}) = {v!r}")
+                return abs(w) ** 3 * v
+            pts = set(w_breaks) | {0.0}
+            if b_bound is not None and xi != 0.0:
+                pts |= {b_bound / abs(xi), -b_bound / abs(xi)}
+            out[i] = 0.0
+            # Split at every break (and 0); finite pieces with points, infinite tails alone.
+            edges = sorted({lo, hi} | {q for q in pts if lo < q < hi})
+            for a, b in zip(edges[:-1], edges[1:]):
+                # full_output silences quad's warnings: an unknown jump makes zeta noisy,
+                # which the spline's quadrature-error residual then reports.
+                out[i] += quad(f, a, b, epsabs=0, epsrel=1e-10, limit=100, full_output=1)[0]
         return out.reshape(np.shape(x))
 
-    return Zeta(family, fn, {"pdf": pdf, "w_range": (lo, hi)})
+    return Zeta(family, fn, {"pdf": pdf, "w_range": (lo, hi), "w_breaks": w_breaks,
+                             "b_bound": b_bound, "breakpoints": x_breaks},
+                breakpoints=x_breaks, max_evals=5_000)
+
+
+def _pair(v, name):
+    """An increasing pair of reals (infinite ends allowed)."""
+    try:
+        lo, hi = v
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (lo, hi) of reals, got {v!r}") from None
+    for e in (lo, hi):
+        if isinstance(e, (bool, np.bool_)) or not isinstance(e, numbers.Real) or np.isnan(e):
+            raise TypeError(f"{name} must be a pair (lo, hi) of reals, got {v!r}")
+    if not float(lo) < float(hi):
+        raise ValueError(f"{name} must satisfy lo < hi, got {v!r}")
+    return float(lo), float(hi)
+
+
+def _reals(v, name):
+    """A tuple of finite reals."""
+    arr = real_array(np.asarray(v, dtype=float) if isinstance(v, (tuple, list)) and len(v) == 0 else v, name)
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a 1-D sequence of reals")
+    return tuple(float(t) for t in np.atleast_1d(arr))
