@@ -23,11 +23,11 @@ def check_singular_values(seeds):
     printed = float(r.sv_flow_printed.max())
     return Check.combine(
         details=(f"{r.seed.size} runs of varre2023.limit, all d singular values (the (2 gamma)^(1/2) ones "
-                 f"included): max abs error {worst:.1e} (values of order 1; tolerance 1e-7 because the worst "
-                 f"over 5 reseeds was 1.8e-8 at flow stationarity 1e-10). The printed formula is off by up to "
+                 f"included): max abs error {worst:.1e} (values of order 1; tolerance 5e-8 because the worst "
+                 f"over 5 reseeds was 3.9e-9 at flow stationarity 1e-10, margin ~13). The printed formula is off by up to "
                  f"{printed:.2f} (it must be off by more than {vr.PRINTED_GAP:g} somewhere: shown wrong)."),
         routes=("SVD of W1 at the end of gradient_flow", "closed form from pinv(X) Y"),
-        corrected=Check(worst, 1e-7), printed_is_wrong=Check.bound(vr.PRINTED_GAP, printed))
+        corrected=Check(worst, 5e-8), printed_is_wrong=Check.bound(vr.PRINTED_GAP, printed))
 
 
 @claim("varre2023.rank.vs_gamma",
@@ -42,12 +42,12 @@ def check_rank_vs_gamma(seeds):
     bad = int(np.sum(r.outcome != "success"))
     return Check.combine(
         details=(f"{r.seed.size} flows ({len(set(r.gamma.tolist()))} gammas x {len(seeds)} seeds, d={r.d}, "
-                 f"k={r.k}): max abs error of all singular values {worst:.1e} (tolerance 1e-8 because the worst "
-                 f"over 5 reseeds was 4e-10, flow stationarity 1e-10); largest final loss "
+                 f"k={r.k}): max abs error of all singular values {worst:.1e} (tolerance 3e-8 because the worst "
+                 f"over 5 reseeds was 2.8e-9 at flow stationarity 1e-10, margin ~10); largest final loss "
                  f"{r.final_loss.max():.1e}; numerical ranks (tau = {r.tau:g}, display only) agree on "
                  f"{int(np.sum(r.rank_flow == r.rank_closed))}/{r.seed.size}."),
         routes=("SVD of W1 at the end of gradient_flow", "corollary closed form"),
-        spectrum=Check(worst, 1e-8), outcomes=Check.bound(bad, 0))
+        spectrum=Check(worst, 3e-8), outcomes=Check.bound(bad, 0))
 
 
 @claim("varre2023.rank.energy_small_gamma",
@@ -80,11 +80,11 @@ def check_fan_alignment(seeds):
     rich_ratio = float(np.max((1 - r.share[rich]) * r.beta_norm[rich] / (2 * r.gamma[rich] * (d - 1))))
     lazy_orth = float(np.min(1 - r.share[lazy]))
     return Check.combine(
-        details=(f"{rich.sum()} seeds: |share - prediction| <= {pred:.1e} (tolerance 1e-8 because the worst over "
-                 f"5 reseeds was 1e-9, flow stationarity 1e-10); at gamma = {r.gamma.min():g} the orthogonal "
+        details=(f"{rich.sum()} seeds: |share - prediction| <= {pred:.1e} (tolerance 1e-12 because the worst over "
+                 f"5 reseeds was 2.7e-14: the share is a ratio of squared projections, insensitive to the stopping rule); at gamma = {r.gamma.min():g} the orthogonal "
                  f"part is at most {rich_ratio:.3f} of its bound 2 gamma (d-1)/|beta|; at gamma = "
                  f"{r.gamma.max():g} the orthogonal part is at least {lazy_orth:.3f} (needs >= "
                  f"{vr.LAZY_ORTHOGONAL_SHARE:g})."),
         routes=("gradient_flow + SVD", "closed-form share a1/(a1 + 2 gamma (d-1))"),
-        prediction=Check(pred, 1e-8), rich=Check.bound(rich_ratio, 1.0),
+        prediction=Check(pred, 1e-12), rich=Check.bound(rich_ratio, 1.0),
         lazy=Check.bound(vr.LAZY_ORTHOGONAL_SHARE, lazy_orth))

@@ -1,0 +1,123 @@
+r"""Figures of the Varre et al. (2023) experiments: each takes a report and returns a Figure.
+
+They are registered as the ``figure`` of their experiment, e.g.
+``vr.rank_vs_gamma.figure(report)``.
+
+See the book chapter *Spectral bias of two-layer linear networks* (``book/varre2023.md``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["trajectories_figure", "neuron_figure", "rank_figure", "label_noise_figure", "relu_figure"]
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def trajectories_figure(report):
+    """Singular values of W1(t) of the first seed, one panel per gamma, widths d (thick) and the others (dotted)."""
+    plt = _plt()
+    first = report.seed == report.seed[0]
+    gammas = sorted(set(report.gamma[first].tolist()))
+    fig, axes = plt.subplots(1, len(gammas), figsize=(3.4 * len(gammas), 3.6), sharey=True, squeeze=False)
+    wmin = report.width[first].min()
+    for ax, g in zip(axes[0], gammas):
+        for i in np.flatnonzero(first & (report.gamma == g)):
+            thick = report.width[i] == wmin
+            for j in range(report.svals.shape[2]):
+                ax.semilogy(report.t, report.svals[i, :, j], "-" if thick else ":",
+                            color=f"C{j}" if thick else "k", lw=2.5 if thick else 1, alpha=0.6 if thick else 1,
+                            label=(f"flow, l = {report.width[i]}" if j == 0 else None))
+        ax.set(xlabel="time t", title=rf"$\gamma$ = {g:g}")
+    axes[0, 0].set_ylabel(r"singular values $\sigma_i(W_1(t))$")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def neuron_figure(report):
+    """The neurons (columns of W1_inf, scaled by the longest) of the first seed at each gamma, with beta_inf."""
+    plt = _plt()
+    first = np.flatnonzero(report.seed == report.seed[0])
+    fig, axes = plt.subplots(1, first.size, figsize=(4.5 * first.size, 4.3), squeeze=False)
+    for ax, i in zip(axes[0], first):
+        W = report.W1[i]
+        Wn = W / np.max(np.linalg.norm(W, axis=0))
+        for j in range(W.shape[1]):
+            ax.annotate("", xy=Wn[:, j], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color="C0", lw=1.2))
+        u = report.beta[i] / np.linalg.norm(report.beta[i])
+        ax.plot([-1.1 * u[0], 1.1 * u[0]], [-1.1 * u[1], 1.1 * u[1]], "k--", lw=1, label=r"direction of $\beta_\infty$")
+        ax.set(xlim=(-1.15, 1.15), ylim=(-1.15, 1.15), aspect="equal", xlabel="first input coordinate",
+               ylabel="second input coordinate",
+               title=rf"$\gamma$ = {report.gamma[i]:g}: share along $\beta$ {report.share[i]:.3f}")
+        ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def rank_figure(report):
+    """Left: the whole spectrum of W1_inf vs gamma (first seed), flow and corollary; right: share outside the top k with its bound."""
+    plt = _plt()
+    first = report.seed == report.seed[0]
+    g = report.gamma[first]
+    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
+    for j in range(report.sv_flow.shape[1]):
+        ax[0].loglog(g, report.sv_closed[first, j], "-", color=f"C{j}", label="corollary" if j == 0 else None)
+        ax[0].loglog(g, report.sv_flow[first, j], "o", color=f"C{j}", ms=4, label="gradient flow" if j == 0 else None)
+    ax[0].set(xlabel=r"initialization scale $\gamma$", ylabel=r"$\sigma_i(W_1^\infty)$")
+    for s in np.unique(report.seed):
+        m = report.seed == s
+        ax[1].loglog(report.gamma[m], report.outside_flow[m], "o-", ms=3, label=f"flow, seed {s}")
+        ax[1].loglog(report.gamma[m], np.minimum(report.outside_bound[m], 1.0), ":", color="k",
+                     label="bound" if s == report.seed[0] else None)
+    ax[1].set(xlabel=r"initialization scale $\gamma$", ylabel=rf"share of $\|W_1^\infty\|_F^2$ outside top {report.k}")
+    for a in ax:
+        a.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def label_noise_figure(report):
+    """Effective rank of W1 along LNGD for each sigma: mean over seeds and min-max band (finished runs)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for i, s in enumerate(np.unique(report.sigma)):
+        m = (report.sigma == s) & (report.outcome == "success")
+        er = report.effective_rank[m]
+        ax.plot(report.t, er.mean(0), color=f"C{i}", label=rf"$\sigma$ = {s:g}")
+        ax.fill_between(report.t, er.min(0), er.max(0), color=f"C{i}", alpha=0.2)
+    ax.set(xlabel="time t", ylabel=r"effective rank of $W_1$")
+    ax.legend(title=f"label noise ({np.unique(report.seed).size} seeds)", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def relu_figure(report):
+    """Singular values along training (first seed, smallest and largest scale); top-2 share and angles vs scale."""
+    plt = _plt()
+    fig, ax = plt.subplots(1, 4, figsize=(16, 3.6))
+    first = np.flatnonzero(report.seed == report.seed[0])
+    for a, i in zip(ax[:2], (first[np.argmin(report.scale[first])], first[np.argmax(report.scale[first])])):
+        for j in range(report.svals.shape[2]):
+            a.semilogy(report.steps, report.svals[i, :, j], color=f"C{j}", label=rf"$\sigma_{j + 1}$")
+        a.set(xlabel="GD step", ylabel="singular values of the first layer",
+              title=rf"std {report.scale[i]:g} (seed {report.seed[i]})")
+    ax[0].legend(fontsize=7, ncol=2)
+    ok = report.outcome == "success"
+    scales = np.unique(report.scale)
+    for a, field, label in ((ax[2], "top2", "top-2 share of $\\|W_1\\|_F^2$"),
+                            (ax[3], "subspace_angle", "angle to span(u, v), degrees")):
+        vals = [getattr(report, field)[ok & (report.scale == s)] for s in scales]
+        a.semilogx(scales, [v.mean() for v in vals], "o-", color="C0", label="mean" if field == "top2" else "top-2 subspace")
+        a.fill_between(scales, [v.min() for v in vals], [v.max() for v in vals], color="C0", alpha=0.2)
+        a.set(xlabel="initialization std", ylabel=label)
+    dom = [report.dominant_angle[ok & (report.scale == s)] for s in scales]
+    ax[3].semilogx(scales, [v.mean() for v in dom], "s-", color="C1", label="dominant neurons")
+    ax[3].fill_between(scales, [v.min() for v in dom], [v.max() for v in dom], color="C1", alpha=0.2)
+    ax[3].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
