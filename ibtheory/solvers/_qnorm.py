@@ -118,7 +118,10 @@ def _dual_newton(A, y, a, b, L, maxiter=500, nu0=None, svd=None):
         t = c * (Vt.T @ nu)
         if L > 2 and not np.all(np.abs(t) < cL):
             return None
-        hv = h(L, t)
+        try:
+            hv = h(L, t)
+        except ValueError:  # h_L(t) beyond the float64 range: outside the usable domain
+            return None
         if not np.all(np.isfinite(hv)):
             return None
         e = q2_from_h(L, hv)
@@ -225,7 +228,10 @@ def _primal_newton(A, y, a, b, L, maxiter=500):
     v = np.zeros(N.shape[1])
 
     def f(v):
-        return float(np.sum(a * H(L, (z0 + N @ v) / b)))
+        try:
+            return float(np.sum(a * H(L, (z0 + N @ v) / b)))
+        except ValueError:  # H beyond the float64 range: reject the trial point
+            return float("inf")
 
     fv = f(v)
     flat = 0
