@@ -87,8 +87,11 @@ def write_table(table, out: Path) -> dict[str, str]:
     files = {"csv": f"{TABLE}.csv"}
     table.to_csv(out / files["csv"], index=False)
     if has_pyarrow():
-        files["parquet"] = f"{TABLE}.parquet"
-        table.to_parquet(out / files["parquet"], index=False)
+        try:
+            table.to_parquet(out / f"{TABLE}.parquet", index=False)
+            files["parquet"] = f"{TABLE}.parquet"
+        except Exception:  # a column Arrow cannot type (e.g. mixed objects): CSV only
+            (out / f"{TABLE}.parquet").unlink(missing_ok=True)
     return files
 
 
