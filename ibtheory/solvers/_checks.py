@@ -6,6 +6,10 @@ import numpy as np
 from .._validation import as_real_array
 
 
+#: Largest array accepted (dense linear algebra beyond this exhausts memory or time).
+MAX_ENTRIES = 50_000_000
+
+
 def real_array(x, name: str) -> np.ndarray:
     """A finite float64 array; None, str, bool, complex and object input raise TypeError."""
     if x is None or isinstance(x, (str, bytes)):
@@ -17,6 +21,9 @@ def real_array(x, name: str) -> np.ndarray:
     if arr.dtype == object or arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be an array of real numbers (not bool, complex, str or "
                         f"object), got dtype {arr.dtype}")
+    if arr.size > MAX_ENTRIES:
+        raise ValueError(f"{name} has {arr.size} entries, more than the {MAX_ENTRIES} these "
+                         "dense solvers handle")
     return as_real_array(arr, name)
 
 
@@ -25,9 +32,6 @@ def check_flag(v, name: str) -> bool:
     if not isinstance(v, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {v!r}")
     return bool(v)
-
-
-MAX_ENTRIES = 50_000_000
 
 
 def design(X, name: str = "X") -> np.ndarray:

@@ -45,6 +45,8 @@ from . import _lemma4 as _f
 
 #: Largest depth accepted (the recurrences cost O(L) per point; L > 1000 has no use).
 MAX_L = 1000
+#: Largest array accepted (memory: several float64 temporaries per entry).
+MAX_ENTRIES = 50_000_000
 #: Largest mpmath working precision (cost grows faster than quadratically in dps).
 MAX_DPS = 10_000
 
@@ -96,6 +98,8 @@ def _as_input(x, name):
     if arr.dtype == object:
         import mpmath as mp
 
+        if arr.size > 100_000:
+            raise ValueError(f"{name}: at most 100000 mpmath numbers are accepted")
         try:
             flat = [mp.mpf(v) for v in arr.ravel()]
         except (TypeError, ValueError):
@@ -105,6 +109,8 @@ def _as_input(x, name):
         return arr
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be real (not bool, complex or str), got dtype {arr.dtype}")
+    if arr.size > MAX_ENTRIES:
+        raise ValueError(f"{name} has {arr.size} entries; at most {MAX_ENTRIES} are accepted")
     return as_real_array(arr, name)
 
 
