@@ -107,7 +107,7 @@ def test_chain_validates(data):
     with pytest.raises(TypeError, match="n_steps"):
         chain_gd(Q, u, Sig, c, 0.1, 2.5)
     with pytest.raises(ValueError, match="fixed projection"):
-        chain_gd(Q, u, Sig, c, 0.1, 10, train_head=False)
+        chain_gd(Q, np.ones(3), Sig, c, 0.1, 10, train_head=False)
     with pytest.raises(ValueError, match="Sigma must have shape"):
         chain_gd(Q, u, Sig[:3, :3], c, 0.1, 10)
     with pytest.raises(ValueError, match="symmetric"):

@@ -75,7 +75,7 @@ def _chain_state(Q, u):
     a = [None] * (m + 1)
     a[m] = u
     for k in range(m - 1, -1, -1):
-        a[k] = np.einsum("bi,bij->bj", a[k + 1], Q[:, k])
+        a[k] = (a[k + 1][:, None, :] @ Q[:, k])[:, 0, :]
     return a
 
 
@@ -104,7 +104,8 @@ def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, t
         Square layers :math:`Q_1,\dots,Q_m` of ``B`` runs (``m >= 0``).
     head : ndarray (B, d) or (d,)
         The head :math:`u`: trainable (``(B, d)``, with ``train_head``) or a fixed
-        projection (``(d,)``, ``train_head=False``, the authors' residual network).
+        projection (``(d,)`` shared or ``(B, d)`` per run, ``train_head=False``: the
+        authors' residual network).
     Sigma, c : ndarray
         Moments :math:`X^\top X/n` ``(d, d)`` and :math:`X^\top y/n` ``(d,)``, shared or one
         per run (``(B, d, d)``, ``(B, d)``).
@@ -146,9 +147,11 @@ def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, t
     u = as_real_array(head, "head").copy()
     if train_head and u.shape != (B, d):
         raise ValueError(f"head must have shape ({B}, {d}) for a trainable head, got {u.shape}")
+    fixed_shape = u.shape
     if not train_head:
-        if u.shape != (d,):
-            raise ValueError(f"head must be a fixed projection of shape ({d},) when train_head=False, got {u.shape}")
+        if u.shape not in ((d,), (B, d)):
+            raise ValueError(f"head must be a fixed projection of shape ({d},) or ({B}, {d}) when "
+                             f"train_head=False, got {u.shape}")
         u = np.broadcast_to(u, (B, d))
     if not train_head and m == 0:
         raise ValueError("layers must hold at least one layer when the head is fixed")
@@ -176,8 +179,8 @@ def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, t
         for t in range(n_steps + 1):
             a = _chain_state(Q, u)
             beta = a[0]
-            Sb = np.einsum("bij,bj->bi", Sig, beta)
-            loss = np.einsum("bi,bi->b", beta, Sb - 2.0 * cc) + ysq
+            Sb = (Sig @ beta[:, :, None])[:, :, 0]
+            loss = (beta * (Sb - 2.0 * cc)).sum(1) + ysq
             if limit is None:
                 limit = blowup * np.maximum(np.abs(loss), 1.0)
             bad = (div_at < 0) & ~(np.isfinite(loss) & (loss <= limit) & np.all(np.isfinite(beta), axis=1))
@@ -198,13 +201,14 @@ def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, t
             v = g
             gsq = np.zeros(B)
             for k in range(m):
-                vn = np.einsum("bij,bj->bi", Q[:, k], v)
-                step = a[k + 1][:, :, None] * v[:, None, :]
-                gsq += np.einsum("bij,bij->b", step, step)
-                Q[:, k] -= lr[:, None, None] * step
+                vn = (Q[:, k] @ v[:, :, None])[:, :, 0]
+                ak = a[k + 1]
+                # |a v^T|_F^2 = |a|^2 |v|^2 (the gradient of a layer is rank one)
+                gsq += (ak * ak).sum(1) * (v * v).sum(1)
+                Q[:, k] -= (lr[:, None] * ak)[:, :, None] * v[:, None, :]
                 v = vn
             if train_head:
-                gsq += np.einsum("bi,bi->b", v, v)
+                gsq += (v * v).sum(1)
                 u -= lr[:, None] * v
     a = _chain_state(Q, u)
     beta = a[0]
@@ -219,7 +223,7 @@ def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, t
     step2 = np.where(dvg, np.nan, np.linalg.norm(th - th2, axis=1))
     status = np.array([Status.DIVERGED if x else Status.MAX_ITER for x in dvg], dtype=object)
     return ChainGDResult(
-        layers=Q, head=u if train_head else u[0], beta=beta, loss=tail[:, -1], excess=excess, tail_loss=tail,
+        layers=Q, head=u if train_head or len(fixed_shape) == 2 else u[0], beta=beta, loss=tail[:, -1], excess=excess, tail_loss=tail,
         step1=step1, step2=step2, param_norm=np.linalg.norm(th, axis=1), grad_norm=np.sqrt(gsq),
         diverged=dvg, diverged_at=div_at, status=status, success=bool(not np.any(dvg)), nit=n_steps,
         message=f"{int(dvg.sum())} of {B} runs diverged; the others used the step budget")

@@ -1,0 +1,125 @@
+r"""Gradient flow from a small-scale initialization (Marion & Chizat 2024, PL theorem and corollary).
+
+Per run: the exact flow of :class:`ibtheory.models.DeepLinear` ``([d]*L + [1])`` from a
+Gaussian initialization of scale ``scale`` (:func:`ibtheory.dynamics.gradient_flow`,
+DOP853/Radau with the conservation drift as certificate), integrated to a relative
+:math:`\beta`-stationarity of ``stat_tol``. Measured:
+
+- :math:`\varepsilon_0 = \max_k\|W_k(0)\|_F^2` *at initialization* and the hypothesis
+  :math:`32L\sqrt{\varepsilon_0}\le1`; the four properties of the limit with that :math:`\varepsilon_0`;
+- the sharpness of the limit (power iteration) over the certified :math:`\inf S`;
+- the PL ratio :math:`\mu(t) = \|\nabla R\|^2/(R-R_{\min})`: its value at the limit, the
+  closed-form interval that must hold it, the lower bound :func:`closed_forms.pl_limit_bound`,
+  and the decay rate of :math:`\log(R-R_{\min})` fitted over the tail of the run (an
+  independent route to :math:`\mu` at the limit, since :math:`\frac{d}{dt}(R-R_{\min}) = -\mu(R-R_{\min})`).
+
+See the book chapter *Deep linear networks are implicitly regularized towards flat
+minima* (``book/marion2024.md``).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..._contracts import Report
+from ..._validation import check_int, check_positive
+from .._experiment import experiment
+from . import closed_forms as cf
+from .data import make_data
+from .experiments import child_rng, child_seed
+
+__all__ = ["SmallInitFlowReport", "small_init_flow", "TAIL_WINDOW"]
+
+#: the tail over which the decay rate is fitted: excess risk between these fractions of its initial value
+TAIL_WINDOW = (1e-15, 1e-10)
+
+
+@dataclasses.dataclass(frozen=True)
+class SmallInitFlowReport(Report):
+    """Per flow: the corollary's quantities at the limit and the PL constants (see the module docstring)."""
+
+    seed: np.ndarray
+    depth: np.ndarray
+    pi_norm: np.ndarray
+    spread: np.ndarray
+    success: np.ndarray
+    outcome: np.ndarray
+    t_final: np.ndarray
+    drift: np.ndarray
+    final_excess: np.ndarray
+    eps_init: np.ndarray
+    hypothesis: np.ndarray
+    defect: np.ndarray
+    sigma_min: np.ndarray
+    sigma_max: np.ndarray
+    sigma_lo: np.ndarray
+    sigma_hi: np.ndarray
+    align_min: np.ndarray
+    align_bound: np.ndarray
+    sharpness: np.ndarray
+    s_inf: np.ndarray
+    s_lower: np.ndarray
+    ratio_hi: np.ndarray
+    mu_end: np.ndarray
+    pl_lo: np.ndarray
+    pl_hi: np.ndarray
+    pl_bound: np.ndarray
+    decay_rate: np.ndarray
+    mu_min_t1: np.ndarray
+    times: tuple = dataclasses.field(default=(), metadata={"table": False})
+    mus: tuple = dataclasses.field(default=(), metadata={"table": False})
+    scale: float = 0.0
+    n: int = 0
+    d: int = 0
+
+
+@experiment("marion2024.small_init_flow", presets={
+    "smoke": {"seeds": (0,), "depths": (2,), "scale": 1e-3, "data_kinds": ((1.0, 1.0),), "n": 50, "d": 5,
+              "rtol": 1e-11},
+    "book": {"seeds": (0, 1), "depths": (2, 3, 4), "scale": 1e-3, "data_kinds": ((1.0, 1.0), (2.0, 3.0)),
+             "n": 50, "d": 5, "rtol": 1e-11},
+    "paper": {"seeds": tuple(range(10)), "depths": (2, 3, 4), "scale": 1e-3,
+              "data_kinds": ((1.0, 1.0), (2.0, 3.0), (0.5, 1.0), (1.0, 6.0)), "n": 50, "d": 5, "rtol": 1e-11},
+})
+def small_init_flow(*, seeds, depths, scale, data_kinds, n, d, rtol):
+    r"""Gradient flow from a small Gaussian init: corollary at the limit and PL constants (module docstring)."""
+    from ...dynamics import Problem
+    from ...models import DeepLinear
+
+    scale = check_positive(scale, "scale")
+    rows, times, mus = [], [], []
+    for s in seeds:
+        for j, (P, spread) in enumerate(data_kinds):
+            D = make_data(n=n, d=d, seed=child_seed(s, 0, j), pi_norm=P, spread=spread)
+            prob = Problem(D.X, D.y, loss="mean")
+            e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
+            for L in depths:
+                L = check_int(L, "depths entry", minimum=2)
+                net = DeepLinear([d] * L + [1])
+                rng = child_rng(s, 1, j, L)
+                p0 = tuple(scale * rng.standard_normal(shape) for shape in net.shapes)
+                eps0 = cf.init_epsilon(p0)
+                r = prob.gradient_flow(net, p0, rtol=rtol, stat_tol=max(1e-8, 100 * rtol),
+                                       record=("grad_norm", "beta"))
+                e = r.records["beta"] - D.pi_star
+                excess = np.einsum("ti,ij,tj->t", e, D.Sigma, e)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    mu = r.records["grad_norm"] ** 2 / excess
+                tail = (excess > TAIL_WINDOW[0] * e0) & (excess < TAIL_WINDOW[1] * e0)
+                rate = (-np.polyfit(r.t[tail], np.log(excess[tail]), 1)[0]) if tail.sum() >= 3 else np.nan
+                p = cf.corollary_properties(r.x, D, eps0)
+                sh = prob.sharpness(net, r.x, iters=5000, tol=1e-10)
+                lam = float(sh[0]) if sh[1] else np.nan
+                pl_lo, pl_hi = cf.pl_interval(r.x, D.Sigma)
+                rows.append((s, L, D.pi_norm, spread, bool(r.success), str(r.status), r.t_final, r.drift,
+                             excess[-1] / e0, eps0, p.hypothesis, p.defect, p.sigma.min(), p.sigma.max(), p.sigma_lo,
+                             p.sigma_hi, float(np.min(p.align, initial=1.0)), p.align_bound, lam,
+                             cf.minimal_sharpness(L, D), cf.sharpness_lower_bound(L, D.a, D.pi_norm), p.ratio_hi,
+                             float(mu[-1]), pl_lo, pl_hi, cf.pl_limit_bound(L, D.lam, D.pi_norm), rate,
+                             float(np.min(mu[r.t >= 1]))))
+                times.append(r.t)
+                mus.append(mu)
+    c = [np.array(v) for v in zip(*rows)]
+    names = [f.name for f in dataclasses.fields(SmallInitFlowReport)][:len(c)]
+    return SmallInitFlowReport(**dict(zip(names, c)), times=tuple(times), mus=tuple(mus), scale=scale, n=n, d=d)
