@@ -1,10 +1,12 @@
-"""Full reproduction of Marion & Chizat (2024)'s linear experiments at the authors' settings, timed.
+"""Reproduction of Marion & Chizat (2024)'s linear experiments at the authors' settings, timed.
 
-Runs the three sweeps of ``run_experiment.py linear`` (Gaussian init: 5 step sizes x 20 runs (80 for the
-largest) x 10 scales; residual init: 5 x 20 x 10; learning rate vs depth: 4 depths x 25 step sizes x 50 runs)
-with the batched chain kernel of :mod:`ibtheory.theory.marion2024`, and prints the time, peak memory and
-the measurable statements of the book chapter (converged runs have 2La <= S <= 2/lr; no run above the
-critical step size converges). Usage: ``python benchmarks/bench_marion2024.py [--quick]``.
+Runs the ``paper`` presets of :mod:`ibtheory.papers.marion2024` (Gaussian sweep: 5 step sizes x 20 runs x 10
+scales; residual sweep: 5 x 20 x 10; learning rate vs depth: 4 depths x 25 step sizes x 50 runs; plus the
+edge-of-stability runs at |pi*| != 1 and on anisotropic data, the residual flatness and the small-init flows)
+with the batched chain kernel :func:`ibtheory.dynamics.chain_gd`, and prints the time, the peak memory and the
+outcome counts behind the book chapter's claims. The authors use 80 repetitions for the largest Gaussian step
+size; pass ``--seeds80`` to run every Gaussian step size with 80 seeds instead of 20.
+Usage: ``python benchmarks/bench_marion2024.py [--quick] [--seeds80]`` (``--quick``: the ``book`` presets).
 """
 import resource
 import sys
@@ -12,49 +14,35 @@ import time
 
 import numpy as np
 
-from ibtheory.theory import marion2024 as M
+from ibtheory.papers import marion2024 as mc
 
 
-def main(quick=False):
-    S = M.PAPER_SETTINGS
-    D = M.make_data(S["n"], S["d"], S["noise"], seed=0)
-    L = S["L"]
-    lo, hi = M.sharpness_lower_bound(L, D.a), M.sharpness_upper_bound(L, D.Lam)
-    scale_reps = (lambda r: max(1, r // 10)) if quick else (lambda r: r)
+def main(quick=False, seeds80=False):
+    preset = "book" if quick else "paper"
     t_all = time.perf_counter()
-    out = {}
-    g = S["gaussian"]
-    t = time.perf_counter()
-    out["gaussian"] = M.sweep(D, "gaussian", L, g["lrs"], g["steps"], [scale_reps(r) for r in g["reps"]], g["scales"],
-                              seed=0, sharp_iters=2000)
-    print(f"Gaussian sweep: {out['gaussian']['lr'].size} runs in {time.perf_counter() - t:.1f} s")
-    r = S["residual"]
-    t = time.perf_counter()
-    out["residual"] = M.sweep(D, "residual", L, r["lrs"], r["steps"], [scale_reps(x) for x in r["reps"]],
-                              r["scales"], seed=100, sharp_iters=2000)
-    print(f"residual sweep: {out['residual']['lr'].size} runs in {time.perf_counter() - t:.1f} s")
-    dp = S["depth"]
-    t = time.perf_counter()
-    n_runs, conv_above = 0, 0
-    for Ld in dp["depths"]:
-        res = M.sweep(D, "residual", Ld, dp["lrs"], dp["steps"], scale_reps(dp["reps"]), [dp["scale"]], seed=Ld,
-                      sharpness=False)
-        n_runs += res["lr"].size
-        conv = ~res["diverged"] & (res["excess"] < 1e-8)
-        conv_above += int(np.sum(conv & (res["lr"] > 1.05 * M.critical_lr(Ld, D.a))))
-    print(f"depth sweep: {n_runs} runs in {time.perf_counter() - t:.1f} s; converged above 1.05 eta_c: {conv_above}")
-    total = time.perf_counter() - t_all
-    for name, res in out.items():
-        conv = ~res["diverged"] & (res["excess"] < 1e-6)
-        s, lr = res["sharpness"][conv], res["lr"][conv]
-        print(f"{name}: {conv.sum()} / {res['lr'].size} converged, {res['diverged'].sum()} diverged; "
-              f"min S/(2La) = {s.min() / lo:.4f}, max S*lr/2 = {np.max(s * lr / 2):.4f}; "
-              f"converged above eta_c: {int(np.sum(conv & (res['lr'] > 1.05 * M.critical_lr(L, D.a))))}")
-    print(f"2La = {lo:.3f}, 8L Lambda = {hi:.3f}")
+    for exp in (mc.sharpness_vs_scale, mc.residual_sharpness_vs_scale, mc.lr_vs_depth, mc.edge_of_stability,
+                mc.residual_flatness, mc.small_init_flow, mc.sharpness_vs_depth):
+        kw = {"seeds": tuple(range(80))} if (seeds80 and exp is mc.sharpness_vs_scale and not quick) else {}
+        t = time.perf_counter()
+        rep = exp(preset, **kw)
+        tab = rep.table()
+        line = f"{exp.id:45s} {len(tab):6d} runs in {time.perf_counter() - t:7.1f} s"
+        if "outcome" in tab and "lr" in tab:
+            conv = tab.outcome == "converged"
+            s_inf = tab.s_inf if "s_inf" in tab else 2 / tab.eta_c
+            above = tab.lr >= mc.STABILITY_MARGIN * 2 / s_inf
+            line += (f"; outcomes {tab.outcome.value_counts().to_dict()}; converged above 1.05 eta_c: "
+                     f"{int((conv & above).sum())}")
+            if "sharpness" in tab:
+                ok = conv & np.isfinite(tab.sharpness)
+                line += (f"; converged S/inf S in [{(tab.sharpness[ok] / tab.s_inf[ok]).min():.3f}, "
+                         f"{(tab.sharpness[ok] / tab.s_inf[ok]).max():.3f}], max S lr/2 = "
+                         f"{(tab.sharpness[ok] * tab.lr[ok] / 2).max():.4f}")
+        print(line, flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"total {total:.1f} s (authors' JAX script: about 3 h on a laptop CPU for all experiments); "
-          f"peak RSS {peak:.0f} MB")
+    print(f"total {time.perf_counter() - t_all:.1f} s (authors' JAX script: about 3 h on a laptop CPU for all "
+          f"experiments); peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    main(quick="--quick" in sys.argv, seeds80="--seeds80" in sys.argv)

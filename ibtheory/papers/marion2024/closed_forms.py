@@ -214,8 +214,8 @@ def pl_limit_bound(L, lam, pi_norm):
     Examples
     --------
     >>> from ibtheory.papers.marion2024 import pl_limit_bound
-    >>> pl_limit_bound(2, 1.0, 2.0)
-    8.0
+    >>> pl_limit_bound(2, 1.0, 2.0)    # 4 * 1 * 4 / 4
+    4.0
     """
     L = check_int(L, "L", minimum=1)
     P = check_positive(pi_norm, "pi_norm")

@@ -21,7 +21,7 @@ from .._experiment import experiment
 from . import closed_forms as cf
 from .data import make_data
 
-__all__ = ["child_seed", "outcome_counts", "SharpnessLandscapeReport", "sharpness_landscape",
+__all__ = ["OUTCOMES", "child_seed", "child_rng", "outcome_counts", "SharpnessLandscapeReport", "sharpness_landscape",
            "SharpnessDepthReport", "sharpness_vs_depth"]
 
 
