@@ -25,7 +25,7 @@ def _flow_drift(model, seed):
        "Gradient flow conserves w_l^2 - w_L^2 for diagonal networks and |F w_l|^2 - |F w_L|^2 for "
        "full-length convolutional networks.",
        "Yun et al. 2021, Corollaries 2, 3, 5, 6 (balancedness conditions)")
-def _():
+def conservation_laws():
     from ibtheory.models import Convolutional, Diagonal
     from ibtheory.symbolic import ConvolutionalSystem, DiagonalSystem
 

@@ -103,6 +103,14 @@ class FlowDirections(Report):
         """Boolean mask of the rows of one network kind."""
         return self.network == network
 
+    def fit(self, quantity, network):
+        """:func:`decay_fit` of ``"residual"``, ``"u_increment"`` or ``"angle_l2"`` over the runs of ``network``."""
+        if quantity not in ("residual", "u_increment", "angle_l2"):
+            raise ValueError(f"quantity must be 'residual', 'u_increment' or 'angle_l2', got {quantity!r}")
+        values = getattr(self, quantity)[self.runs(network)]
+        s = self.s[1:] if quantity == "u_increment" else self.s
+        return decay_fit(s, values, self.s_fit_from)
+
 
 def _balance_drift(params):
     r"""Relative drift of :math:`\|v_l\|^2 - \|v_L\|^2` (conserved by the flow of any tensor network, any loss).
@@ -112,13 +120,6 @@ def _balance_drift(params):
     law = np.array([[np.sum(v**2) - np.sum(P[-1] ** 2) for v in P[:-1]] for P in params])
     scale = max(sum(float(np.sum(v**2)) for v in P) for P in params)
     return float(np.max(np.abs(law - law[0])) / scale)
-
-
-def _fc_tensor(widths):
-    from ...models import DeepLinear, tensor_form
-
-    net, _ = tensor_form(DeepLinear(list(widths) + [1]))
-    return net
 
 
 @experiment("yun2021.exponential_flows", presets={
@@ -144,23 +145,25 @@ def exponential_flows(*, seeds, networks, widths, ks, s_min, s_max, num, init_sc
     :math:`\ell_2` max-margin direction (the limit of Corollary 1 for ``"fc"``).
     """
     from ...dynamics import logtime_flow
-    from ...models import TensorNetwork
+    from ...models import DeepLinear, TensorNetwork, tensor_form
     from ...solvers import max_margin
 
     if len(widths) != len(ks) or len(ks) < 2:
         raise ValueError("widths (d, d_2, ..., d_{L-1}) and ks (k_1, ..., k_L) must describe the same depth L")
     s_eval = log_grid(s_min, s_max, num)
-    fc = _fc_tensor(widths) if "fc" in networks else None
+    fc = DeepLinear(list(widths) + [1])
+    fc_tensor, to_v = tensor_form(fc) if "fc" in networks else (None, None)
     rows = []
     for seed in seeds:
         rng = rng_for(seed)
         X, y = separable_instance(rng, 4, widths[0])
         z2 = max_margin(X, y, p=2).x
         for kind in networks:
-            if kind == "fc":
-                net = fc
+            if kind == "fc":   # flow of DeepLinear (fast); residual on its tensor form
+                net, T, as_v = fc, fc_tensor.T, to_v
             elif kind == "tensor":
                 net = TensorNetwork(rng.standard_normal((widths[0],) + tuple(ks)))
+                T, as_v = net.T, tuple
             else:
                 raise ValueError(f"networks must hold 'fc' and/or 'tensor', got {kind!r}")
             p0 = tuple(init_scale * rng.standard_normal(sh) for sh in net.shapes)
@@ -169,12 +172,13 @@ def exponential_flows(*, seeds, networks, widths, ks, s_min, s_max, num, init_sc
             if not fl.success:
                 rows.append((seed, kind, "failed", np.nan, np.nan, nan, nan[1:], nan))
                 continue
+            vs = [as_v(P) for P in fl.params]
             us = [X.T @ (y * np.exp(s - y * (X @ b))) for s, b in zip(fl.s, fl.beta)]
-            res = np.array([singular_vector_residual(net.T, u / np.linalg.norm(u), P)[0]
-                            for u, P in zip(us, fl.params)])
+            res = np.array([singular_vector_residual(T, u / np.linalg.norm(u), v)[0]
+                            for u, v in zip(us, vs)])
             inc = np.array([angle(us[k], us[k + 1]) for k in range(num - 1)])
             ang = np.array([angle(b, z2) for b in fl.beta])
-            rows.append((seed, kind, _outcome(fl, s_max), fl.log_loss[-1], _balance_drift(fl.params),
+            rows.append((seed, kind, _outcome(fl, s_max), fl.log_loss[-1], _balance_drift(vs),
                          res, inc, ang))
     col = list(zip(*rows))
     res, inc, ang = (np.array(c) for c in col[5:8])
@@ -210,6 +214,12 @@ class DiagonalDirections(Report):
     kkt: np.ndarray = dataclasses.field(metadata={"table": False})     #: (run, s)
     beta_final: np.ndarray = dataclasses.field(metadata={"table": False})  #: (run, d)
     s_fit_from: float = 100.0
+
+    def fit(self, quantity, L):
+        """:func:`decay_fit` of ``"angle"`` or ``"kkt"`` over the runs of depth ``L``."""
+        if quantity not in ("angle", "kkt"):
+            raise ValueError(f"quantity must be 'angle' or 'kkt', got {quantity!r}")
+        return decay_fit(self.s, getattr(self, quantity)[self.L == L], self.s_fit_from)
 
 
 def _diag_run(net, wb, X, y, L, s_max, s_eval, ref, kind):

@@ -23,6 +23,8 @@ __all__ = ["regression_limit", "DiagonalRegression", "diagonal_regression", "Alp
            "alpha_path", "ConvRegression", "conv_regression", "PointRegression",
            "two_layer_point_regression"]
 
+#: Gaps below this (relative) are solver round-off and are left out of the rate fits.
+ROUND_OFF_FLOOR = 1e-11
 #: Stationarity at which flows stop (relative to the start) and their DOP853 tolerance.
 STAT_TOL, FLOW_RTOL = 1e-10, 1e-13
 
@@ -114,6 +116,20 @@ class AlphaPath(Report):
     flow_alphas: np.ndarray = dataclasses.field(metadata={"table": False})
     flow_beta: np.ndarray = dataclasses.field(metadata={"table": False})   #: (run, flow alpha, d); first seed
     flow_error: np.ndarray = dataclasses.field(metadata={"table": False})  #: (run, flow alpha)
+
+    def gap_fit(self, L, end):
+        """Pooled log-log fit over seeds of the gap to min-``end`` (``"l1"``: small alphas, ``"l2"``: large).
+
+        Gaps below :data:`ROUND_OFF_FLOOR` are left out (solver round-off).
+        """
+        from ...stats import loglog_fit
+
+        if end not in ("l1", "l2"):
+            raise ValueError(f"end must be 'l1' or 'l2', got {end!r}")
+        gaps = (self.gap_l1 if end == "l1" else self.gap_l2)[self.L == L]
+        alphas = np.broadcast_to(self.small_alphas if end == "l1" else self.large_alphas, gaps.shape)
+        keep = np.isfinite(gaps) & (gaps > ROUND_OFF_FLOOR)
+        return loglog_fit(alphas[keep], gaps[keep])
 
 
 @experiment("yun2021.alpha_path", presets={

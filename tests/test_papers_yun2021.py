@@ -1,4 +1,4 @@
-"""Tests of ibtheory.theory.yun2021 (Yun, Krishnan, Mobahi 2021: linear tensor networks).
+"""Tests of ibtheory.papers.yun2021 (Yun, Krishnan, Mobahi 2021: linear tensor networks).
 
 Expected values come from routes that do not share code with the function under
 test: the networks of ibtheory.models, explicit DFT matrices, SVDs, brentq,
@@ -9,7 +9,8 @@ import pytest
 from scipy.optimize import brentq
 
 from ibtheory.models import Convolutional, DeepLinear, Diagonal, TensorNetwork, tensor_form, yun_init
-from ibtheory.theory import yun2021 as Y
+from ibtheory.papers import yun2021 as Y
+from ibtheory.reference.yun2021 import g_inv_reference
 
 
 # ----------------------------------------------------------------------------- tensors
@@ -74,11 +75,15 @@ def test_tensor_bad_input():
 
 
 # ----------------------------------------------------------------------------- SymPy
-def test_tensor_flow_system_residuals_vanish():
-    S = Y.TensorFlowSystem(d=2, ks=(2, 3), n=2)
-    assert len(S.residuals) == 5
-    assert all(r == 0 for r in S.residuals)
-    assert S.flow[0][0] != 0
+def test_tensor_flow_derivation_residuals_vanish():
+    D = Y.TensorFlowDerivation(d=2, ks=(2, 3), n=2)
+    assert len(D.residuals) == 5
+    assert all(r == 0 for r in D.residuals.values()) and D.holds
+    assert D.flow[0][0] != 0
+    with pytest.raises(ValueError, match="ks"):
+        Y.TensorFlowDerivation(ks=(2,))
+    with pytest.raises(TypeError, match="d"):
+        Y.TensorFlowDerivation(d=2.5)
 
 
 def test_tensor_flow_matches_model_gradient():
@@ -94,39 +99,13 @@ def test_tensor_flow_matches_model_gradient():
         np.testing.assert_allclose(-g, rhs, rtol=1e-12, atol=1e-14)
 
 
-def test_two_layer_point_system():
-    S = Y.TwoLayerPointSystem()
-    assert S.ode_residuals == (0, 0)
-    assert S.output_residual == 0
-    assert S.seed_residual != 0
+def test_two_layer_point_derivation():
+    D = Y.TwoLayerPointDerivation()
+    assert D.verify() == {k: True for k in D.residuals}
+    assert D.printed_v2_residual != 0
 
 
 # ----------------------------------------------------------------------------- flows
-def test_logtime_flow_is_the_gradient_flow():
-    from ibtheory.dynamics import gradient_flow
-
-    X, y = Y.separable_instance(3)
-    net = Diagonal(6, 2)
-    p0 = (np.ones(6), 0.5 * np.ones(6))
-    s = 2.0
-    lt = Y.logtime_flow(net, p0, X, y, s, [s], rtol=1e-11)
-    ref = gradient_flow(net, p0, X, y, "exponential", t_max=np.expm1(s), rtol=1e-12)
-    assert ref.success
-    np.testing.assert_allclose(lt.beta[-1], net.beta(ref.x), rtol=1e-7, atol=1e-9)
-
-
-def test_logtime_flow_bad_input():
-    X, y = Y.separable_instance(3)
-    net = Diagonal(6, 2)
-    p0 = (np.ones(6), np.zeros(6))
-    with pytest.raises(ValueError, match="labels"):
-        Y.logtime_flow(net, p0, X, 2 * y, 10.0)
-    with pytest.raises(ValueError, match="s_eval"):
-        Y.logtime_flow(net, p0, X, y, 10.0, [5.0, 1.0])
-    with pytest.raises(ValueError, match="s_max"):
-        Y.logtime_flow(net, p0, X, y, -1.0)
-
-
 def test_regression_limit_matches_qnorm():
     from ibtheory.solvers import qnorm_interpolator
 
@@ -134,7 +113,9 @@ def test_regression_limit_matches_qnorm():
     X, y = rng.standard_normal((2, 4)), rng.standard_normal(2)
     wbar = np.array([1.0, -0.7, 1.3, 0.9])
     net = Diagonal(4, 2)
-    beta = Y.regression_limit(net, yun_init(net, 0.5, wbar), X, y)
+    res = Y.regression_limit(net, yun_init(net, 0.5, wbar), X, y)
+    assert res.success
+    beta = net.beta(res.x)
     z = qnorm_interpolator(X, y, 2, 0.5, wbar).x
     np.testing.assert_allclose(beta, z, rtol=1e-8, atol=1e-9)
 
@@ -146,7 +127,7 @@ def test_conv_qnorm_limit_matches_flow():
     y = rng.standard_normal(2)
     wbar = Y.even_part(rng.standard_normal(d)) + 2.0 * np.eye(d)[0]
     net = Convolutional(d, 2)
-    beta = Y.regression_limit(net, yun_init(net, 0.5, wbar), X, y)
+    beta = net.beta(Y.regression_limit(net, yun_init(net, 0.5, wbar), X, y).x)
     np.testing.assert_allclose(Y.conv_qnorm_limit(X, y, 2, 0.5, wbar), beta, rtol=1e-8, atol=1e-9)
 
 
@@ -159,13 +140,6 @@ def test_angle_small_and_large():
         Y.angle(a, np.zeros(3))
 
 
-def test_observed_rate():
-    s = np.logspace(0, 2, 7)
-    assert abs(Y.observed_rate(s, 5 * s ** -0.5) + 0.5) < 1e-12
-    with pytest.raises(ValueError):
-        Y.observed_rate(s, -s)
-
-
 def test_singular_vector_residual_matrix_case():
     rng = np.random.default_rng(5)
     T = rng.standard_normal((2, 3, 4))
@@ -175,20 +149,6 @@ def test_singular_vector_residual_matrix_case():
     assert res < 1e-13 and abs(abs(sig) - s[1]) < 1e-13
     res, _ = Y.singular_vector_residual(T, u, [U[:, 0] + U[:, 1], Vt[0]])
     assert res > 0.1
-
-
-def test_polish_and_stationarity_agree_with_solver():
-    from ibtheory.solvers import max_margin
-
-    X, y = Y.separable_instance(3)
-    z = max_margin(X, y, p=2 / 3).x
-    r, mu = Y.quasi_stationarity(X, y, z, 2 / 3, active=1e-6)
-    assert r < 1e-8 and np.all(mu >= 0)
-    pol = Y.polish_stationary(X, y, z * (1 + 1e-3 * np.arange(6)), 2 / 3)
-    assert pol.success
-    np.testing.assert_allclose(pol.x, z / np.min(y * (X @ z)), rtol=1e-8, atol=1e-10)
-    with pytest.raises(ValueError, match="separate"):
-        Y.polish_stationary(X, y, -z, 2 / 3)
 
 
 def test_support_size():
@@ -231,16 +191,7 @@ def test_g_inv_vs_brentq_and_mpmath(target):
     nu = Y.g_inv(target, s, a, b)
     ref = brentq(lambda t: Y.g_function(t, s, a, b) - target, -5, 5, xtol=1e-15, rtol=1e-15)
     assert abs(nu - ref) <= 1e-13 * max(1, abs(ref))
-    assert abs(float(Y.g_inv(target, s, a, b, dps=40)) - nu) <= 1e-14 * max(1, abs(nu))
-
-
-@pytest.mark.parametrize("target", [-3.0, 0.1, 50.0])
-def test_g_inv_reference_vs_brentq(target):
-    *_, s, a, b, _, _ = _thm6_instance()
-    ref = brentq(lambda t: Y.g_function(t, s, a, b) - target, -5, 5, xtol=1e-15, rtol=1e-15)
-    assert abs(float(Y.g_inv_reference(target, s, a, b)) - ref) <= 1e-13 * max(1, abs(ref))
-    with pytest.raises(ValueError, match="a0_j"):
-        Y.g_inv_reference(1.0, np.array([1.0]), np.array([0.5]), np.array([0.5]))
+    assert abs(float(g_inv_reference(target, s, a, b, dps=40)) - nu) <= 1e-14 * max(1, abs(nu))
 
 
 def test_g_inv_needs_condition():
@@ -256,10 +207,11 @@ def test_thm6_closed_form_vs_flow():
     res = gradient_flow(TensorNetwork(T), (alpha * vb1, alpha * vb2), x[None], np.array([yv]),
                         stat_tol=1e-11, rtol=1e-13)
     assert res.success
-    v1, v2, _ = Y.thm6_limits(Mx, yv, alpha, vb1, vb2)
+    lim = Y.thm6_limits(Mx, yv, alpha, vb1, vb2)
+    v1, v2 = lim.v1, lim.v2
     np.testing.assert_allclose(res.x[0], v1, atol=1e-10)
     np.testing.assert_allclose(res.x[1], v2, atol=1e-10)
-    assert np.max(np.abs(Y.thm6_seed_v2(Mx, yv, alpha, vb1, vb2) - res.x[1])) > 1e-2
+    assert np.max(np.abs(Y.printed_thm6_v2(Mx, yv, alpha, vb1, vb2) - res.x[1])) > 1e-2
 
 
 def test_two_layer_point_path_output_is_g():
@@ -269,13 +221,87 @@ def test_two_layer_point_path_output_is_g():
         assert abs(v1 @ Mx @ v2 - Y.g_function(nu, s, a, b)) < 1e-12 * max(1, abs(v1 @ Mx @ v2))
 
 
-def test_direction_study_bad_reference():
-    X, y = Y.separable_instance(3)
-    with pytest.raises(ValueError, match="reference"):
-        Y.direction_study(Diagonal(6, 2), (np.ones(6), np.zeros(6)), X, y, "l3", [1.0, 2.0])
+def test_separable_instance_depends_on_its_generator_only():
+    X1, y1 = Y.separable_instance(Y.rng_for(3))
+    X2, y2 = Y.separable_instance(Y.rng_for(3))
+    np.testing.assert_array_equal(X1, X2)
+    with pytest.raises(TypeError, match="rng"):
+        Y.separable_instance(3)
+    with pytest.raises(ValueError, match="n"):
+        Y.separable_instance(Y.rng_for(0), n=6, d=6)
+    with pytest.raises(ValueError, match="seed"):
+        Y.rng_for(-1)
+    with pytest.raises(TypeError, match="seed"):
+        Y.rng_for(1.5)
 
 
-def test_logtime_flow_short_horizon_default_grid():
-    X, y = Y.separable_instance(3)
-    res = Y.logtime_flow(Diagonal(6, 2), (np.ones(6), 0.5 * np.ones(6)), X, y, 0.5)
-    assert res.s[-1] == 0.5 and res.beta.shape == (40, 6)
+def test_two_layer_point_instance_condition_and_svd():
+    inst = Y.two_layer_point_instance(Y.rng_for(1))
+    np.testing.assert_allclose(inst.U1 @ np.diag(inst.s) @ inst.U2.T, inst.Mx, atol=1e-13)
+    assert inst.init_margin >= 0.48
+    # the component of vbar1 outside range(U1) has norm 0.3
+    out = inst.vbar1 - inst.U1 @ inst.a
+    assert abs(np.linalg.norm(out) - 0.3) < 1e-12
+
+
+def test_decay_fit_pools_runs_with_different_constants():
+    s = np.logspace(1, 4, 7)
+    fit = Y.decay_fit(s, np.vstack([3 * s**-0.5, 0.1 * s**-0.5]), 10.0)
+    assert abs(fit.slope + 0.5) < 1e-12 and fit.n == 14
+    with pytest.raises(ValueError, match="values"):
+        Y.decay_fit(s, np.ones((2, 3)), 10.0)
+    with pytest.raises(ValueError, match="s_from"):
+        Y.decay_fit(s, np.ones((2, 7)), 1e5)
+
+
+def test_log_grid_and_direction_rate():
+    np.testing.assert_allclose(Y.log_grid(1, 100, 3), [1, 10, 100])
+    with pytest.raises(ValueError, match="s_max"):
+        Y.log_grid(10, 1, 3)
+    with pytest.raises(TypeError, match="num"):
+        Y.log_grid(1, 10, 2.5)
+    assert Y.direction_rate(3) == -1 / 3
+    with pytest.raises(ValueError, match="L"):
+        Y.direction_rate(1)
+
+
+# ----------------------------------------------------------------------------- experiments (smoke)
+def test_smoke_tensor_identities():
+    rep = Y.tensor_identities("smoke")
+    assert rep.table().shape[0] == 3 and rep.max_rel_difference.max() < 1e-13
+    again = Y.tensor_identities("smoke")
+    np.testing.assert_array_equal(rep.max_rel_difference, again.max_rel_difference)
+
+
+def test_smoke_exponential_flows_fields():
+    rep = Y.exponential_flows("smoke")
+    assert set(rep.outcome) == {"converged"}
+    assert rep.residual.shape == (1, 5) and rep.u_increment.shape == (1, 4)
+    assert rep.angle_l2[0, -1] < rep.angle_l2[0, 0] and rep.drift.max() < 1e-8
+    with pytest.raises(ValueError, match="networks"):
+        Y.exponential_flows("smoke", networks=("relu",))
+
+
+def test_smoke_diagonal_directions_failure_and_kkt():
+    rep = Y.diagonal_directions("smoke")
+    two = rep.L == 2
+    assert rep.failure_stuck[two].all() and (rep.failure_angle[two] >= rep.failure_bound[two]).all()
+    assert np.isfinite(rep.kkt).all() and (rep.kkt >= 0).all()
+    with pytest.raises(ValueError, match="last_scale"):
+        Y.diagonal_directions("smoke", last_scale=1.5)
+
+
+def test_smoke_single_point_and_regressions():
+    assert Y.single_point("smoke").path_error.max() < 1e-8
+    assert Y.diagonal_regression("smoke").error.max() < 1e-8
+    assert Y.conv_regression("smoke").error_derived.max() < 1e-8
+    rep = Y.two_layer_point_regression("smoke")
+    assert rep.error.max() < 1e-10 and rep.nu_difference.max() < 1e-14
+    with pytest.raises(ValueError, match="label"):
+        Y.single_point("smoke", label=0.5)
+
+
+def test_experiment_runs_depend_on_their_seed_only():
+    a = Y.diagonal_regression("smoke", seeds=(4,))
+    b = Y.diagonal_regression("smoke", seeds=(3, 4))
+    np.testing.assert_array_equal(a.error, b.error[b.seed == 4])
