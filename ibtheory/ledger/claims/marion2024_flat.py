@@ -6,6 +6,7 @@ import numpy as np
 
 from ibtheory.ledger import Check, claim
 from ibtheory.papers import marion2024 as mc
+from ibtheory.papers.marion2024 import tolerances as tol
 
 _SRC = "Marion & Chizat 2024"
 
@@ -85,8 +86,8 @@ def small_init(seeds):
         low_norm=Check.bound(float(np.max(np.maximum(r.sigma_lo - r.sigma_min, r.sigma_max - r.sigma_hi))), 0.0),
         alignment=Check.bound(float(np.max(r.align_bound - r.align_min)), 0.0),
         flat_upper=Check.bound(float(np.max(ratio / r.ratio_hi)), 1.0),
-        flat_lower=Check.bound(float(np.max(1 - ratio)), 1e-8),
-        pl_identity=Check(float(np.max(np.maximum(pl_out, 0))), 1e-6),
+        flat_lower=Check.bound(float(np.max(1 - ratio)), tol.FLOW_SHARPNESS),
+        pl_identity=Check(float(np.max(np.maximum(pl_out, 0))), tol.PL_IDENTITY),
         pl_constant=Check.bound(float(np.max(r.pl_bound / r.mu_end)), 1.0),
         decay_rate=Check.bound(float(np.max(r.pl_bound / r.decay_rate)), 1.0))
 
@@ -99,7 +100,7 @@ def small_init(seeds):
 def residual(seeds):
     r = mc.residual_flatness("book", seeds=seeds)
     ratio = r.sharpness / r.s_inf
-    slack = 10 * float(np.sqrt(np.nanmax(r.excess))) + 1e-8
+    slack = tol.sharpness_slack(np.nanmax(r.excess))
     return Check.combine(
         details=f"experiment residual_flatness (book): L={r.depth}, scales {sorted(set(r.scale.tolist()))}, data "
                 f"(|pi*|, spread) {sorted(set(zip(np.round(r.pi_norm, 3).tolist(), r.spread.tolist())))}. Outcomes: "
@@ -126,7 +127,7 @@ def reproduced_sharpness(seeds):
         r = exp("book", seeds=seeds)
         conv = r.outcome == "converged"
         s, lr, si = r.sharpness[conv], r.lr[conv], r.s_inf[conv]
-        slack = 10 * float(np.sqrt(np.max(r.excess[conv]))) + 1e-8
+        slack = tol.sharpness_slack(np.max(r.excess[conv]))
         parts[f"{name}_above_inf"] = Check.bound(float(np.max((si - s) / si)), slack)
         parts[f"{name}_below_2_over_lr"] = Check.bound(float(np.max(s * lr / 2 - 1)), slack)
         parts[f"{name}_sharpness_converged"] = Check.bound(int(np.sum(~r.sharp_converged[conv])), 0)

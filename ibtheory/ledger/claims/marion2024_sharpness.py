@@ -5,6 +5,7 @@ import numpy as np
 
 from ibtheory.ledger import Check, claim
 from ibtheory.papers import marion2024 as mc
+from ibtheory.papers.marion2024 import tolerances as tol
 
 _SRC = "Marion & Chizat 2024"
 
@@ -47,11 +48,9 @@ def power_iteration_vs_sympy():
        "used by the certified solver.",
        f"{_SRC}, Theorem 1 (attainment in dimension one; rank-one reduction derived in the book chapter)")
 def symbolic_derivations():
-    failed = [f"{name} (L={L})" for L in (2, 3, 4, 6) for d in (mc.BalancedSharpnessDerivation(L),
-                                                               mc.RankOneProfileDerivation(L))
-              for name, ok in d.verify().items() if not ok]
-    return Check.bound(len(failed), 0, details="SymPy residuals that do not simplify to 0, depths 2, 3, 4, 6: "
-                       + (", ".join(failed) or "none"))
+    failed = [f"{name}: {res}" for name, v in mc.verify_derivations().items() for res, ok in v.items() if not ok]
+    return Check.bound(len(failed), 0, details=f"SymPy residuals that do not simplify to 0, depths "
+                       f"{mc.DERIVATION_DEPTHS}: " + (", ".join(failed) or "none"))
 
 
 @claim("marion2024.sharpness.minimizer_hessian",
@@ -61,7 +60,7 @@ def symbolic_derivations():
        seeds=mc.sharpness_landscape.seeds("book"))
 def minimizer_hessian_closed_form(seeds):
     rep = mc.sharpness_landscape("book", seeds=seeds)
-    return Check(measured=float(np.max(rep.hessian_error)), tolerance=1e-11,
+    return Check(measured=float(np.max(rep.hessian_error)), tolerance=tol.HESSIAN,
                  details=f"experiment sharpness_landscape (book): {rep.seed.size} instances (n={rep.n}, covariance "
                          f"spread {rep.spread}), balanced and two random minimizers each. Worst over 5 reseeds "
                          "3.6e-15; tolerance 1e-11 relative (float64 eigenvalues of O(1e2) matrices, margin ~1e3 "
@@ -87,8 +86,8 @@ def infimum_two_routes(seeds):
                 "lower bound up to 1e-12 (rounding).",
         routes=("brute-force minimization of the engine Hessian's top eigenvalue over all minimizers",
                 "certified convex 1-D problem (solvers.sharpness_infimum)"),
-        agreement=Check(measured=float(np.max(gap)), tolerance=1e-7),
-        never_below=Check.bound(float(below), 1e-12),
+        agreement=Check(measured=float(np.max(gap)), tolerance=tol.INFIMUM),
+        never_below=Check.bound(float(below), tol.ROUNDING),
         above_lower_bound=Check.bound(float(np.max(rep.lower_bound / rep.infimum)), 1.0))
 
 
@@ -114,5 +113,5 @@ def asymptotics(seeds):
                 f"overstatement of eta_c by the lower bound: {worst:.3f}x. Envelope: relative excursion <= 1e-12 "
                 f"(rounding). Rate: overstatement - 1 fitted against L over L >= 20 (upper bound L^-1).",
         routes=("certified 1-D infimum", "closed-form envelope"),
-        envelope=Check.bound(float(np.max(out)), 1e-12),
+        envelope=Check.bound(float(np.max(out)), tol.ROUNDING),
         rate=Check.rate(fit, -1.0, side="upper"))

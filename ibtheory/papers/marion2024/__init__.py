@@ -16,5 +16,6 @@ from .data import *  # noqa: F401,F403
 from .derivation import *  # noqa: F401,F403
 from .experiments import *  # noqa: F401,F403
 from . import closed_forms as _cf, data as _data, derivation as _der, experiments as _exp
+from . import tolerances  # noqa: F401
 
-__all__ = list(_cf.__all__) + list(_data.__all__) + list(_der.__all__) + list(_exp.__all__)
+__all__ = list(_cf.__all__) + list(_data.__all__) + list(_der.__all__) + list(_exp.__all__) + ["tolerances"]

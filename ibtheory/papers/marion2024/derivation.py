@@ -18,7 +18,10 @@ import sympy as sp
 from ..._validation import check_int
 from ...symbolic import Derivation
 
-__all__ = ["BalancedSharpnessDerivation", "RankOneProfileDerivation"]
+__all__ = ["BalancedSharpnessDerivation", "RankOneProfileDerivation", "DERIVATION_DEPTHS", "verify_derivations"]
+
+#: the depths at which the chapter and the ledger verify the derivations
+DERIVATION_DEPTHS = (2, 3, 4, 6)
 
 
 class BalancedSharpnessDerivation(Derivation):
@@ -85,3 +88,16 @@ class RankOneProfileDerivation(Derivation):
                 "sum of ratios = c(x)": self.ratio_sum - self.c,
                 "||a_1||^2 = P^2 x": sp.Mul(*self.sigma[1:]) ** 2 - self.P ** 2 * self.x,
                 "c'(x) = slope": sp.diff(self.c, self.x) - self.slope}
+
+
+def verify_derivations(depths=DERIVATION_DEPTHS):
+    """``{"<Derivation>(L=<L>)": {residual name: simplifies to 0}}`` for both derivations at ``depths``.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import verify_derivations
+    >>> all(all(v.values()) for v in verify_derivations((2,)).values())
+    True
+    """
+    return {f"{type(D).__name__}(L={L})": D.verify() for L in depths
+            for D in (BalancedSharpnessDerivation(L), RankOneProfileDerivation(L))}

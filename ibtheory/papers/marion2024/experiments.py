@@ -20,6 +20,7 @@ from ..._validation import check_int
 from .._experiment import experiment
 from . import closed_forms as cf
 from .data import make_data
+from .figures import figure_sharpness_vs_depth
 
 __all__ = ["OUTCOMES", "child_seed", "child_rng", "outcome_counts", "SharpnessLandscapeReport", "sharpness_landscape",
            "SharpnessDepthReport", "sharpness_vs_depth"]
@@ -153,7 +154,7 @@ class SharpnessDepthReport(Report):
     d: int
 
 
-@experiment("marion2024.sharpness_vs_depth", presets={
+@experiment("marion2024.sharpness_vs_depth", figure=figure_sharpness_vs_depth, presets={
     "smoke": {"seeds": (0,), "depths": (2, 10, 100), "spreads": (1.0, 4.0), "n": 20, "d": 3},
     "book": {"seeds": (0, 1, 2), "depths": (2, 3, 4, 6, 10, 20, 40, 100, 300, 1000, 3000, 10000),
              "spreads": (1.0, 2.0, 4.0, 8.0), "n": 50, "d": 5},

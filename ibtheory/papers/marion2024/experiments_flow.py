@@ -27,6 +27,7 @@ from ..._validation import check_int, check_positive
 from .._experiment import experiment
 from . import closed_forms as cf
 from .data import make_data
+from .figures import figure_flow
 from .experiments import child_rng, child_seed
 
 __all__ = ["SmallInitFlowReport", "small_init_flow", "TAIL_WINDOW"]
@@ -74,7 +75,7 @@ class SmallInitFlowReport(Report):
     d: int = 0
 
 
-@experiment("marion2024.small_init_flow", presets={
+@experiment("marion2024.small_init_flow", figure=figure_flow, presets={
     "smoke": {"seeds": (0,), "depths": (2,), "scale": 1e-3, "data_kinds": ((1.0, 1.0),), "n": 50, "d": 5,
               "rtol": 1e-11},
     "book": {"seeds": (0, 1), "depths": (2, 3, 4), "scale": 1e-3, "data_kinds": ((1.0, 1.0), (2.0, 3.0)),

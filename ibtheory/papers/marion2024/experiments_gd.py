@@ -21,6 +21,7 @@ from ..._validation import check_int
 from .._experiment import experiment
 from . import closed_forms as cf
 from .data import gaussian_layers, make_data, residual_layers
+from .figures import figure_lr_vs_depth, figure_outcomes, figure_sweep
 from .experiments import OUTCOMES, child_rng, child_seed
 
 __all__ = ["classify", "EdgeOfStabilityReport", "edge_of_stability", "lr_vs_depth", "SweepReport",
@@ -110,7 +111,7 @@ def _residual_runs(datas, depth_of_run, lrs, scale, n_steps, rngs):
     return outcome, excess, dist, loss
 
 
-@experiment("marion2024.edge_of_stability", presets={
+@experiment("marion2024.edge_of_stability", figure=figure_outcomes, presets={
     "smoke": {"seeds": (0,), "depths": (5,), "lr_factors": (0.5, 2.0), "data_kinds": ((1.0, 1.0),),
               "n_steps": 300, "scale": 0.25, "n": 50, "d": 5},
     "book": {"seeds": (0, 1), "depths": (5, 10, 20),
@@ -154,7 +155,7 @@ def edge_of_stability(*, seeds, depths, lr_factors, data_kinds, n_steps, scale, 
                                  n_steps=n_steps, scale=float(scale), n=n, d=d)
 
 
-@experiment("marion2024.lr_vs_depth", presets={
+@experiment("marion2024.lr_vs_depth", figure=figure_lr_vs_depth, presets={
     "smoke": {"seeds": (0,), "depths": (5,), "lrs": (0.01, 0.5), "n_steps": 200, "scale": 0.25, "data_seed": 0},
     "book": {"seeds": (0, 1), "depths": (5, 10, 20, 40), "lrs": tuple(np.logspace(-2, -0.3, 25)), "n_steps": 1000,
              "scale": 0.25, "data_seed": 0},
@@ -283,7 +284,7 @@ def _sharpness_vs_scale(*, seeds, init, lrs, steps, scales, depth, data_seed, sh
     return _sweep_report(cols, init, depth, D)
 
 
-sharpness_vs_scale = experiment("marion2024.sharpness_vs_scale", presets={
+sharpness_vs_scale = experiment("marion2024.sharpness_vs_scale", figure=figure_sweep, presets={
     "smoke": {"seeds": (0,), "init": "gaussian", "lrs": (0.1,), "steps": (300,), "scales": (0.3, 0.5),
               "depth": 10, "data_seed": 0, "sharp_iters": 300},
     "book": {"seeds": (0,), "init": "gaussian", "lrs": (0.02, 0.07, 0.1, 0.2), "steps": (10_000, 4_000, 4_000, 2_000),
@@ -293,7 +294,7 @@ sharpness_vs_scale = experiment("marion2024.sharpness_vs_scale", presets={
               "sharp_iters": 3000},
 })(_sharpness_vs_scale)
 
-residual_sharpness_vs_scale = experiment("marion2024.residual_sharpness_vs_scale", presets={
+residual_sharpness_vs_scale = experiment("marion2024.residual_sharpness_vs_scale", figure=figure_sweep, presets={
     "smoke": {"seeds": (0,), "init": "residual", "lrs": (0.1,), "steps": (300,), "scales": (0.0, 1.0),
               "depth": 10, "data_seed": 0, "sharp_iters": 300},
     "book": {"seeds": (0,), "init": "residual", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2), "steps": (4_000,) * 5,
@@ -303,7 +304,7 @@ residual_sharpness_vs_scale = experiment("marion2024.residual_sharpness_vs_scale
 })(_sharpness_vs_scale)
 
 
-@experiment("marion2024.residual_flatness", presets={
+@experiment("marion2024.residual_flatness", figure=figure_sweep, presets={
     "smoke": {"seeds": (0,), "depth": 4, "scales": (0.0, 0.5), "lr_factor": 0.2, "n_steps": 800,
               "data_kinds": ((1.0, 1.0),), "sharp_iters": 2000, "data_seed": 0},
     "book": {"seeds": (0, 1), "depth": 10, "scales": (0.0, 0.25, 0.5, 0.75, 1.0), "lr_factor": 0.2,
