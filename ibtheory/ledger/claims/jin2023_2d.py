@@ -6,7 +6,7 @@ from functools import partial
 import numpy as np
 
 from ibtheory.ledger import Check, claim
-from ibtheory.papers.jin2023 import RATE_WIDTH, CircleKernelDerivation, ext2d_width_rate
+from ibtheory.papers.jin2023 import RATE_WIDTH, TOL_KERNEL, CircleKernelDerivation, ext2d_width_rate
 from ibtheory.papers.jin2023.extension_2d import CIRCLE_A, X5, Y5, grid_points
 
 _SOURCE = "Extension beyond Jin & Montufar (two inputs; the authors' multivariate follow-up), derived here"
@@ -28,7 +28,7 @@ def ext2d_arccos_kernel():
             ref = arccos_kernel_quad(x1, x2, sw, sb)
             worst = max(worst, abs(float(arccos_kernel(x1, x2, sw, sb)) - ref) / ref)
     return Check(
-        measured=worst, tolerance=1e-10,
+        measured=worst, tolerance=TOL_KERNEL,
         details=(f"12 fixed pairs in [-1.5, 1.5]^2 for (sw, sb) in (1, 1), (0.7, 0.3), (1.5, 2): worst relative "
                  f"difference {worst:.1e} between the closed form and quad of E[U_+ E[V_+|U]] (epsrel 1e-13); "
                  f"1e-10 leaves room for arccos near phi = 0."),
@@ -56,9 +56,9 @@ def ext2d_circle_polyharmonic():
         details="Circle kernel derived with SymPy, checked by quadrature, and its limit vs the cubic spline.",
         routes=("SymPy + midpoint quadrature (reference)", "kernel_interpolant", "scipy RBFInterpolator (reference)"),
         symbolic=Check(float(len(failed)), 0.0, details=f"SymPy residuals not zero: {failed or 'none'}"),
-        quadrature=Check(quad_err, 1e-10, details=f"midpoint rule (4000 angles, exact bias integral) vs closed form "
+        quadrature=Check(quad_err, TOL_KERNEL, details=f"midpoint rule (4000 angles, exact bias integral) vs closed form "
                                                   f"at 12 fixed pairs, a = {CIRCLE_A}: {quad_err:.1e}"),
-        identity=Check(ident, 1e-10, details=f"kernel interpolant of y - L(x_j) plus L vs RBFInterpolator(cubic, "
+        identity=Check(ident, TOL_KERNEL, details=f"kernel interpolant of y - L(x_j) plus L vs RBFInterpolator(cubic, "
                                              f"degree 1) on a 61x61 grid of [-1.5, 1.5]^2: {ident:.1e}; 1e-10 is "
                                              f"rounding of 5x5 solves"),
     )

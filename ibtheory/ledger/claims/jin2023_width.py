@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ibtheory.ledger import Check, claim
-from ibtheory.papers.jin2023 import (RATE_LINEARIZED, RATE_WIDTH, infinite_width, linearized_gap_rate,
-                                     min_distance, width_rate)
+from ibtheory.papers.jin2023 import (RATE_LINEARIZED, RATE_WIDTH, TOL_INFINITE_WIDTH, TOL_MIN_DISTANCE,
+                                     infinite_width, linearized_gap_rate, min_distance, width_rate)
 
 
 @claim("jin2023.theorem.infinite_width",
@@ -17,7 +17,7 @@ def infinite_width_limit():
     rep = infinite_width("book")
     worst = float(rep.sup_difference.max())
     return Check(
-        measured=worst, tolerance=1e-9,
+        measured=worst, tolerance=TOL_INFINITE_WIDTH,
         details=(f"the paper's data and 7 fixed jittered points, four inits (U(-1,1)xU(-2,2), N(0,1)xN(0,1), "
                  f"N(0,1)xN(0,0.1), binary x U(-2.5,2.5)), sup over [-4, 4] relative to max|y|: {worst:.1e} "
                  f"(kernel systems of condition up to {rep.cond.max():.0e}). The kernel is exact (arc-cosine "
@@ -35,7 +35,7 @@ def linearized_min_distance(seeds):
     rep = min_distance("book", seeds=seeds)
     worst = float(rep.rel_distance.max())
     return Check(
-        measured=worst, tolerance=1e-9,
+        measured=worst, tolerance=TOL_MIN_DISTANCE,
         details=(f"widths {sorted(set(rep.width.tolist()))}, N(0,1) init, paper's data; plain GD on the "
                  f"linearization until the slowest mode contracted by 1e-15 (up to {rep.nit.max()} steps, final "
                  f"MSE <= {rep.final_loss.max():.0e}) vs the pseudo-inverse min-distance solution: worst relative "

@@ -7,11 +7,13 @@ Stages: :mod:`.derivation` (SymPy), :mod:`.closed_forms` (predictions), :mod:`.l
 See the book chapters *Wide ReLU networks learn weighted splines* (``book/jin2023.md``) and
 *Extension: wide ReLU networks on 2-D inputs* (``book/jin2023_2d.md``).
 """
-from .closed_forms import (DATA_X, DATA_Y, INITS, RATE_LINEARIZED, RATE_WIDTH, init_kernel, init_zeta,
-                           linear_adjustment, predicted_limit, printed_gaussian_zeta)
+from .closed_forms import (DATA_X, DATA_Y, INITS, MC_Z_MAX, RATE_LINEARIZED, RATE_WIDTH, TOL_INFINITE_WIDTH,
+                           TOL_KERNEL, TOL_MIN_DISTANCE, init_kernel, init_zeta, linear_adjustment, predicted_limit,
+                           printed_gaussian_zeta)
 from .derivation import CircleKernelDerivation, ZetaDerivation
 
-__all__ = ["DATA_X", "DATA_Y", "INITS", "RATE_LINEARIZED", "RATE_WIDTH", "init_kernel", "init_zeta",
+__all__ = ["DATA_X", "DATA_Y", "INITS", "RATE_LINEARIZED", "RATE_WIDTH", "TOL_INFINITE_WIDTH", "TOL_MIN_DISTANCE",
+           "MC_Z_MAX", "TOL_KERNEL", "init_kernel", "init_zeta",
            "linear_adjustment", "predicted_limit", "printed_gaussian_zeta", "ZetaDerivation",
            "CircleKernelDerivation"]
 from .experiments import (infinite_width, linearized_gap_rate, min_distance, width_rate,  # noqa: E402
@@ -24,3 +26,6 @@ from . import extension_2d  # noqa: E402
 from .extension_2d import ext2d_width_rate  # noqa: E402
 
 __all__ += ["extension_2d", "ext2d_width_rate"]
+from . import figures  # noqa: E402
+
+__all__ += ["figures"]

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..._validation import as_real_array, check_positive
 
-__all__ = ["DATA_X", "DATA_Y", "INITS", "RATE_WIDTH", "RATE_LINEARIZED", "init_zeta", "init_kernel",
+__all__ = ["DATA_X", "DATA_Y", "INITS", "RATE_WIDTH", "RATE_LINEARIZED", "TOL_INFINITE_WIDTH", "TOL_MIN_DISTANCE",
+           "MC_Z_MAX", "TOL_KERNEL", "init_zeta", "init_kernel",
            "linear_adjustment", "predicted_limit", "printed_gaussian_zeta"]
 
 #: The paper's data: inputs and labels.
@@ -32,6 +33,14 @@ INITS = {"U(-1,1) x U(-2,2)": ("uniform", 1.0, 2.0),
 RATE_WIDTH = -0.5
 #: The output-only vs all-parameters gap of the linearized model: O(n^-1).
 RATE_LINEARIZED = -1.0
+
+#: Tolerances shared by the claims and the chapter (each claim's details give the reason):
+#: kernel interpolant vs adjusted spline (relative sup), GD on the linearization vs the minimum-distance
+#: solution (relative), Monte Carlo of zeta (standard errors), closed-form vs quadrature kernels (relative).
+TOL_INFINITE_WIDTH = 1e-9
+TOL_MIN_DISTANCE = 1e-9
+MC_Z_MAX = 4.5
+TOL_KERNEL = 1e-10
 
 _DISTS = ("gaussian", "uniform", "binary_uniform")
 

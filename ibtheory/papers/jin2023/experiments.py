@@ -64,6 +64,24 @@ class WidthRateReport(Report):
     adjusted: bool = True
     seconds: float = 0.0
 
+    def summary(self):
+        """One row per init: networks, convergence, final losses, the two ensemble fits."""
+        import pandas as pd
+
+        rows = []
+        for name in self.fits:
+            sel = self.init == name
+            fit_sel = sel & (self.width >= self.fit_min_width)
+            f, r = self.fits[name], self.rms_fits[name]
+            rows.append({"init": name, "networks": int(sel.sum()),
+                         "not converged (all widths)": int(np.sum(sel & (self.outcome != "success"))),
+                         "max final MSE (fit range)": float(self.final_loss[fit_sel].max()),
+                         "median MSE at GD stop": float(np.median(self.gd_loss[sel])),
+                         "max tail shift / sup-error": float(np.max(self.polish_shift[fit_sel] / self.sup_error[fit_sel])),
+                         "sup exponent": f.slope, "sup 95% CI": f"[{f.ci[0]:.2f}, {f.ci[1]:.2f}]",
+                         "RMS exponent": r.slope, "RMS 95% CI": f"[{r.ci[0]:.2f}, {r.ci[1]:.2f}]"})
+        return pd.DataFrame(rows)
+
 
 def _fit(widths, err, ok):
     sel = ok & np.isfinite(err) & (err > 0)

@@ -23,7 +23,8 @@ from ..._validation import check_int, check_positive
 from ...stats import loglog_fit
 from .._experiment import experiment
 
-__all__ = ["X5", "Y5", "CIRCLE_A", "init_asi_2d", "grid_points", "limit_2d", "Ext2DReport", "ext2d_width_rate"]
+__all__ = ["X5", "Y5", "CIRCLE_A", "init_asi_2d", "grid_points", "limit_2d", "Ext2DReport", "ext2d_width_rate",
+           "spline_comparison"]
 
 #: The five inputs: the corners of [-1, 1]^2 and the centre.
 X5 = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0], [0.0, 0.0]])
@@ -122,6 +123,17 @@ class Ext2DReport(Report):
     fit_min_width: int = 40
     seconds: float = 0.0
 
+    def summary(self):
+        """One row per init: networks, convergence, final losses, steps, the ensemble fit."""
+        import pandas as pd
+
+        return pd.DataFrame([{"init": name, "networks": int(np.sum(self.init == name)),
+                              "not converged": int(np.sum((self.init == name) & (self.outcome != "success"))),
+                              "max final MSE": float(self.final_loss[self.init == name].max()),
+                              "max steps": int(self.nit[self.init == name].max()),
+                              "exponent": f.slope, "95% CI": f"[{f.ci[0]:.2f}, {f.ci[1]:.2f}]"}
+                             for name, f in self.fits.items()])
+
 
 @experiment("jin2023.ext2d_width_rate", presets={
     "smoke": {"seeds": (0, 1), "inits": ("gaussian",), "widths": (20, 40, 80), "n_grid": 21, "fit_min_width": 20},
@@ -162,3 +174,30 @@ def ext2d_width_rate(*, seeds, inits, widths, n_grid, fit_min_width):
     return Ext2DReport(init=init_a, width=width, seed=c[2], outcome=c[3], final_loss=c[4].astype(float),
                        nit=c[5], sup_error=sup, fits=fits, grid=T, outputs=np.array(outs),
                        fit_min_width=int(fit_min_width), seconds=time.perf_counter() - t0)
+
+
+def spline_comparison(rep):
+    """Sup-distances on the report's grid between the widest Gaussian network (median seed), its kernel
+    limit, the thin-plate and the cubic polyharmonic spline; returns ``(table, surfaces)``.
+
+    ``surfaces`` maps a title to the values on ``rep.grid`` (for :func:`figures.ext2d_surfaces`).
+    """
+    import pandas as pd
+
+    from ibtheory.solvers import polyharmonic_spline
+
+    if "gaussian" not in rep.fits:
+        raise ValueError("rep must contain the 'gaussian' initialization")
+    sel = np.flatnonzero((rep.init == "gaussian") & (rep.width == rep.width.max()))
+    k = sel[np.argsort(rep.sup_error[sel])[len(sel) // 2]]
+    T = rep.grid
+    F = {f"trained network, n = {rep.width[k]}": rep.outputs[k], "kernel limit (arc-cosine)": limit_2d("gaussian")[0](T),
+         "thin-plate spline": polyharmonic_spline(X5, Y5, "thin_plate_spline")(T),
+         "cubic polyharmonic spline": polyharmonic_spline(X5, Y5, "cubic")(T)}
+    names = list(F)
+    pairs = [(names[0], names[1]), (names[1], names[2]), (names[1], names[3]), (names[2], names[3]),
+             (names[0], names[2])]
+    table = pd.DataFrame([{"compared": f"{a} vs {b}", "sup-distance": float(np.max(np.abs(F[a] - F[b])))}
+                          for a, b in pairs])
+    F["kernel limit - thin-plate spline"] = F[names[1]] - F[names[2]]
+    return table, F

@@ -1,0 +1,115 @@
+"""Figures of the Jin & Montufar chapters (each takes a report or nothing and returns a Figure).
+
+See the book chapters *Wide ReLU networks learn weighted splines* (``book/jin2023.md``) and
+*Extension: wide ReLU networks on 2-D inputs* (``book/jin2023_2d.md``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .closed_forms import DATA_X, DATA_Y, INITS, RATE_WIDTH, init_zeta
+
+__all__ = ["variational_solutions", "width_rate_figure", "gap_figure", "ext2d_rate_figure", "ext2d_surfaces"]
+
+
+def variational_solutions():
+    """Left: the weighted spline of the paper's data for its three inits; right: their zeta (log scale).
+
+    Examples
+    --------
+    >>> from ibtheory.papers.jin2023.figures import variational_solutions
+    >>> len(variational_solutions().axes)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    from ibtheory.solvers import weighted_spline
+
+    t = np.linspace(-2.5, 2.5, 501)
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, (dist, ws, bs) in INITS.items():
+        z = init_zeta(dist, ws, bs)
+        ax[0].plot(t, weighted_spline(DATA_X, DATA_Y, z)(t), label=name)
+        ax[1].plot(t, z(t) / z(0.0), label=name)
+    ax[0].plot(DATA_X, DATA_Y, "ko", label="data")
+    ax[0].set_xlabel("$x$"); ax[0].set_ylabel("$g^*(x)$"); ax[0].legend(fontsize=8)
+    ax[1].set_xlabel("$x$"); ax[1].set_ylabel(r"$\zeta(x)/\zeta(0)$"); ax[1].set_yscale("log")
+    ax[1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def width_rate_figure(rep):
+    """Sup-error against the width per init (dots: networks; lines: ensemble fits) and trained networks."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 1 + len(rep.fits), figsize=(5 + 4.5 * len(rep.fits), 3.8))
+    ok = rep.outcome == "success"
+    for name, fit in rep.fits.items():
+        sel = ok & (rep.init == name)
+        p = ax[0].loglog(rep.width[sel], rep.sup_error[sel], "o", alpha=0.5, label=name)
+        nn = np.unique(rep.width[sel & (rep.width >= rep.fit_min_width)])
+        ax[0].loglog(nn, np.exp(fit.intercept) * nn ** fit.slope, "-", color=p[0].get_color(),
+                     label=f"fit: {fit.slope:.2f} [{fit.ci[0]:.2f}, {fit.ci[1]:.2f}]")
+    nn = np.unique(rep.width[rep.width >= rep.fit_min_width])
+    ax[0].loglog(nn, np.median(rep.sup_error[rep.width == nn[0]]) * (nn / nn[0]) ** RATE_WIDTH, "k--",
+                 label=r"$n^{-1/2}$")
+    ax[0].set_xlabel("base width $n$"); ax[0].set_ylabel(r"$\sup_{[-2,2]}|f_n - (g^*-\bar ux-\bar v)|$")
+    ax[0].legend(fontsize=7)
+    seed0 = rep.seed.min()
+    for a, name in zip(ax[1:], rep.fits):
+        for n in np.unique(rep.width)[::2]:
+            k = np.flatnonzero((rep.init == name) & (rep.width == n) & (rep.seed == seed0))
+            if k.size:
+                a.plot(rep.t, rep.outputs[k[0]], lw=1, label=f"n = {n}")
+        a.plot(rep.t, rep.targets[name], "k", lw=2, label="variational solution")
+        a.set_title(name, fontsize=9); a.set_xlabel("$x$"); a.set_ylabel("$f(x)$"); a.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def gap_figure(rep):
+    """The output-only vs all-parameters gap of the linearized model against the width, with the fit."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    ax.loglog(rep.width, rep.gap, "o", alpha=0.6, label="networks")
+    nn = np.unique(rep.width)
+    ax.loglog(nn, np.exp(rep.fit.intercept) * nn ** rep.fit.slope, "-",
+              label=f"fit: {rep.fit.slope:.2f} [{rep.fit.ci[0]:.2f}, {rep.fit.ci[1]:.2f}]")
+    ax.set_xlabel("base width $n$"); ax.set_ylabel(r"$\sup_{t,x}|f^{lin}_{out}-f^{lin}_{all}|$"); ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def ext2d_rate_figure(rep):
+    """Two inputs: sup-distance to the kernel limit against the width, with the ensemble fits."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for name, fit in rep.fits.items():
+        sel = rep.init == name
+        p = ax.loglog(rep.width[sel], rep.sup_error[sel], "o", alpha=0.4, ms=4, label=f"{name}: networks")
+        nn = np.unique(rep.width[sel & (rep.width >= rep.fit_min_width)])
+        ax.loglog(nn, np.exp(fit.intercept) * nn ** fit.slope, "--", color=p[0].get_color(), lw=2,
+                  label=f"fit {fit.slope:.2f} [{fit.ci[0]:.2f}, {fit.ci[1]:.2f}]")
+    ax.set_xlabel("width n (2n ReLUs)"); ax.set_ylabel("sup over grid of |f_n - f_inf|")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def ext2d_surfaces(panels, grid, X):
+    """Contour panels ``[(title, values on grid)]`` over the points ``grid`` (N, 2) of a square grid, data ``X``."""
+    import matplotlib.pyplot as plt
+
+    m = int(round(np.sqrt(grid.shape[0])))
+    g1, g2 = grid[:, 0].reshape(m, m), grid[:, 1].reshape(m, m)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.8 * len(panels), 3.6), constrained_layout=True)
+    for ax, (title, F) in zip(np.atleast_1d(axes), panels):
+        F = np.asarray(F).reshape(m, m)
+        cs = ax.contourf(g1, g2, F, levels=21, cmap="viridis")
+        ax.plot(X[:, 0], X[:, 1], "k^", ms=6)
+        ax.set_aspect("equal"); ax.set_title(title, fontsize=9); ax.set_xlabel("$x_1$"); ax.set_ylabel("$x_2$")
+        fig.colorbar(cs, ax=ax, shrink=0.8)
+    return fig
