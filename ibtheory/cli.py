@@ -5,7 +5,8 @@
     ibtheory verify [PATTERN] [--json] [--quiet]        # run the theorem ledger
     ibtheory verify [PATTERN] --reseed K [--seed-base B]  # stochastic claims on K fresh seed sets
     ibtheory list [PATTERN]                             # the claims of the ledger
-    ibtheory reproduce --list                           # every experiment of every paper
+    ibtheory reproduce --list [PATTERN]                 # the experiments of every paper
+    ibtheory reproduce PAPER|GLOB|--all [options]       # many experiments, one after the other
     ibtheory reproduce ID [--preset paper|book|smoke] [--out DIR]
                           [--backend local|processes|dask] [--scheduler ADDRESS]
                           [--workers N] [--force] [--set key=value ...]
@@ -99,8 +100,12 @@ def _add_reproduce(sub) -> None:
         description="Run a registered experiment and write results.csv/.parquet, figure.png/.svg "
                     "and manifest.json to --out (default ./ibtheory-results/ID/PRESET/). "
                     "A repeated call with the same settings and sources returns the cached results.")
-    r.add_argument("id", nargs="?", default=None, help="experiment id, e.g. yun2021.<name>")
-    r.add_argument("--list", action="store_true", help="list every experiment of every paper")
+    r.add_argument("id", nargs="?", default=None,
+                   help="experiment id (yun2021.<name>), a paper key (yun2021: all its "
+                        "experiments) or a glob ('*.width_*')")
+    r.add_argument("--list", action="store_true",
+                   help="list the experiments (all, or those matching ID)")
+    r.add_argument("--all", action="store_true", help="every experiment of every paper")
     r.add_argument("--preset", choices=PRESETS, default="paper",
                    help="smoke (seconds), book (the book's scale) or paper (default)")
     r.add_argument("--out", default=None, metavar="DIR", help="output directory")
@@ -120,18 +125,25 @@ def _add_reproduce(sub) -> None:
     r.add_argument("--json", action="store_true", help="print the manifest as JSON")
 
 
-def _list_experiments() -> int:
-    from .reproduce import catalog
+def _list_experiments(pattern=None) -> int:
+    from .reproduce import catalog, select
 
     rows = catalog()
+    if pattern is not None:
+        keep = set(select(pattern))
+        rows = [r for r in rows if r["id"] in keep]
     if not rows:
         print("no experiment is registered yet")
         return 0
+    import shutil
+
     w = max(len(r["id"]) for r in rows)
+    width = max(shutil.get_terminal_size((160, 24)).columns, 100)
     for r in rows:
         presets = " ".join(f"{k}({'det' if n is None else n})" for k, n in r["presets"].items())
         fig = " [figure]" if r["figure"] else ""
-        print(f"{r['id']:<{w}}  {presets}{fig}  {r['doc']}")
+        line = f"{r['id']:<{w}}  {presets}{fig}  {r['doc']}"
+        print(line if len(line) <= width else line[:width - 3] + "...")
     print(f"\n{len(rows)} experiments; presets show their number of seeds (det: deterministic).")
     return 0
 
@@ -140,13 +152,16 @@ def _reproduce(args) -> int:
     import json
 
     if args.list:
-        return _list_experiments()
-    if args.id is None:
-        return _fail("reproduce needs an experiment id, or --list")
+        return _list_experiments(args.id)
+    if args.id is None and not args.all:
+        return _fail("reproduce needs an experiment id, a paper key, a glob, --all or --list")
+    from .papers import PAPERS
     from .reproduce import reproduce
     from .reproduce._run import _experiment
 
     backend = args.backend or ("dask" if args.scheduler else "local")
+    if args.all or args.id in PAPERS or any(ch in args.id for ch in "*?["):
+        return _reproduce_many("*" if args.all else args.id, backend, args)
     try:
         overrides = dict(parse_setting(s) for s in args.settings)
         exp = _experiment(args.id)
@@ -184,6 +199,40 @@ def _reproduce(args) -> int:
     if not m["figure"]["drawn"]:
         print(f"  figure   none: {m['figure']['note']}")
     return 0
+
+
+def _reproduce_many(pattern: str, backend: str, args) -> int:
+    """Every experiment matching ``pattern``, one after the other; exit 1 if any raised."""
+    from .reproduce import reproduce_all, select
+
+    try:
+        overrides = dict(parse_setting(s) for s in args.settings)
+        if not select(pattern):
+            raise ValueError(f"no experiment matches {pattern!r} (see ibtheory reproduce --list)")
+        if args.scheduler and backend != "dask":
+            raise ValueError(f"--scheduler needs --backend dask, got --backend {backend}")
+        if backend == "local" and args.workers not in (None, 1):
+            raise ValueError("--workers needs --backend processes or dask (local is one process)")
+        if args.workers is not None and args.workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    except (ValueError, TypeError) as exc:
+        return _fail(str(exc))
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        batch = reproduce_all(pattern, args.preset, out=args.out, backend=backend,
+                              workers=args.workers, scheduler=args.scheduler, force=args.force,
+                              progress=not args.quiet, shards=args.shards, **overrides)
+    except (ValueError, TypeError) as exc:  # a preset or setting some experiment lacks
+        return _fail(str(exc))
+    except (ImportError, ConnectionError) as exc:
+        return _fail(str(exc), 1)
+    with_pd = batch.summary()
+    print(with_pd.to_string(index=False))
+    print(f"\n{len(batch.results)}/{len(batch.results) + len(batch.errors)} experiments done "
+          f"in {batch.seconds:.1f} s")
+    for exp_id, tb in batch.errors.items():
+        print(f"\nFAILED {exp_id}:\n{tb}", file=sys.stderr)
+    return 0 if batch.passed else 1
 
 
 def _verify(args) -> int:

@@ -18,7 +18,9 @@ from ibtheory import Report, __version__
 from ibtheory.cli import main
 from ibtheory.papers import Experiment
 from ibtheory.papers._experiment import _REGISTRY
-from ibtheory.reproduce import BACKENDS, ReproduceResult, catalog, reproduce, shard_seeds
+from ibtheory.reproduce import (ReproduceResult, catalog, load_registry, reproduce, reproduce_all,
+                                select, shard_seeds)
+from ibtheory.reproduce._merge import seed_order
 from ibtheory.reproduce._backends import require
 
 TOY = "min2021.reproduce_toy"
@@ -102,12 +104,23 @@ def _noseed(*, seeds):
 noseed = Experiment(NOSEED, _noseed, {p: {"seeds": (0, 1)} for p in _PRESETS})
 
 
+RAISES = "min2021.reproduce_raises"
+
+
+def _raises(*, seeds):
+    raise RuntimeError("toy failure")
+
+
+raises = Experiment(RAISES, _raises, {p: {"seeds": (0,)} for p in _PRESETS})
+OURS = (toy, summary, noseed, raises)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _registered():
-    for exp in (toy, summary, noseed):
+    for exp in OURS:
         _REGISTRY[exp.id] = exp
     yield
-    for exp in (toy, summary, noseed):
+    for exp in OURS:
         _REGISTRY.pop(exp.id, None)
 
 
@@ -282,11 +295,32 @@ def test_cli_reproduce_bad_choice_exits_2(argv, capsys):
     assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
-def _real_experiment():
-    from ibtheory.reproduce import load_registry
+def test_many_experiments_in_one_call(tmp_path, capsys):
+    assert select("min2021.reproduce_*") == sorted(e.id for e in OURS)
+    assert set(select("min2021")) >= {e.id for e in OURS} and select(TOY) == [TOY]
+    batch = reproduce_all("min2021.reproduce_*", "smoke", out=tmp_path, progress=False)
+    assert set(batch.results) == {TOY, SUMMARY, NOSEED} and list(batch.errors) == [RAISES]
+    assert "RuntimeError: toy failure" in batch.errors[RAISES] and not batch.passed
+    assert batch.results[TOY].out == tmp_path / TOY / "smoke"
+    summ = batch.summary()
+    assert list(summ["id"]) == sorted(e.id for e in OURS)
+    assert summ.set_index("id").loc[RAISES, "error"] == "RuntimeError: toy failure"
+    with pytest.raises(ValueError, match="no experiment matches"):
+        reproduce_all("min2021.nothing_*", "smoke")
+    with pytest.raises(TypeError, match="no setting 'n'"):  # checked before anything runs
+        reproduce_all("min2021.reproduce_*", "smoke", out=tmp_path, n=3)
+    # the CLI: a glob runs them all and exits 1 because one raised; the others are cached now
+    assert main(["reproduce", "min2021.reproduce_*", "--preset", "smoke", "--out", str(tmp_path),
+                 "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "3/4 experiments done" in captured.out and "FAILED min2021.reproduce_raises" in captured.err
+    assert main(["reproduce", "min2021.reproduce_[st]*", "--preset", "smoke", "--out",
+                 str(tmp_path), "--quiet"]) == 0
 
+
+def _real_experiment():
     reg, errors = load_registry()
-    ours = {TOY, SUMMARY, NOSEED}
+    ours = {e.id for e in OURS}
     real = [e for k, e in reg.items() if k not in ours and e.paper not in errors
             and e.settings("smoke")["seeds"] is not None]
     return real[0] if real else None
@@ -308,3 +342,30 @@ def test_a_real_paper_experiment_local_vs_dask(tmp_path):
     assert das.manifest["n_shards"] >= 2
     pd.testing.assert_frame_equal(das.table, loc.table)
     assert set(loc.table["seed"]) == set(seeds)
+
+
+@pytest.mark.slow
+def test_shard_contract_of_every_experiment(request):
+    """Run i depends on seeds[i] alone: for every registered paper experiment (smoke preset,
+    at least two seeds), the last seed's rows of the batched call equal a call with that
+    seed alone, which is what every backend relies on. Run with ``-m slow``."""
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("the contract sweep over every experiment runs with -m slow")
+    reg, errors = load_registry()
+    ours = {e.id for e in OURS}
+    broken = {}
+    for exp_id, exp in reg.items():
+        settings = exp.settings("smoke")
+        seeds = settings["seeds"]
+        if exp_id in ours or seeds is None:
+            continue  # deterministic experiments run as one shard
+        seeds = tuple(seeds) if len(seeds) > 1 else (seeds[0], seeds[0] + 1)
+        try:
+            batched = seed_order(exp.fn(**{**settings, "seeds": seeds}).table(), seeds)
+            alone = seed_order(exp.fn(**{**settings, "seeds": seeds[-1:]}).table(), seeds[-1:])
+            rows = batched[batched["seed"] == seeds[-1]].reset_index(drop=True)
+            pd.testing.assert_frame_equal(rows, alone, check_exact=False, rtol=1e-9, atol=0)
+        except Exception as exc:  # noqa: BLE001 - collect every violation, then fail once
+            broken[exp_id] = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+    assert not errors, errors
+    assert not broken, "\n".join(f"{k}: {v}" for k, v in broken.items())

@@ -15,6 +15,8 @@ The seed list is cut into shards; run ``i`` depends on ``seeds[i]`` alone, so th
 table is the same, run for run, on every backend. From the shell::
 
     ibtheory reproduce --list
+    ibtheory reproduce varre2023 --preset paper        # every experiment of a paper
+    ibtheory reproduce --all --preset paper            # every experiment of every paper
     ibtheory reproduce marion2024.sharpness_vs_scale --preset paper --backend processes
     ibtheory reproduce <id> --backend dask --scheduler tcp://host:8786
 
@@ -33,9 +35,11 @@ from __future__ import annotations
 import warnings
 
 from ._backends import BACKENDS, shard_seeds
+from ._batch import BatchResult, reproduce_all, select
 from ._run import ReproduceResult, load_registry, reproduce
 
-__all__ = ["BACKENDS", "ReproduceResult", "catalog", "load_registry", "reproduce", "shard_seeds"]
+__all__ = ["BACKENDS", "BatchResult", "ReproduceResult", "catalog", "load_registry", "reproduce",
+           "reproduce_all", "select", "shard_seeds"]
 
 
 def catalog() -> list[dict]:

@@ -96,12 +96,14 @@ def _experiment(id):
     raise ValueError(f"unknown experiment id {id!r}{hint} Known experiments: {known}")
 
 
-def _default_out(exp_id: str, preset: str, overrides: dict) -> Path:
+def _default_out(exp_id: str, preset: str, overrides: dict, root=None) -> Path:
+    """``<root>/<id>/<preset>`` (root: ``./ibtheory-results``), with a hash of any overrides."""
     name = preset
     if overrides:
         blob = json.dumps(mf.jsonable(overrides), sort_keys=True)
         name = f"{preset}-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
-    return Path.cwd() / "ibtheory-results" / exp_id / name
+    root = Path.cwd() / "ibtheory-results" if root is None else Path(root)
+    return root / exp_id / name
 
 
 def _clear(out: Path) -> None:
