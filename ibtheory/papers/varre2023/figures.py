@@ -32,7 +32,8 @@ def trajectories_figure(report):
                 ax.semilogy(report.t, report.svals[i, :, j], "-" if thick else ":",
                             color=f"C{j}" if thick else "k", lw=2.5 if thick else 1, alpha=0.6 if thick else 1,
                             label=(f"flow, l = {report.width[i]}" if j == 0 else None))
-        ax.set(xlabel="time t", title=rf"$\gamma$ = {g:g}")
+        ax.set_xscale("symlog", linthresh=0.1)
+        ax.set(xlabel="time t (linear below 0.1, log above)", title=rf"$\gamma$ = {g:g}")
     axes[0, 0].set_ylabel(r"singular values $\sigma_i(W_1(t))$")
     axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
