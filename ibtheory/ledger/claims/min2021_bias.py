@@ -29,7 +29,7 @@ def orthogonal_min_norm(seeds):
                  f"{rep.err_random.min():.2f}..{rep.err_random.max():.2f}. Tolerance 1e-8: the residual at "
                  f"gap 1e-20 is 1e-10 relative, times 100 for the integrator (worst over 5 reseeds 5e-10)."),
         routes=("gradient_flow (DOP853)", "min_l2_interpolator (KKT-certified)", "SymPy"),
-        symbolic=Check(0.0 if der["d(VU2^T)/dt"] and der["d(U1U2^T)/dt"] else 1.0, 1e-8),
+        symbolic=Check.bound(0.0 if der["d(VU2^T)/dt"] and der["d(U1U2^T)/dt"] else 1.0, 0.5),
         converged=Check.bound(len(seeds) - n_ok, 0.5),
         distance=Check(err, 1e-8),
         random_misses=Check.bound(-float(rep.err_random.min()), -1e-3),
@@ -46,11 +46,11 @@ def varre_in_invariant_set(seeds):
     dc = float(np.max(np.abs(rep.c_varre - 2 * rep.gamma)))
     return Check.combine(
         details=(f"{len(seeds)} draws of P at h={rep.h}, gamma={rep.gamma}: |c - 2 gamma| <= {dc:.1e}, "
-                 f"|U1U2^T| <= {rep.varre_U1U2.max():.1e} (tolerance 1e-12: rounding of O(gamma) products, "
-                 f"worst over 5 reseeds 1e-16); distance of the limit to min-norm <= {rep.err_varre.max():.1e} "
+                 f"|U1U2^T| <= {rep.varre_U1U2.max():.1e} (tolerance 1e-14: rounding of O(gamma) products, "
+                 f"worst over 5 reseeds 2.2e-16, margin 45); distance of the limit to min-norm <= {rep.err_varre.max():.1e} "
                  f"(tolerance 1e-8 as for the orthogonal init)."),
         routes=("closed form c = 2 gamma", "QR-block eigenvalues", "gradient_flow vs min_l2_interpolator"),
-        level=Check(dc, 1e-12), orthogonal=Check(float(rep.varre_U1U2.max()), 1e-12),
+        level=Check(dc, 1e-14), orthogonal=Check(float(rep.varre_U1U2.max()), 1e-14),
         distance=Check(float(rep.err_varre.max()), 1e-8),
     )
 
@@ -71,7 +71,9 @@ def _slope_check(rep, exponent, label):
         details=(f"{label}: {len(set(rep.seed.tolist()))} seeds x {len(set(rep.h.tolist()))} widths, flows on "
                  f"the exact width-(D+m) compression to loss gap {rep.gap_tol:g} ({n_ok}/{len(rep.seed)} "
                  f"converged, max final gap {rep.final_gap.max():.1e}). One-sided test of the O(h^{exponent}) "
-                 f"upper bound: the 95% interval's lower end must not lie above {exponent}. Fitted slopes: "
+                 f"upper bound: the {fit.level:.1%} interval's lower end must not lie above {exponent} (level 0.999 "
+                 f"because the exponent is attained: a test on the boundary rejects a true bound with "
+                 f"probability (1 - level)/2). Fitted slopes: "
                  f"dist {fit.slope:.3f} {tuple(round(v, 3) for v in fit.ci)}, |VU2^T| {rep.fits['VU2'].slope:.3f}, "
                  f"|U1U2^T| {rep.fits['U1U2'].slope:.3f}. Compression vs full width at h=1000: "
                  f"{rep.compression_error:.1e} (tolerance 1e-6 because the residual at gap 1e-14 is 1e-7 "

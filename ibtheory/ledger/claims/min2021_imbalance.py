@@ -27,7 +27,7 @@ def reduction_loss_identity(seeds):
                  f"L* vs the lstsq residual to {err_star:.1e}. Tolerance 1e-13: float64 rounding of sums "
                  f"of O(1) terms (worst over 5 reseeds below 1.1e-15, margin ~100)."),
         routes=("SymPy rational identity", "TwoLayerLinear loss vs SVD reduction", "numpy lstsq"),
-        symbolic=Check(0.0 if sym.holds else 1.0, 1e-13),
+        symbolic=Check.bound(0.0 if sym.holds else 1.0, 0.5),
         loss=Check(err, 1e-13), loss_star=Check(err_star, 1e-13))
 
 
@@ -46,12 +46,12 @@ def _conserved(seeds, whitened):
                  f"(n=4, D=8, m=2, N(0,1/h) with h={rep.h}, Sigma_x eigenvalue ratio up to "
                  f"{rep.sigma_ratio[sel].max():.1f}) to loss gap {rep.gap_tol:g} at rtol {rep.rtol:g}, "
                  f"{n_ok} converged, final gaps <= {rep.final_gap[sel].max():.1e}: max_t relative drift of "
-                 f"Lambda {dl:.1e}, of U2 {du:.1e}. Tolerance 1e-11, set by the integrator: 10x its local "
-                 f"tolerance rtol (worst over 5 reseeds 4e-14)."),
+                 f"Lambda {dl:.1e}, of U2 {du:.1e}. Tolerances 1e-12 and 1e-14: worst over 5 reseeds 6.1e-14 "
+                 f"and 4.6e-16 (accumulated integration and rounding error) times a margin of ~20."),
         routes=("SymPy expansion", "gradient_flow (DOP853) + SVD projection"),
-        symbolic=Check(0.0 if (ok["dLambda/dt"] and ok["dU2/dt"]) else 1.0, 1e-11),
+        symbolic=Check.bound(0.0 if (ok["dLambda/dt"] and ok["dU2/dt"]) else 1.0, 0.5),
         converged=Check.bound(int(sel.sum()) - n_ok, 0.5),
-        imbalance=Check(dl, 1e-11), u2=Check(du, 1e-11))
+        imbalance=Check(dl, 1e-12), u2=Check(du, 1e-14))
 
 
 @claim("min2021.imbalance.conserved",

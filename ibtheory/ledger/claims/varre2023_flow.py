@@ -13,9 +13,9 @@ from ibtheory.papers import varre2023 as vr
 
 
 def _outcomes(report):
-    """Count of runs that did not end with status success (as a bound against 0)."""
+    """Count of runs that did not end with status success, bounded by 1/2 (an integer count: none)."""
     bad = int(np.sum(report.outcome != "success"))
-    return Check.bound(bad, 0, f"{bad} of {report.outcome.size} runs did not succeed")
+    return Check.bound(bad, 0.5, f"{bad} of {report.outcome.size} runs did not succeed")
 
 
 @claim("varre2023.invariants.reduced_dynamics",

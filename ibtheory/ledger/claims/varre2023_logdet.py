@@ -45,4 +45,4 @@ def check_logdet_gradient_flow(seeds):
                  "slowest mode (t ~ 1e4 on some instances) and the worst was 1.3e-10 (book seeds; 7.9e-11 over "
                  "5 reseeds), margin ~75."),
         routes=("logdet_factorization", "reference.two_layer_flow (SciPy DOP853, no engine)"),
-        limit=Check(err, 1e-8), outcomes=Check.bound(bad, 0))
+        limit=Check(err, 1e-8), outcomes=Check.bound(bad, 0.5))

@@ -38,7 +38,7 @@ def check_lngd_alignment(seeds):
                  f"(95% interval {lo:.2f}..{hi:.2f}); they are excluded and reported."),
         routes=("batched label-noise Euler-Maruyama (label_noise_paths)", "gradient-flow closed form"),
         noisy=Check.bound(er, vr.LNGD_MAX_RANK), noiseless=Check.bound(bias, vr.LNGD_GD_BIAS),
-        noisy_runs_finite=Check.bound(int(np.sum((r.sigma == vr.LNGD_NOISE) & ~ok)), 0))
+        noisy_runs_finite=Check.bound(int(np.sum((r.sigma == vr.LNGD_NOISE) & ~ok)), 0.5))
 
 
 def _relu_at(r, scale):
@@ -63,7 +63,8 @@ def check_relu_small(seeds):
                  f"{r.test_loss[sel].max():.1e}. Thresholds set by the worst over 5 reseeds with margin ~3."),
         routes=("batched gradient_descent", "SVD of the first layer / principal angles with span(u, v)"),
         top2=Check.bound(c["min_top2"], top2), angle=Check.bound(ang, c["max_angle"]),
-        fitted=Check.bound(loss, c["max_loss"]), all_converged=Check.bound(int((~sel & (r.scale == c["scale"])).sum()), 0))
+        fitted=Check.bound(loss, c["max_loss"]),
+        all_converged=Check.bound(int((~sel & (r.scale == c["scale"])).sum()), 0.5))
 
 
 @claim("varre2023.relu.large_init_no_recovery",

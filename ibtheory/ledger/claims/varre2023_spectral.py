@@ -47,7 +47,7 @@ def check_rank_vs_gamma(seeds):
                  f"{r.final_loss.max():.1e}; numerical ranks (tau = {r.tau:g}, display only) agree on "
                  f"{int(np.sum(r.rank_flow == r.rank_closed))}/{r.seed.size}."),
         routes=("SVD of W1 at the end of gradient_flow", "corollary closed form"),
-        spectrum=Check(worst, 3e-8), outcomes=Check.bound(bad, 0))
+        spectrum=Check(worst, 3e-8), outcomes=Check.bound(bad, 0.5))
 
 
 @claim("varre2023.rank.energy_small_gamma",
