@@ -35,6 +35,8 @@ def direction_rate(L):
     >>> from ibtheory.papers.yun2021 import direction_rate
     >>> direction_rate(4)
     -0.25
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     return -1.0 / check_depth(L, "L")
 
@@ -62,6 +64,8 @@ def g_function(nu, s, a0, b0):
     >>> from ibtheory.papers.yun2021 import g_function
     >>> g_function(0.0, np.array([2.]), np.array([1.]), np.array([0.5]))
     1.0
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     nu = np.asarray(nu, dtype=float)
     arg = 2 * s * nu[..., None]
@@ -153,6 +157,8 @@ def two_layer_point_path(Mx, vbar1, vbar2, nu):
     >>> v1, v2 = two_layer_point_path(np.diag([2., 1.]), np.array([1., 0.]), np.zeros(2), 0.0)
     >>> v1, v2
     (array([1., 0.]), array([0., 0.]))
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     U1, s, U2, v1, v2, a, b = _thm6_coords(Mx, vbar1, vbar2)
     nu = float(nu)
@@ -198,6 +204,8 @@ def thm6_limits(Mx, y, alpha, vbar1, vbar2):
     >>> lim = thm6_limits(Mx, 1.0, 1.0, np.array([1., 1.]), np.array([0., 0.]))
     >>> round(float(lim.v1 @ Mx @ lim.v2), 12)
     1.0
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     U1, s, U2, v1, v2, a, b = _thm6_coords(Mx, vbar1, vbar2)
     alpha = check_positive(alpha, "alpha")
@@ -218,6 +226,8 @@ def printed_thm6_v2(Mx, y, alpha, vbar1, vbar2):
     >>> from ibtheory.papers.yun2021 import printed_thm6_v2
     >>> printed_thm6_v2(np.diag([2., 1.]), 1.0, 1.0, np.array([1., 1.]), np.zeros(2)).shape
     (2,)
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     U1, s, U2, v1, v2, a, b = _thm6_coords(Mx, vbar1, vbar2)
     alpha = check_positive(alpha, "alpha")
@@ -252,6 +262,8 @@ def conv_qnorm_limit(X, y, L, alpha, wbar):
     >>> z = conv_qnorm_limit(X, [1.], 2, 1.0, w)
     >>> bool(abs(X @ z - 1) < 1e-9)
     True
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...solvers import fourier_qnorm_interpolator
 

@@ -27,6 +27,8 @@ def rng_for(seed):
     >>> from ibtheory.papers.yun2021 import rng_for
     >>> float(rng_for(0).standard_normal()) == float(rng_for(0).standard_normal())
     True
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     return np.random.default_rng(np.random.SeedSequence(check_int(seed, "seed", minimum=0)))
 
@@ -46,6 +48,8 @@ def separable_instance(rng, n=4, d=6):
     >>> X, y = separable_instance(rng_for(3))
     >>> X.shape, sorted(set(y.tolist())) <= [-1.0, 1.0]
     ((4, 6), True)
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     rng = _rng(rng)
     n, d = check_int(n, "n", minimum=1), check_int(d, "d", minimum=1)
@@ -98,6 +102,8 @@ def two_layer_point_instance(rng, d=3, k1=4, k2=3):
     >>> inst = two_layer_point_instance(rng_for(0))
     >>> inst.Mx.shape, inst.init_margin >= 0.48
     ((4, 3), True)
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     rng = _rng(rng)
     d, k1, k2 = (check_int(v, name, minimum=1) for v, name in ((d, "d"), (k1, "k1"), (k2, "k2")))
@@ -124,6 +130,8 @@ def regression_instance(rng, n=3, d=6):
     >>> X, y, wbar = regression_instance(rng_for(0))
     >>> X.shape, bool(abs(wbar).min() >= 0.5)
     ((3, 6), True)
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     rng = _rng(rng)
     n, d = check_int(n, "n", minimum=1), check_int(d, "d", minimum=1)
@@ -145,6 +153,8 @@ def even_regression_instance(rng, n=2, d=4, shift=2.0):
     >>> X, y, wbar = even_regression_instance(rng_for(0))
     >>> bool(np.allclose(np.fft.fft(X).imag, 0)), bool(np.allclose(np.fft.fft(wbar).imag, 0))
     (True, True)
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     rng = _rng(rng)
     n, d = check_int(n, "n", minimum=1), check_int(d, "d", minimum=2)

@@ -35,6 +35,8 @@ def log_grid(s_min, s_max, num):
     >>> from ibtheory.papers.yun2021 import log_grid
     >>> log_grid(10, 1000, 3).tolist()
     [10.0, 100.0, 1000.0]
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     s_min, s_max = check_positive(s_min, "s_min"), check_positive(s_max, "s_max")
     num = check_int(num, "num", minimum=3)
@@ -59,6 +61,8 @@ def decay_fit(s, values, s_from, floor=1e-16):
     >>> s = np.logspace(1, 3, 5)
     >>> round(decay_fit(s, np.vstack([2 / s, 5 / s]), 10.0).slope, 12)
     -1.0
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...stats import loglog_fit
 
@@ -143,6 +147,8 @@ def exponential_flows(*, seeds, networks, widths, ks, s_min, s_max, num, init_sc
     successive :math:`u` on the log-grid (the theorem's hypothesis: :math:`u`
     converges in direction) and the angle of :math:`\beta` to the
     :math:`\ell_2` max-margin direction (the limit of Corollary 1 for ``"fc"``).
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...dynamics import logtime_flow
     from ...models import DeepLinear, TensorNetwork, tensor_form
@@ -271,6 +277,8 @@ def diagonal_directions(*, seeds, depths, d, n, s_min, s_max, num, last_scale, s
     compared with the solver's. For L = 2 a second run with the condition broken
     (:math:`\lambda = 0`: :math:`\bar w_{2,j} = -\mathrm{sign}(z_j)\bar w_{1,j}` on the
     largest coordinate :math:`j` of the :math:`\ell_1` solution :math:`z`).
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...dynamics import logtime_flow
     from ...models import Diagonal
@@ -327,6 +335,8 @@ def conv_directions(*, seeds, d, n, s_min, s_max, num, offset, last_scale, s_fit
 
     Per seed a separable instance; the angle of :math:`\beta` to
     :func:`ibtheory.solvers.fourier_max_margin` (L = 2) along the run.
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...models import Convolutional
     from ...solvers import fourier_max_margin
@@ -372,6 +382,8 @@ def single_point(*, seeds, s_max, nu_far, label):
     path's direction at :math:`\nu = \mathrm{sign}(y)\,\text{nu\_far}/(s_1 - s_2)` with
     :math:`U\eta`, :math:`|\eta| = |\rho|^{1/2}`, :math:`\rho` the :math:`\ell_1`
     max-margin solution on the singular values.
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...dynamics import logtime_flow
     from ...models import TensorNetwork

@@ -41,6 +41,8 @@ def regression_limit(model, params, X, y, *, stat_tol=STAT_TOL, rtol=FLOW_RTOL):
     >>> res = regression_limit(Diagonal(2, 2), yun_init(Diagonal(2, 2), 1.0, np.ones(2)), X, y)
     >>> res.success, bool(abs(X @ Diagonal(2, 2).beta(res.x) - 1) < 1e-9)
     (True, True)
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...dynamics import Problem
 
@@ -76,6 +78,8 @@ def diagonal_regression(*, seeds, depths, alphas, n, d):
 
     Per seed a Gaussian instance and a signed :math:`\bar w` (:func:`regression_instance`);
     the flow's limit against :func:`ibtheory.solvers.qnorm_interpolator`.
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...models import Diagonal, yun_init
     from ...solvers import qnorm_interpolator
@@ -120,7 +124,10 @@ class AlphaPath(Report):
     def gap_fit(self, L, end):
         """Pooled log-log fit over seeds of the gap to min-``end`` (``"l1"``: small alphas, ``"l2"``: large).
 
-        Gaps below :data:`ROUND_OFF_FLOOR` are left out (solver round-off).
+        Each seed's gaps are divided by its gap at the first alpha (run-to-run constants
+        drop out); gaps below :data:`ROUND_OFF_FLOOR` are left out (solver round-off).
+
+        See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
         """
         from ...stats import loglog_fit
 
@@ -128,8 +135,10 @@ class AlphaPath(Report):
             raise ValueError(f"end must be 'l1' or 'l2', got {end!r}")
         gaps = (self.gap_l1 if end == "l1" else self.gap_l2)[self.L == L]
         alphas = np.broadcast_to(self.small_alphas if end == "l1" else self.large_alphas, gaps.shape)
-        keep = np.isfinite(gaps) & (gaps > ROUND_OFF_FLOOR)
-        return loglog_fit(alphas[keep], gaps[keep])
+        if gaps.size == 0 or not np.all(gaps[:, 0] > ROUND_OFF_FLOOR):
+            raise ValueError(f"no gap to min-{end} above round-off for L={L}")
+        keep = gaps > ROUND_OFF_FLOOR
+        return loglog_fit(alphas[keep], (gaps / gaps[:, :1])[keep])
 
 
 @experiment("yun2021.alpha_path", presets={
@@ -153,6 +162,8 @@ def alpha_path(*, seeds, depths, alphas, small_alphas, large_alphas, flow_alphas
     the L = 2 solver overflows below :math:`\alpha\approx0.05`) and to the
     minimum-:math:`\ell_2` interpolator over ``large_alphas``; flows at
     ``flow_alphas`` against the path (the dots of the figure).
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...models import Diagonal, yun_init
     from ...solvers import min_l1_interpolator, min_l2_interpolator, qnorm_interpolator
@@ -211,6 +222,8 @@ def conv_regression(*, seeds, cases, n, d):
 
     The flow's limit against :func:`ibtheory.solvers.fourier_qnorm_interpolator` with
     the derived scaling (``scaling="network"``) and as printed (``"printed"``).
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...models import Convolutional, yun_init
     from ...solvers import fourier_qnorm_interpolator
@@ -259,6 +272,8 @@ def two_layer_point_regression(*, seeds, alphas, target):
     The flow's limit against :func:`thm6_limits`; :math:`\nu^\infty` by the float64
     Newton iteration against :func:`ibtheory.reference.yun2021.g_inv_reference`;
     the seed's :func:`printed_thm6_v2` against the flow.
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...models import TensorNetwork
     from ...reference.yun2021 import g_inv_reference

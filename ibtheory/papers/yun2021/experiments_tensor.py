@@ -25,7 +25,7 @@ class TensorIdentities(Report):
     shape: np.ndarray            #: shape of M(x), as text
     outcome: np.ndarray          #: "computed" (no dynamics here)
     max_rel_difference: np.ndarray  #: data tensor vs loops vs ibtheory.models vs tensor_form (vs circulant)
-    flow_difference: np.ndarray  #: TensorNetwork.grad vs the multilinear form of the flow (square loss)
+    flow_difference: np.ndarray  #: TensorNetwork.grad vs the multilinear form of the flow (square loss), relative
 
 
 def _yun_params(kind, params):
@@ -51,6 +51,8 @@ def tensor_identities(*, seeds, n_points):
     :func:`ibtheory.reference.yun2021.conv_output_circulant`. Per seed also a random
     3-layer tensor network: :meth:`TensorNetwork.grad` (square loss) against
     :math:`M(-X^\top r)\circ(v_1,\dots,I,\dots,v_L)`.
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...models import Convolutional, DeepLinear, Diagonal, TensorNetwork, tensor_form
     from ...reference.yun2021 import conv_output_circulant
@@ -67,9 +69,10 @@ def tensor_identities(*, seeds, n_points):
         r = X @ net3.beta(vs) - y
         Mu = np.tensordot(-X.T @ r, T, axes=1)
         grads = net3.grad(vs, X, y, "half_sum")
+        scale = max(1.0, max(float(np.max(np.abs(g))) for g in grads))
         flow_err = max(float(np.max(np.abs(-g - multilinear(Mu, [None if m == l else v
                                                                    for m, v in enumerate(vs)]))))
-                       for l, g in enumerate(grads))
+                       for l, g in enumerate(grads)) / scale
         for kind, model, widths in cases:
             params = tuple(rng.standard_normal(s) for s in model.shapes)
             yp = _yun_params(kind, params)

@@ -74,6 +74,8 @@ def data_tensor(kind, x, L=None, widths=None):
     array([[1., 2., 3.],
            [2., 3., 1.],
            [3., 1., 2.]])
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     _check_kind(kind)
     x = as_real_array(x, "x")
@@ -122,6 +124,8 @@ def multilinear(A, factors):
     >>> A = np.arange(6.).reshape(2, 3)
     >>> bool(np.allclose(multilinear(A, [np.ones(2), None]), A.sum(axis=0)))
     True
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     A = as_real_array(A, "A")
     if len(factors) != A.ndim:
@@ -154,6 +158,8 @@ def concrete_output(kind, x, params):
     >>> from ibtheory.papers.yun2021 import concrete_output
     >>> float(concrete_output("diag", np.array([1., 2.]), (np.array([3., 4.]), np.array([1., 1.]))))
     11.0
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     _check_kind(kind)
     h = as_real_array(x, "x")
@@ -180,6 +186,8 @@ def angle(a, b):
     >>> from ibtheory.papers.yun2021 import angle
     >>> round(angle(np.array([1., 0.]), np.array([1., 1.])), 12)
     0.785398163397
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     a = as_real_array(a, "a").ravel()
     b = as_real_array(b, "b").ravel()
@@ -216,6 +224,8 @@ def singular_vector_residual(T, u, vs):
     >>> res, sig = singular_vector_residual(T, [1.], [np.array([1., 0.]), np.array([2., 0.])])
     >>> res, sig
     (0.0, 3.0)
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     T = as_real_array(T, "T")
     Mu = np.tensordot(as_real_array(u, "u"), T, axes=1)
@@ -237,6 +247,8 @@ def support_size(z, rel=1e-3):
     >>> from ibtheory.papers.yun2021 import support_size
     >>> support_size(np.array([1., 1e-5, -0.5]))
     2
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     z = np.abs(as_real_array(z, "z"))
     return int(np.sum(z > rel * z.max()))
@@ -258,6 +270,8 @@ def init_margin(wbars, kind="diag"):
     >>> from ibtheory.papers.yun2021 import init_margin
     >>> init_margin([np.array([1., 2.]), np.array([0.5, -1.])])
     0.75
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     if kind not in ("diag", "conv"):
         raise ValueError(f"kind must be 'diag' or 'conv', got {kind!r}")
@@ -277,6 +291,8 @@ def even_part(v):
     >>> from ibtheory.papers.yun2021 import even_part
     >>> even_part(np.array([1., 2., 4.]))
     array([1., 3., 3.])
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     v = as_real_array(v, "v")
     return 0.5 * (v + np.roll(v[..., ::-1], 1, axis=-1))
