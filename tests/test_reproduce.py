@@ -190,6 +190,16 @@ def test_cache_then_force(tmp_path):
     assert not changed.cached and changed.manifest["key"] != first.manifest["key"]
 
 
+def test_without_pyarrow_csv_only_and_cached_from_csv(tmp_path, monkeypatch):
+    monkeypatch.setattr("ibtheory.reproduce._manifest.has_pyarrow", lambda: False)
+    first = reproduce(TOY, "smoke", out=tmp_path, progress=False)
+    assert "parquet" not in first.files and not (tmp_path / "results.parquet").exists()
+    assert any("pyarrow" in note for note in first.manifest["table_notes"])
+    again = reproduce(TOY, "smoke", out=tmp_path, progress=False)
+    assert again.cached
+    pd.testing.assert_frame_equal(again.table, first.table)
+
+
 def test_outputs_and_manifest(local_run):
     out, m = local_run.out, local_run.manifest
     for name in ("results.csv", "figure.png", "figure.svg", "manifest.json"):

@@ -297,7 +297,9 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
                         "workers_max": max(shard_rss) if shard_rss else None},
         "hosts": sorted({r.host for r in results}),
         "platform": mf.platform_info(),
-        "table_notes": problems,
+        "table_notes": problems + ([] if "parquet" in files else [
+            "results.parquet not written: pyarrow is missing or cannot type a column "
+            "(pip install 'ibtheory[cluster]')"]),
         "figure": {"drawn": "png" in files, "note": fig_note, "error": fig_error},
         "files": files,
     }
