@@ -13,7 +13,7 @@ Two-layer linear network :math:`f(x) = VU^\\top x` trained by gradient flow on
 
 See the book chapter *Initialization, imbalance and convergence* (``book/min2021.md``).
 """
-from .closed_forms import (DISTANCE_EXPONENT, Orthogonality, distance_exponent, imbalance,
+from .closed_forms import (DISTANCE_EXPONENT, SLOPE_LEVEL, Orthogonality, distance_exponent, imbalance,
                            imbalance_failure_bound, imbalance_level, imbalance_lower_bound,
                            linearized_rate, orthogonality, printed_imbalance, rate_bound)
 from .data import LOSS, Compression, DataSplit, compress_width, from_params, make_problem, split_data, to_params
@@ -26,7 +26,7 @@ __all__ = [
     "LOSS", "DataSplit", "split_data", "make_problem", "to_params", "from_params", "Compression",
     "compress_width", "imbalance", "printed_imbalance", "imbalance_level", "imbalance_lower_bound",
     "imbalance_failure_bound", "rate_bound", "Orthogonality", "orthogonality", "linearized_rate",
-    "distance_exponent", "DISTANCE_EXPONENT", "Init", "random_init", "spectral_init", "balanced_init",
+    "distance_exponent", "DISTANCE_EXPONENT", "SLOPE_LEVEL", "Init", "random_init", "spectral_init", "balanced_init",
     "TrainResult", "train", "asymptotic_rate", "ReducedFlowDerivation", "ReductionDerivation",
     "reduction", "conservation", "rate_bound_experiment", "invariant_set", "imbalance_probability",
     "width_sweep", "width_sweep_scaled",

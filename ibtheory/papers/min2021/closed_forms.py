@@ -20,10 +20,16 @@ from .data import DataSplit, _T, matrix
 
 __all__ = ["imbalance", "printed_imbalance", "imbalance_level", "imbalance_lower_bound",
            "imbalance_failure_bound", "rate_bound", "Orthogonality", "orthogonality",
-           "linearized_rate", "distance_exponent", "DISTANCE_EXPONENT"]
+           "linearized_rate", "distance_exponent", "DISTANCE_EXPONENT", "SLOPE_LEVEL"]
 
 #: The theorem's exponent: :math:`\|UV^\top - \hat\Theta\|_2 = O(h^{-1/2})` for N(0, 1/h) init.
 DISTANCE_EXPONENT = -0.5
+
+#: Confidence level of the ensemble's log-log slope intervals. The exponent -1/2 is attained
+#: (the cross products are sums of h independent terms of size 1/h), so a one-sided test of
+#: the O(h^-1/2) bound sits on the boundary and rejects a true bound with probability
+#: (1 - level)/2: 0.999 keeps that at 5e-4 per test.
+SLOPE_LEVEL = 0.999
 
 
 def _pair(U1, V):

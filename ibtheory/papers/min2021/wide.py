@@ -21,7 +21,7 @@ from ..._contracts import Report
 from ..._validation import check_int, check_positive
 from ...stats import RateFit, binomial_interval, loglog_fit
 from .. import experiment
-from .closed_forms import imbalance_failure_bound, imbalance_level, imbalance_lower_bound, orthogonality
+from .closed_forms import SLOPE_LEVEL, imbalance_failure_bound, imbalance_level, imbalance_lower_bound, orthogonality
 from .data import compress_width, make_problem, split_data
 from .inits import random_init
 from .training import train
@@ -160,7 +160,7 @@ def _width_sweep(*, seeds, widths, a, gap_tol, check_width):
                            ("outcome", str(res.status))):
                 rows[key].append(v)
     cols = {k: np.array(v) for k, v in rows.items()}
-    fits = {k: loglog_fit(cols["h"], cols[k]) for k in ("VU1", "VU2", "U1U2", "dist")}
+    fits = {k: loglog_fit(cols["h"], cols[k], level=SLOPE_LEVEL) for k in ("VU1", "VU2", "U1U2", "dist")}
     return WidthSweepReport(**cols, fits=fits, compression_error=comp_err, a=a, gap_tol=gap_tol)
 
 
@@ -177,7 +177,7 @@ For each seed and width: the level of imbalance and the orthogonality products a
 initialization; then gradient flow on the exact width-``(D+m)`` compression
 (:func:`compress_width`) to a relative loss gap ``gap_tol``, and the spectral distance
 of :math:`UV^\\top` to the minimum-norm solution (:func:`ibtheory.solvers.min_l2_interpolator`).
-The ensemble's log-log fits (:func:`ibtheory.stats.loglog_fit`) are in ``fits``. With
+The ensemble's log-log fits (:func:`ibtheory.stats.loglog_fit`, level :data:`SLOPE_LEVEL`) are in ``fits``. With
 ``check_width``, the first seed's run at that width is also trained at full width.
 """
 
