@@ -112,6 +112,18 @@ def _clear(out: Path) -> None:
         (out / name).unlink(missing_ok=True)
 
 
+def _tqdm():
+    """The notebook progress bar where ipywidgets is installed, the text bar otherwise
+    (``tqdm.auto`` would warn in a notebook without ipywidgets)."""
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        from tqdm import tqdm
+    else:
+        from tqdm.auto import tqdm
+    return tqdm
+
+
 def _figure(exp, backend, report, merge_note, table):
     """``(figure or None, note)``: the paper's figure from the full (or merged) report."""
     if exp.figure is None:
@@ -201,8 +213,6 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
 
     See the book chapter *Reproducing the papers* (``book/reproduce.md``).
     """
-    from tqdm.auto import tqdm
-
     from .._validation import check_int
 
     exp = _experiment(id)
@@ -236,7 +246,7 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
 
     started = datetime.datetime.now(datetime.timezone.utc)
     t0, c0 = time.perf_counter(), time.process_time()
-    bar = tqdm(total=len(pieces), desc=exp.id, unit="shard", disable=not progress, leave=True)
+    bar = _tqdm()(total=len(pieces), desc=exp.id, unit="shard", disable=not progress, leave=True)
 
     def tick(res):
         bar.update(1)
