@@ -317,14 +317,37 @@ def residual_flatness(*, seeds, depth, scales, lr_factor, n_steps, data_kinds, s
     r"""Small-step GD from the residual init: the sharpness of the limit relative to :math:`\inf S`.
 
     Each data kind ``(pi_norm, spread)`` is one instance drawn from ``data_seed`` (so that the
-    sharpness can be batched per instance); per seed and scale one residual init and, per
-    instance, one unit projection. Step size ``lr_factor`` times :math:`\eta_c` of the instance.
+    sharpness can be batched per instance) with one unit projection; per seed and scale one
+    residual init. The step approximates gradient flow: ``lr_factor`` times
+    :math:`2/\max(S(\theta_0), \inf S)`, below the stability limit of both the initialization and
+    every minimizer (a step relative to :math:`\eta_c` alone can exceed :math:`2/S(\theta_0)` at large scales).
     """
+    from ...dynamics import chain_gd, chain_sharpness
+
     n_steps = check_int(n_steps, "n_steps", minimum=2)
-    datas = [make_data(n=50, d=5, seed=child_seed(data_seed, 5, j), pi_norm=P, spread=sp_)
-             for j, (P, sp_) in enumerate(data_kinds)]
     depth = check_int(depth, "depth", minimum=2)
-    lr_of = lambda j: (lr_factor * cf.critical_lr(depth, datas[j]),)  # noqa: E731
-    cols = _sweep(list(data_kinds), datas, "residual", depth, lr_of, [n_steps], scales, seeds, sharp_iters,
-                  data_seed)
-    return _sweep_report(cols, "residual", depth, datas[0])
+    rows = []
+    for j, (P, spread) in enumerate(data_kinds):
+        D = make_data(n=50, d=5, seed=child_seed(data_seed, 5, j), pi_norm=P, spread=spread)
+        w = child_rng(data_seed, 7, j).standard_normal(D.d)
+        w /= np.linalg.norm(w)
+        runs = [(s, k) for s in seeds for k in range(len(scales))]
+        sc = np.array([scales[k] for _, k in runs])
+        Q = residual_layers(D.d, depth, sc, [child_rng(s, j, k) for s, k in runs])
+        s_inf = cf.minimal_sharpness(depth, D)
+        s0 = chain_sharpness(Q, w, D.X, D.y, train_head=False, iters=sharp_iters, tol=1e-6).sharpness
+        lr = lr_factor * 2 / np.maximum(s0, s_inf)
+        r = chain_gd(Q, w, D.Sigma, D.c, lr, n_steps, y_sq=D.y_sq, reference=D.pi_star, train_head=False)
+        e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
+        out = classify(r, e0)
+        lam, ok = np.full(len(runs), np.nan), np.zeros(len(runs), dtype=bool)
+        live = ~r.diverged
+        if np.any(live):
+            sh = chain_sharpness(r.layers[live], w, D.X, D.y, train_head=False, iters=sharp_iters)
+            lam[live], ok[live] = sh.sharpness, sh.converged
+        dist = np.where(r.diverged, np.nan, np.mean((r.beta - D.pi_star) ** 2, axis=1))
+        for b, (s, _) in enumerate(runs):
+            rows.append((s, D.pi_norm, spread, lr[b], sc[b], out[b], r.excess[b] / e0, dist[b], r.loss[b], lam[b],
+                         ok[b], s_inf, cf.sharpness_lower_bound(depth, D.a, D.pi_norm), 4 * D.Lam / D.lam))
+    cols = [np.array(v) for v in zip(*rows)]
+    return _sweep_report(cols, "residual", depth, D)
