@@ -113,3 +113,21 @@ def test_unreachable_tolerance_raises_solver_error():
         min_l2_interpolator(X, y, tol=1e-300)
     assert info.value.status == "kkt_not_met"
     assert isinstance(info.value.kkt, KKT) and info.value.kkt.worst > 1e-300
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_min_l1_two_routes_agree(seed):
+    rng = np.random.default_rng(500 + seed)
+    n, d = [(5, 20), (10, 40), (3, 9), (20, 60)][seed]
+    X, y = rng.standard_normal((n, d)), rng.standard_normal(n)
+    a = min_l1_interpolator(X, y, method="highs")
+    b = min_l1_interpolator(X, y, method="cvxpy")
+    assert a.success and b.success and a.method == "highs" and b.method == "cvxpy"
+    assert a.fun == pytest.approx(b.fun, rel=1e-10)
+    assert np.max(np.abs(a.x - b.x)) <= 1e-8 * np.max(np.abs(a.x))
+
+
+def test_min_l1_infeasible_is_verified():
+    X = np.array([[1.0, 2.0], [2.0, 4.0]])
+    with pytest.raises(ValueError, match="not in the range"):
+        min_l1_interpolator(X, [1.0, 0.0])

@@ -110,3 +110,24 @@ def test_bad_input():
         qnorm_interpolator(np.ones((2, 3)), [1.0, 2.0], 3, 1.0)
     with pytest.raises(ValueError, match="float64 range"):
         qnorm_interpolator(X, y, 4, 1e100)
+
+
+@pytest.mark.parametrize("L", [2, 4])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cvxpy_route_agrees_and_is_certified(L, seed):
+    rng = np.random.default_rng(300 + seed)
+    X, y = rng.standard_normal((5, 12)), rng.standard_normal(5)
+    alpha = (0.3, 1.0, 3.0)[seed]
+    res = qnorm_interpolator(X, y, L, alpha, method="cvxpy")
+    ref = qnorm_interpolator(X, y, L, alpha, method="primal-newton")  # shares no code with the dual
+    assert res.success and res.kkt.worst <= res.tol
+    assert np.max(np.abs(res.x - ref.x)) <= 1e-7 * np.max(np.abs(ref.x))
+    z0, kkt0 = res.unpolished  # Clarabel alone: ~1e-6, documented
+    assert np.max(np.abs(z0 - ref.x)) <= 1e-4 * np.max(np.abs(ref.x))
+    assert kkt0.worst < 1e-3
+
+
+def test_cvxpy_route_rejects_other_depths():
+    X, y = np.eye(2), np.ones(2)
+    with pytest.raises(ValueError, match="L = 2 or L = 4"):
+        qnorm_interpolator(X, y, 3, 1.0, method="cvxpy")
