@@ -170,7 +170,7 @@ def test_backends_give_identical_tables(backend, local_run, tmp_path):
 def test_dask_on_an_existing_client(local_run, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as c:
         res = reproduce(TOY, "smoke", out=tmp_path, backend="dask", scheduler=c, shards=2,
                         progress=False)
         assert not c.status == "closed"  # a client given by the caller is left open
@@ -346,7 +346,7 @@ def test_a_real_paper_experiment_local_vs_dask(tmp_path):
     loc = reproduce(exp.id, "smoke", out=tmp_path / "l", seeds=seeds, progress=False)
     # dask: a LocalCluster of threads (processes=False); worker processes are tested above
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as c:
         das = reproduce(exp.id, "smoke", out=tmp_path / "d", seeds=seeds, backend="dask",
                         scheduler=c, progress=False)
     assert das.manifest["n_shards"] >= 2

@@ -164,7 +164,7 @@ def _client(scheduler, workers):
     distributed = require("distributed", "dask backend", "dask[distributed]")
     if scheduler is None:
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
+                                           processes=True, dashboard_address=":0")
         client = distributed.Client(cluster)
         return client, [client, cluster]
     if isinstance(scheduler, distributed.Client):
