@@ -7,6 +7,7 @@ import numpy as np
 from ibtheory.ledger import Check, claim
 from ibtheory.papers.min2021 import DISTANCE_EXPONENT, distance_exponent
 from ibtheory.papers.min2021 import experiments as ex
+from ibtheory.papers.min2021.wide import SIZES
 
 
 @claim("min2021.orthogonal.min_norm",
@@ -65,6 +66,11 @@ def _slope_check(rep, exponent, label):
         VU2=Check.rate(rep.fits["VU2"], exponent, side="upper"),
         U1U2=Check.rate(rep.fits["U1U2"], exponent, side="upper"),
     )
+    if rep.a == 0.5:
+        # Bai-Yin edge: lambda_min([U1; V][U1; V]^T) ~ (1 - sqrt(k/h))^2 and c >= 2 lambda_min (Ostrowski)
+        hmax = rep.h.max()
+        k = SIZES["n"] + SIZES["m"]           # r + m (X has full row rank n)
+        parts["c_to_2"] = Check.bound(float(2 - rep.c[rep.h == hmax].min()), 4 * np.sqrt(k / hmax))
     if np.isfinite(rep.compression_error):
         parts["compression"] = Check(rep.compression_error, 1e-6)
     return Check.combine(
@@ -75,7 +81,9 @@ def _slope_check(rep, exponent, label):
                  f"because the exponent is attained: a test on the boundary rejects a true bound with "
                  f"probability (1 - level)/2). Fitted slopes: "
                  f"dist {fit.slope:.3f} {tuple(round(v, 3) for v in fit.ci)}, |VU2^T| {rep.fits['VU2'].slope:.3f}, "
-                 f"|U1U2^T| {rep.fits['U1U2'].slope:.3f}. Compression vs full width at h=1000: "
+                 f"|U1U2^T| {rep.fits['U1U2'].slope:.3f}. Level of imbalance at the widest width: min "
+                 f"{rep.c[rep.h == rep.h.max()].min():.3f} (c -> 2; allowed 2 - 4 sqrt((r+m)/h) since "
+                 f"c >= 2 sigma_min^2 and sigma_min^2 ~ (1 - sqrt((r+m)/h))^2). Compression vs full width at h=1000: "
                  f"{rep.compression_error:.1e} (tolerance 1e-6 because the residual at gap 1e-14 is 1e-7 "
                  f"relative; worst over reseeds 1e-7)."),
         routes=("gradient_flow (DOP853) on compressed width", "min_l2_interpolator", "loglog_fit over the ensemble"),

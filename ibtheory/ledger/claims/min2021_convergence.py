@@ -25,17 +25,18 @@ def convergence_rate_bound(seeds):
                  f"max_t log(gap(t)/gap(0)) + kappa t = {rep.envelope.max():.1e} (theorem: <= 0; 1e-8 allowed "
                  f"because the log gap carries the integrator's error). Measured asymptotic rate / kappa for "
                  f"c > 0: min {ratio.min():.4f} (spectral runs, near tight: {ratio[spec].min():.4f}.."
-                 f"{ratio[spec].max():.4f}); theorem: >= 1, 1 - 1e-6 allowed because the rate is a fitted slope "
+                 f"{ratio[spec].max():.4f}, the chapter's 'nearly tight' allows 5 %); theorem: >= 1, 1 - 1e-6 allowed because the rate is a fitted slope "
                  f"(worst over 5 reseeds 1.0002). Balanced runs (c = {rep.c[bal].max():.0e}) still converge at "
                  f"rates {rep.measured[bal].min():.2f}..{rep.measured[bal].max():.2f} (c > 0 is sufficient, not "
                  f"necessary). The window rate approaches the linearized rate 2 lambda_min(K) at the limit from "
                  f"above (faster modes not yet dead inflate it: measured/linearized - 1 up to {lin.max():.3f}); "
                  f"it may not fall below it by more than the fit's error: min {lin.min():.1e}, tolerance 1e-3 "
-                 f"(worst over 5 reseeds 1.2e-4, margin 8)."),
+                 f"(worst over 5 reseeds 1.6e-4, margin 6)."),
         routes=("closed-form kappa from eig(Lambda) and svd(X)", "gradient_flow (DOP853) loss trajectory",
                 "linearized neural-tangent operator at the limit"),
         converged=Check.bound(len(rep.seed) - n_ok, 0.5),
         envelope=Check.bound(float(rep.envelope.max()), 1e-8),
         rate_over_bound=Check.bound(float(1.0 - ratio.min()), 1e-6),
         linearized_from_above=Check.bound(float(-lin.min()), 1e-3),
+        spectral_near_tight=Check.bound(float(ratio[spec].max() - 1), 0.05),
     )
