@@ -30,4 +30,4 @@ def fc_direction(seeds):
         routes=("logtime_flow (LSODA) of DeepLinear in tensor form", "max_margin(p=2) (Clarabel QP)"),
         decays=Check.bound(fit.ci[1], 0.0),
         rate=Check.rate(fit, a, side="upper"),
-        converged=Check.bound(float(np.sum(rep.outcome[m] != "converged")), 0.0))
+        converged=Check.bound(float(np.sum(rep.outcome[m] != "converged")), 0.5))

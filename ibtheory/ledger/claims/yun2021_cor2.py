@@ -38,7 +38,7 @@ def l1_direction(seeds):
         routes=("logtime_flow (LSODA) of Diagonal", "max_margin(p=1) (LP)"),
         decays=Check.bound(fit.ci[1], 0.0),
         condition=Check.bound(-float(np.min(rep.init_margin[m])), 0.0),
-        converged=Check.bound(float(np.sum(rep.outcome[m] != "converged")), 0.0),
+        converged=Check.bound(float(np.sum(rep.outcome[m] != "converged")), 0.5),
         drift=Check.bound(float(np.max(rep.drift[m])), tol.LOGTIME_DRIFT))
 
 
@@ -63,7 +63,7 @@ def stationary_direction(seeds):
                     f"[{fit.ci[0]:.2f}, {fit.ci[1]:.2f}]; polish_stationary certified a point in {pol}/{k} runs, "
                     f"the same as max_margin(p=2/L) in {same}/{k} (95% CI [{lo:.2f}, {hi:.2f}])")
     m = rep.L >= 3
-    parts["converged"] = Check.bound(float(np.sum(rep.outcome[m] != "converged")), 0.0)
+    parts["converged"] = Check.bound(float(np.sum(rep.outcome[m] != "converged")), 0.5)
     parts["drift"] = Check.bound(float(np.max(rep.drift[m])), tol.LOGTIME_DRIFT)
     return Check.combine(
         details=(f"{len(seeds)} separable instances (n=4, d=6), wbar_l = 1, wbar_L = 1/2. The residual "
@@ -95,6 +95,6 @@ def init_condition_failure(seeds):
                  f"{np.max(rep.failure_angle[m]):.2f} rad vs bounds {np.min(rep.failure_bound[m]):.2f}..."
                  f"{np.max(rep.failure_bound[m]):.2f}; and at least {tol.FAILURE_MIN_ANGLE} rad."),
         routes=("logtime_flow (LSODA) of Diagonal", "max_margin(p=1)"),
-        wrong_sign_kept=Check.bound(float(not_stuck), 0.0),
+        wrong_sign_kept=Check.bound(float(not_stuck), 0.5),
         angle_above_bound=Check.bound(gap, 0.0),
         far_from_l1=Check.bound(-float(np.min(rep.failure_angle[m])), -tol.FAILURE_MIN_ANGLE))

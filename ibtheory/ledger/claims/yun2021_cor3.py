@@ -29,5 +29,5 @@ def conv_direction(seeds):
         routes=("logtime_flow (LSODA) of Convolutional (FFT)", "fourier_max_margin (SOCP)"),
         decays=Check.bound(fit.ci[1], 0.0),
         condition=Check.bound(-float(np.min(rep.init_margin)), 0.0),
-        converged=Check.bound(float(np.sum(rep.outcome != "converged")), 0.0),
+        converged=Check.bound(float(np.sum(rep.outcome != "converged")), 0.5),
         drift=Check.bound(float(np.max(rep.drift)), tol.LOGTIME_DRIFT))

@@ -26,7 +26,7 @@ def engine_flow_vs_qnorm(seeds):
                  f"1e-13), the solver certifies KKT to 1e-8 relative: tolerance {tol.QNORM_FLOW:.0e}."),
         routes=("ibtheory.dynamics.gradient_flow (DOP853)", "qnorm_interpolator (dual Newton)"),
         agreement=Check(worst, tol.QNORM_FLOW),
-        converged=Check.bound(float(np.sum(rep.outcome != "converged")), 0.0))
+        converged=Check.bound(float(np.sum(rep.outcome != "converged")), 0.5))
 
 
 @claim("yun2021.cor5.alpha_limits",

@@ -17,6 +17,7 @@ from .experiments import (decay_fit, conv_directions, diagonal_directions, expon
 from .experiments_regression import (alpha_path, conv_regression, diagonal_regression,
                                      regression_limit, two_layer_point_regression)
 from .experiments_tensor import tensor_identities
+from .odn import odn_flows, odn_regression_limit, odn_rho, odn_tensor, random_odn
 from .tensors import (KINDS, angle, concrete_output, data_tensor, even_part, init_margin,
                       multilinear, singular_vector_residual, support_size)
 
@@ -29,5 +30,6 @@ __all__ = [
     "decay_fit", "regression_limit",
     "tensor_identities", "exponential_flows", "diagonal_directions", "conv_directions",
     "single_point", "diagonal_regression", "alpha_path", "conv_regression",
-    "two_layer_point_regression",
+    "two_layer_point_regression", "odn_tensor", "odn_rho", "odn_regression_limit", "random_odn",
+    "odn_flows",
 ]

@@ -143,7 +143,7 @@ class AlphaPath(Report):
 
 @experiment("yun2021.alpha_path", presets={
     "smoke": {"seeds": (0,), "depths": (3,), "alphas": (0.1, 1.0, 10.0), "small_alphas": (0.01, 0.02, 0.05),
-              "large_alphas": (10.0, 30.0, 100.0), "flow_alphas": (1.0,), "n": 3, "d": 6},
+              "large_alphas": (3.0, 5.0, 10.0), "flow_alphas": (1.0,), "n": 3, "d": 6},
     "book": {"seeds": (0, 1, 2, 3, 4), "depths": (2, 3, 4),
              "alphas": tuple(np.round(np.logspace(-1.25, 2, 27), 6)),
              "small_alphas": tuple(np.round(np.logspace(-2, -1.25, 4), 6)),
