@@ -109,7 +109,8 @@ def test_outcome_counts_wilson():
 
 
 @pytest.mark.parametrize("exp", ["sharpness_vs_depth", "edge_of_stability", "lr_vs_depth", "sharpness_vs_scale",
-                                 "residual_sharpness_vs_scale", "residual_flatness", "small_init_flow"])
+                                 "residual_sharpness_vs_scale", "residual_flatness", "small_init_flow",
+                                 "deep_small_init_flow", "underdetermined_sweep"])
 def test_smoke_presets_run_and_keep_every_run(exp):
     e = getattr(mc, exp)
     rep = e("smoke")
@@ -138,3 +139,11 @@ def test_bad_inputs():
         mc.sharpness_vs_scale("smoke", init="orthogonal")
     with pytest.raises(ValueError, match="params"):
         mc.minimizer_sharpness((np.ones((2, 2)), np.ones((2, 2))), np.eye(2))
+
+
+def test_underdetermined_data():
+    D = mc.make_underdetermined_data(n=5, d=8, seed=2)
+    assert np.allclose(D.X @ D.pi_star, D.y) and abs(D.pi_norm - 1) < 1e-12
+    assert np.allclose(D.pi_star, np.linalg.pinv(D.X) @ D.y)
+    with pytest.raises(ValueError, match="n must be < d"):
+        mc.make_underdetermined_data(n=8, d=8)

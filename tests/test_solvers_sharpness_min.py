@@ -84,8 +84,10 @@ def test_bad_input():
         sharpness_infimum(1, np.eye(2), np.ones(2))
     with pytest.raises(TypeError, match="L must be"):
         sharpness_infimum(2.5, np.eye(2), np.ones(2))
-    with pytest.raises(ValueError, match="positive definite"):
-        sharpness_infimum(3, np.diag([1.0, 0.0]), np.ones(2))
+    with pytest.raises(ValueError, match="positive semidefinite"):
+        sharpness_infimum(3, np.diag([1.0, -1.0]), np.ones(2))
+    with pytest.raises(ValueError, match="null space"):
+        sharpness_infimum(3, np.diag([1.0, 0.0]), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="nonzero"):
         sharpness_infimum(3, np.eye(2), np.zeros(2))
     with pytest.raises(ValueError, match="pi_star"):
@@ -97,3 +99,20 @@ def test_bad_input():
     with pytest.raises(ValueError, match="full column rank"):
         min_sharpness_over_minimizers([2, 2, 1], np.ones((3, 2)), np.ones(3))
     assert issubclass(SolverError, RuntimeError)
+
+
+def test_underdetermined_value_depends_only_on_sigma_half_pi_and_is_attained():
+    rng = np.random.default_rng(np.random.SeedSequence(8))
+    n, d = 4, 6
+    X, y = rng.standard_normal((n, d)), rng.standard_normal(n)
+    Sig = X.T @ X / n
+    pi = np.linalg.pinv(X) @ y                       # minimum-norm interpolator
+    null = np.linalg.svd(X)[2][n:].T @ rng.standard_normal(d - n)
+    for L in (2, 3):
+        r = sharpness_infimum(L, Sig, pi)
+        r2 = sharpness_infimum(L, Sig, pi + 3.0 * null)   # another interpolator, larger norm
+        assert abs(r.fun - r2.fun) <= 1e-9 * r.fun
+        widths = [d] * L + [1]
+        W = _rank_one(widths, pi, *r.sigma)
+        top = np.linalg.eigvalsh(hessian(DeepLinear(widths), W, X, y, loss="mean"))[-1]
+        assert abs(top - r.fun) <= 1e-9 * top

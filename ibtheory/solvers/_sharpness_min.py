@@ -49,10 +49,12 @@ def _check_sigma_pi(Sigma, pi_star):
     if not np.allclose(Sigma, Sigma.T, rtol=1e-12, atol=1e-14 * np.max(np.abs(Sigma))):
         raise ValueError("Sigma must be symmetric")
     ev = np.linalg.eigvalsh(Sigma)
-    if not ev[0] > 1e-12 * ev[-1]:
-        raise ValueError("Sigma must be positive definite (an invertible covariance X^T X / n)")
+    if not (ev[-1] > 0 and ev[0] >= -1e-12 * ev[-1]):
+        raise ValueError("Sigma must be positive semidefinite and nonzero (a covariance X^T X / n)")
     if not np.linalg.norm(pi) > 0:
         raise ValueError("pi_star must be a nonzero vector")
+    if not float(pi @ Sigma @ pi) > 1e-14 * ev[-1] * float(pi @ pi):
+        raise ValueError("pi_star must not lie in the null space of Sigma (it must fit some of the data)")
     return Sigma, pi
 
 
@@ -69,9 +71,12 @@ def sharpness_infimum(L, Sigma, pi_star, *, tol=1e-10):
         Depth (number of trainable layers), ``>= 2`` (for ``L = 1`` the only
         minimizer has :math:`S = 2\Lambda`).
     Sigma : array_like (d, d)
-        Positive-definite covariance :math:`X^\top X/n`.
+        Covariance :math:`X^\top X/n` (positive semidefinite).
     pi_star : array_like (d,)
-        The optimal regressor :math:`\Sigma^{-1}X^\top y/n` (nonzero).
+        A minimizer of the linear regression: :math:`\Sigma^{-1}X^\top y/n`, or for a singular
+        :math:`\Sigma` (underdetermined regression) any interpolator: the bound of the module
+        docstring only involves :math:`\Sigma^{1/2}\beta = \Sigma^{1/2}\pi^\star`, the same for every
+        minimizer, so the value is the infimum over all interpolating networks.
     tol : float
         Bound on the relative duality gap.
 
@@ -101,7 +106,7 @@ def sharpness_infimum(L, Sigma, pi_star, *, tol=1e-10):
     tol = check_tol(tol)
     P = float(np.linalg.norm(pi))
     ev, U = np.linalg.eigh(Sigma)
-    s = (U * np.sqrt(ev)) @ U.T @ (pi / P)
+    s = (U * np.sqrt(np.maximum(ev, 0.0))) @ U.T @ (pi / P)
     ss = np.outer(s, s)
 
     def g_and_slope(x):

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..._validation import as_real_array, check_int, check_positive
 
-__all__ = ["RegressionData", "make_data", "data_from_arrays", "gaussian_layers", "residual_layers"]
+__all__ = ["RegressionData", "make_data", "data_from_arrays", "gaussian_layers", "residual_layers",
+           "UnderdeterminedData", "make_underdetermined_data"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,3 +181,71 @@ def residual_layers(d, L, scale, rngs):
     s = _scales(scale, len(rngs))
     G = np.stack([r.standard_normal((L, d, d)) for r in rngs])
     return np.eye(d) + (s / np.sqrt(L * d))[:, None, None, None] * G
+
+
+@dataclasses.dataclass(frozen=True)
+class UnderdeterminedData:
+    r"""An underdetermined regression instance (``n < d``) with a test set.
+
+    Attributes: ``X, y`` (train), ``X_test, y_test``, ``Sigma`` (singular), ``c``, ``y_sq``,
+    ``pi_star`` (the minimum-norm interpolator, of norm 1 after the authors' rescaling),
+    ``pi_norm``, ``a`` :math:`= \hat\pi^{\star\top}\Sigma\hat\pi^\star`, ``Lam``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    Sigma: np.ndarray
+    c: np.ndarray
+    y_sq: float
+    pi_star: np.ndarray
+    pi_norm: float
+    a: float
+    Lam: float
+
+    @property
+    def n(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.X.shape[1])
+
+
+def make_underdetermined_data(n=15, d=20, noise=1.0, seed=0) -> UnderdeterminedData:
+    r"""The authors' underdetermined instance: :math:`X, X_{\text{test}}\sim\mathcal N(0, I)`, :math:`y = Xw + \text{noise}\,\varepsilon`.
+
+    Labels (train and test) are divided by the norm of the minimum-norm interpolator
+    :math:`\pi^\star = X^+y`, as in the authors' ``generate_data``; draws from
+    ``default_rng(SeedSequence(seed))``.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import make_underdetermined_data
+    >>> D = make_underdetermined_data(seed=0)
+    >>> D.n, D.d, round(D.pi_norm, 12), bool(abs(D.X @ D.pi_star - D.y).max() < 1e-10)
+    (15, 20, 1.0, True)
+    """
+    n = check_int(n, "n", minimum=1)
+    d = check_int(d, "d", minimum=2)
+    if n >= d:
+        raise ValueError(f"n must be < d (underdetermined regression), got n={n}, d={d}")
+    noise = float(as_real_array(noise, "noise"))
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    rng = np.random.default_rng(np.random.SeedSequence(check_int(seed, "seed", minimum=0)))
+    X, X_test = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+    w = rng.standard_normal(d)
+    y = X @ w + noise * rng.standard_normal(n)
+    y_test = X_test @ w + noise * rng.standard_normal(n)
+    pi = np.linalg.pinv(X) @ y
+    norm = float(np.linalg.norm(pi))
+    y, y_test, pi = y / norm, y_test / norm, pi / norm
+    Sigma = X.T @ X / n
+    Sigma = 0.5 * (Sigma + Sigma.T)
+    for arr in (X, y, X_test, y_test, Sigma, pi):
+        arr.setflags(write=False)
+    return UnderdeterminedData(X=X, y=y, X_test=X_test, y_test=y_test, Sigma=Sigma, c=X.T @ y / n,
+                               y_sq=float(y @ y) / n, pi_star=pi, pi_norm=float(np.linalg.norm(pi)),
+                               a=float(pi @ Sigma @ pi) / float(pi @ pi), Lam=float(np.linalg.eigvalsh(Sigma)[-1]))

@@ -193,6 +193,8 @@ def sharpness_vs_depth(*, seeds, depths, spreads, n, d):
 from .experiments_gd import *  # noqa: E402,F401,F403  (registers the gradient-descent experiments)
 from .experiments_flow import *  # noqa: E402,F401,F403  (registers the gradient-flow experiment)
 from .experiments_deep import *  # noqa: E402,F401,F403  (registers the deep gradient-flow experiment)
+from .experiments_under import *  # noqa: E402,F401,F403  (registers the underdetermined experiment)
 from . import experiments_deep as _deep, experiments_flow as _flow, experiments_gd as _gd  # noqa: E402
+from . import experiments_under as _under  # noqa: E402
 
-__all__ += list(_gd.__all__) + list(_flow.__all__) + list(_deep.__all__)
+__all__ += list(_gd.__all__) + list(_flow.__all__) + list(_deep.__all__) + list(_under.__all__)

@@ -1,0 +1,120 @@
+r"""The authors' underdetermined experiment (``n = 15``, ``d = 20``, ``L = 5``, Gaussian init; issue 16).
+
+With :math:`n < d` every interpolator is a minimizer. The lower bound of the chapter only
+involves :math:`\Sigma^{1/2}\beta`, which is the same for every interpolator, so the certified
+:math:`\inf S` of :func:`ibtheory.solvers.sharpness_infimum` at the minimum-norm interpolator is
+the infimum over all interpolating networks, and :math:`\eta_c = 2/\inf S` is again the
+step size above which GD cannot converge. Per run: the outcome, the sharpness, and the train
+and test losses (the authors relate the generalization gap to the sharpness).
+
+See the book chapter *Deep linear networks are implicitly regularized towards flat
+minima* (``book/marion2024.md``).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..._contracts import Report
+from ..._validation import check_int
+from .._experiment import experiment
+from . import closed_forms as cf
+from .data import gaussian_layers, make_underdetermined_data
+from .experiments import child_rng
+from .experiments_gd import classify
+
+__all__ = ["UnderdeterminedReport", "underdetermined_sweep"]
+
+
+@dataclasses.dataclass(frozen=True)
+class UnderdeterminedReport(Report):
+    """Per run: step size, scale, outcome, sharpness, train/test loss and generalization gap."""
+
+    seed: np.ndarray
+    lr: np.ndarray
+    scale: np.ndarray
+    outcome: np.ndarray
+    excess: np.ndarray
+    sharpness: np.ndarray
+    sharp_converged: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    gap: np.ndarray
+    s_inf: float
+    s_lower: float
+    s_upper: float
+    depth: int
+    n: int
+    d: int
+
+
+def _figure(rep):
+    import matplotlib.pyplot as plt
+
+    fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
+    conv = rep.outcome == "converged"
+    for lr, c in zip(np.unique(rep.lr), plt.cm.plasma(np.linspace(0, 0.8, np.unique(rep.lr).size))):
+        m = conv & (rep.lr == lr)
+        axs[0].plot(rep.scale[m], rep.sharpness[m], "o", ms=3, color=c, label=f"lr={lr:g}")
+        axs[0].axhline(2 / lr, color=c, ls="--", lw=0.8)
+        axs[1].loglog(rep.sharpness[m], np.abs(rep.gap[m]), "o", ms=3, color=c, label=f"lr={lr:g}")
+    axs[0].axhline(rep.s_inf, color="k", ls=":", label=r"$\inf S$")
+    axs[0].axhline(rep.s_upper, color="k", ls="-.", label=r"$8L\Lambda$")
+    axs[0].set_yscale("log")
+    axs[0].set_xlabel("initialization scale")
+    axs[0].set_ylabel("sharpness after training (converged runs)")
+    axs[0].legend(fontsize=7)
+    axs[1].set_xlabel("sharpness after training")
+    axs[1].set_ylabel("|test loss - train loss|")
+    axs[1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+@experiment("marion2024.underdetermined_sweep", figure=_figure, presets={
+    "smoke": {"seeds": (0,), "lrs": (0.01,), "steps": (300,), "scales": (0.2, 0.3), "depth": 5, "data_seed": 0,
+              "sharp_iters": 300},
+    "book": {"seeds": (0,), "lrs": (0.004, 0.01), "steps": (10_000, 4_000),
+             "scales": tuple(float(v) for v in np.linspace(0.1, 0.36, 9)), "depth": 5, "data_seed": 0,
+             "sharp_iters": 2000},
+    "paper": {"seeds": tuple(range(20)), "lrs": (0.001, 0.004, 0.01), "steps": (40_000, 10_000, 4_000),
+              "scales": tuple(float(v) for v in np.linspace(0.1, 0.36, 9)), "depth": 5, "data_seed": 0,
+              "sharp_iters": 3000},
+})
+def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_iters):
+    r"""GD from the authors' Gaussian init on the underdetermined instance (module docstring).
+
+    One run per (seed, step size, scale); the authors use 100 repetitions for the smallest
+    step size and 20 for the others.
+    """
+    from ...dynamics import chain_gd, chain_sharpness
+
+    if len(lrs) != len(steps):
+        raise ValueError(f"lrs and steps must have the same length, got {len(lrs)} and {len(steps)}")
+    depth = check_int(depth, "depth", minimum=2)
+    D = make_underdetermined_data(seed=data_seed)
+    e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
+    s_inf = cf.minimal_sharpness(depth, D)
+    rows = []
+    for i, (lr, st) in enumerate(zip(lrs, steps)):
+        runs = [(s, k) for s in seeds for k in range(len(scales))]
+        sc = np.array([scales[k] for _, k in runs])
+        Q, u = gaussian_layers(D.d, depth, sc, [child_rng(s, i, k) for s, k in runs])
+        r = chain_gd(Q, u, D.Sigma, D.c, lr, check_int(st, "steps entry", minimum=2), y_sq=D.y_sq,
+                     reference=D.pi_star)
+        out = classify(r, e0)
+        lam, ok = np.full(len(runs), np.nan), np.zeros(len(runs), dtype=bool)
+        live = ~r.diverged
+        if np.any(live):
+            sh = chain_sharpness(r.layers[live], r.head[live], D.X, D.y, iters=sharp_iters)
+            lam[live], ok[live] = sh.sharpness, sh.converged
+        with np.errstate(invalid="ignore"):
+            test = np.where(r.diverged, np.nan, np.mean((D.X_test @ r.beta.T - D.y_test[:, None]) ** 2, axis=0))
+        for b, (s, _) in enumerate(runs):
+            rows.append((s, lr, sc[b], out[b], r.excess[b] / e0, lam[b], ok[b], r.loss[b], test[b], test[b] - r.loss[b]))
+    c = [np.array(v) for v in zip(*rows)]
+    return UnderdeterminedReport(seed=c[0], lr=c[1], scale=c[2], outcome=c[3], excess=c[4], sharpness=c[5],
+                                 sharp_converged=c[6].astype(bool), train_loss=c[7], test_loss=c[8], gap=c[9],
+                                 s_inf=s_inf, s_lower=cf.sharpness_lower_bound(depth, D.a, D.pi_norm),
+                                 s_upper=cf.sharpness_upper_bound(depth, D.Lam, D.pi_norm), depth=depth, n=D.n, d=D.d)
