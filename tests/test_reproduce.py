@@ -154,12 +154,15 @@ def test_local_table_is_tidy_and_in_seed_order(local_run):
         np.testing.assert_array_equal(t.loc[t.seed == s, "final_loss"].to_numpy(), alone.final_loss)
 
 
-@pytest.mark.parametrize("backend", ["processes", "dask"])
+@pytest.mark.parametrize("backend", ["local", "processes", "dask"])
 def test_backends_give_identical_tables(backend, local_run, tmp_path):
+    # local: three shards one after the other; processes: 2 loky workers;
     # dask: a real LocalCluster of 2 worker *processes* started by reproduce itself
-    res = reproduce(TOY, "smoke", out=tmp_path, backend=backend, workers=2, progress=False)
+    workers = 1 if backend == "local" else 2
+    res = reproduce(TOY, "smoke", out=tmp_path, backend=backend, workers=workers, shards=3,
+                    progress=False)
     m = res.manifest
-    assert m["backend"] == backend and m["workers"] == 2 and m["n_shards"] == 3
+    assert m["backend"] == backend and m["workers"] == workers and m["n_shards"] == 3
     assert m["shard_seeds"] == [[0], [1], [2]]
     pd.testing.assert_frame_equal(res.table, local_run.table)
     # the figure comes from the report merged over the shards

@@ -138,11 +138,12 @@ def run_shard(ref: tuple, settings: dict, seeds, index: int) -> ShardResult:
 
 
 def run_local(exp, settings, shards, tick: Callable[[ShardResult], None], **_) -> tuple[list, dict]:
-    """One batched call in this process (``shards`` must be a single shard)."""
-    assert len(shards) == 1
-    res = run_shard((exp.id, exp.fn.__module__, exp), settings, shards[0], 0)
-    tick(res)
-    return [res], {"workers": 1, "executor": "in-process"}
+    """The shards one after the other in this process (by default one shard: one batched call)."""
+    out = []
+    for i, s in enumerate(shards):
+        out.append(run_shard((exp.id, exp.fn.__module__, exp), settings, s, i))
+        tick(out[-1])
+    return out, {"workers": 1, "executor": "in-process"}
 
 
 def run_processes(exp, settings, shards, tick, workers: int, **_) -> tuple[list, dict]:
