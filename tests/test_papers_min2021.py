@@ -160,6 +160,9 @@ def test_experiment_runs_do_not_depend_on_batching():
     (lambda: mt.distance_exponent(0.2), ValueError, "a must be"),
     (lambda: mt.imbalance_failure_bound(0, 6), ValueError, "h must"),
     (lambda: mt.width_sweep("smoke", widths=()), ValueError, "widths"),
+    (lambda: mt.rate_bound(np.eye(2), np.eye(2), np.eye(2)), TypeError, "split must"),
+    (lambda: mt.train(None, np.eye(2), np.eye(2)), TypeError, "problem must"),
+    (lambda: mt.asymptotic_rate([0, 1], [1.0, 0.5], window=(1e-12, 1e-8)), ValueError, "window"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):

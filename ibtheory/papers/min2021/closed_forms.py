@@ -32,6 +32,12 @@ DISTANCE_EXPONENT = -0.5
 SLOPE_LEVEL = 0.999
 
 
+def _split(split):
+    if not isinstance(split, DataSplit):
+        raise TypeError(f"split must be a DataSplit (see split_data), got {type(split).__name__}")
+    return split
+
+
 def _pair(U1, V):
     U1, V = matrix(U1, "U1"), matrix(V, "V")
     if U1.shape[-1] != V.shape[-1]:
@@ -184,7 +190,7 @@ def rate_bound(split: DataSplit, U, V):
 
     See the book chapter *Initialization, imbalance and convergence* (``book/min2021.md``).
     """
-    return 2.0 * split.sigma.min() * imbalance_level(split.U1(U), V)
+    return 2.0 * _split(split).sigma.min() * imbalance_level(split.U1(U), V)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,7 +215,7 @@ def orthogonality(split: DataSplit, U, V) -> Orthogonality:
 
     See the book chapter *Initialization, imbalance and convergence* (``book/min2021.md``).
     """
-    U1, U2, V = split.U1(U), split.U2(U), matrix(V, "V")
+    U1, U2, V = _split(split).U1(U), split.U2(U), matrix(V, "V")
     nrm = lambda A: np.sqrt(np.sum(A ** 2, axis=(-2, -1)))  # noqa: E731
     return Orthogonality(VU1=nrm(V @ _T(U1)), VU2=nrm(V @ _T(U2)), U1U2=nrm(U1 @ _T(U2)))
 
@@ -229,7 +235,7 @@ def linearized_rate(split: DataSplit, U, V) -> float:
     >>> linearized_rate(sp, np.array([[1.0], [0.0]]), np.array([[2.0]]))   # 2 (1 + 4)
     10.0
     """
-    U1, V = split.U1(matrix(U, "U", ndim=2)), matrix(V, "V", ndim=2)
+    U1, V = _split(split).U1(matrix(U, "U", ndim=2)), matrix(V, "V", ndim=2)
     S = split.sqrt_sigma
     A = (S[:, None] * U1) @ (S[:, None] * U1).T
     K = np.kron(np.eye(V.shape[0]), A) + np.kron(V @ V.T, np.diag(S ** 2))
