@@ -118,7 +118,7 @@ def _add_reproduce(sub) -> None:
                    help="processes or local Dask workers (default: every core)")
     r.add_argument("--shards", type=int, default=None, metavar="S",
                    help="number of seed shards (default: 1 for local, a batched call; "
-                        "min(seeds, 4 x workers) otherwise)")
+                        "min(4 x workers, seeds - 1) otherwise)")
     r.add_argument("--force", action="store_true", help="recompute even if cached")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                    help="override a setting (repeatable); seeds=0,1,2 or seeds=0:100")

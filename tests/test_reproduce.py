@@ -159,15 +159,23 @@ def test_backends_give_identical_tables(backend, local_run, tmp_path):
     # local: three shards one after the other; processes: 2 loky workers;
     # dask: a real LocalCluster of 2 worker *processes* started by reproduce itself
     workers = 1 if backend == "local" else 2
-    res = reproduce(TOY, "smoke", out=tmp_path, backend=backend, workers=workers, shards=3,
-                    progress=False)
+    res = reproduce(TOY, "smoke", out=tmp_path, backend=backend, workers=workers,
+                    shards=None if backend == "processes" else 2, progress=False)
     m = res.manifest
-    assert m["backend"] == backend and m["workers"] == workers and m["n_shards"] == 3
-    assert m["shard_seeds"] == [[0], [1], [2]]
+    assert m["backend"] == backend and m["workers"] == workers and m["n_shards"] == 2
+    assert m["shard_seeds"] == [[0, 1], [2]]  # default: one shard fewer than seeds
     pd.testing.assert_frame_equal(res.table, local_run.table)
-    # the figure comes from the report merged over the shards
+    # the figure comes from the report merged over the shards, its runs in the batch's
+    # (width-major) order, as the single batched call gives them
     assert m["figure"]["drawn"] and "merged" in m["figure"]["note"]
-    assert res.report.curves.shape == (6, 20)
+    for name in ("seed", "width", "final_loss", "curves"):
+        np.testing.assert_array_equal(getattr(res.report, name), getattr(local_run.report, name))
+
+
+def test_one_seed_shards_cannot_show_the_layout(local_run, tmp_path):
+    res = reproduce(TOY, "smoke", out=tmp_path, shards=3, progress=False)
+    pd.testing.assert_frame_equal(res.table, local_run.table)
+    assert not res.manifest["figure"]["drawn"] and "layout" in res.manifest["figure"]["note"]
 
 
 def test_dask_on_an_existing_client(local_run, tmp_path):
@@ -247,7 +255,7 @@ def test_table_without_seed_column(tmp_path):
     assert loc.manifest["table_notes"] and "no 'seed' column" in loc.manifest["table_notes"][0]
     with pytest.raises(ValueError, match="no 'seed' column"):
         reproduce(NOSEED, "smoke", out=tmp_path / "p", backend="processes", workers=2,
-                  progress=False)
+                  shards=2, progress=False)
 
 
 def test_bad_input(tmp_path):

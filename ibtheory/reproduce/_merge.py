@@ -87,6 +87,50 @@ def _equal(a, b) -> bool:
         return False
 
 
+def _seed_index(seed_col, seeds):
+    """``(i, k)`` per row: the position of its seed in ``seeds`` and its occurrence number."""
+    pos = {int(x): j for j, x in enumerate(seeds)}
+    i = np.array([pos[int(x)] for x in seed_col], dtype=np.int64)
+    k = np.zeros_like(i)
+    seen: dict[int, int] = {}
+    for r, j in enumerate(i):
+        k[r] = seen.get(j, 0)
+        seen[j] = k[r] + 1
+    return i, k
+
+
+def batch_layout(seed_columns, seeds) -> str:
+    """How a batched call orders its rows: ``"seed"`` (all rows of seed 0, then seed 1, ...),
+    ``"inner"`` (for each inner index, e.g. a width, every seed in turn), ``"one"`` (one row
+    per seed: both agree) or ``"unknown"`` (no shard with two seeds shows it).
+
+    Examples
+    --------
+    >>> from ibtheory.reproduce._merge import batch_layout
+    >>> batch_layout([[0, 1, 0, 1], [2, 2]], (0, 1, 2)), batch_layout([[0, 0, 1, 1]], (0, 1))
+    ('inner', 'seed')
+    >>> batch_layout([[0, 0], [1, 1]], (0, 1)), batch_layout([[0], [1]], (0, 1))
+    ('unknown', 'one')
+    """
+    votes, multi = set(), False
+    for col in seed_columns:
+        i, k = _seed_index(col, seeds)
+        multi = multi or bool(np.any(k > 0))
+        if len(set(i.tolist())) < 2:
+            continue
+        by_seed = bool(np.all(np.diff(i) >= 0))
+        by_inner = bool(np.array_equal(np.lexsort((i, k)), np.arange(len(i))))
+        if by_seed and not by_inner:
+            votes.add("seed")
+        elif by_inner and not by_seed:
+            votes.add("inner")
+        elif not by_seed and not by_inner:
+            votes.add("other")
+    if not multi:
+        return "one"
+    return votes.pop() if len(votes) == 1 and "other" not in votes else "unknown"
+
+
 def merge_reports(reports, shard_seeds, seeds):
     """One report of the same class from shard reports, or ``(None, reason)``.
 
@@ -94,7 +138,9 @@ def merge_reports(reports, shard_seeds, seeds):
     runs over the shard's runs, is concatenated; a field equal in every shard (a
     grid, a setting) is kept; a tuple equal to each shard's seeds becomes the full
     seed tuple. Any other field (a summary over the shard's runs) makes the merge
-    unsafe, and ``(None, reason)`` is returned.
+    unsafe, and ``(None, reason)`` is returned. The per-run fields are put in the
+    order one batched call gives (:func:`batch_layout`), so a figure that reshapes
+    them as ``(widths, seeds)`` or ``(seeds, widths)`` draws the same picture.
 
     Examples
     --------
@@ -119,7 +165,16 @@ def merge_reports(reports, shard_seeds, seeds):
         return None, "shard reports are not all of one dataclass type"
     tables = [r.table() for r in reports]
     n_rows = [len(t) for t in tables]
-    values = {}
+    perm = None  # rows of the concatenated shards -> the order one batched call would give
+    if seeds is not None and all("seed" in t.columns for t in tables):
+        cols = [t["seed"].to_numpy() for t in tables]
+        layout = batch_layout(cols, seeds)
+        if layout == "unknown":
+            return None, ("the batch's row layout (seed-major or inner-major) cannot be told "
+                          "from shards of one seed each; use fewer shards than seeds")
+        i, k = _seed_index(np.concatenate(cols), seeds)
+        perm = np.lexsort((i, k)) if layout == "inner" else np.lexsort((k, i))
+    values, per_run = {}, set()
     for f in dataclasses.fields(cls):
         if not f.init:
             continue
@@ -128,6 +183,7 @@ def merge_reports(reports, shard_seeds, seeds):
         arrays = all(isinstance(v, np.ndarray) and v.ndim >= 1 for v in vs)
         if arrays and all(f.name in t.columns for t in tables):
             values[f.name] = np.concatenate(vs, axis=0)
+            per_run.add(f.name)
         elif all(_equal(v, v0) for v in vs[1:]):
             values[f.name] = v0
         elif (all(isinstance(v, tuple) for v in vs) and shard_seeds[0] is not None
@@ -136,10 +192,14 @@ def merge_reports(reports, shard_seeds, seeds):
         elif arrays and all(v.shape[0] == n for v, n in zip(vs, n_rows)) \
                 and len({v.shape[1:] for v in vs}) == 1:
             values[f.name] = np.concatenate(vs, axis=0)
+            per_run.add(f.name)
         else:
             return None, (f"field {f.name!r} of {cls.__name__} differs between shards and is not "
                           "per-run (a summary over runs?), so the shards cannot be merged into one "
                           "report")
+    if perm is not None:
+        for name in per_run:
+            values[name] = values[name][perm]
     try:
         return cls(**values), None
     except Exception as exc:  # a __post_init__ that rejects the merged fields

@@ -176,7 +176,8 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
         Show a progress bar (tqdm) of the shards done, with the time left.
     shards : int, optional
         Number of seed shards; default 1 for ``local`` (one batched call; more shards run one
-        after the other, for a finer progress bar) and ``min(len(seeds), 4 * workers)`` otherwise.
+        after the other, for a finer progress bar) and ``min(4 * workers, len(seeds) - 1)``
+        otherwise (a shard of two seeds shows the merge how a batch orders its rows).
     **overrides
         Settings of the experiment to change (``seeds=(0, 1)``, ``n_steps=100``, ...).
 
@@ -234,7 +235,9 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
     if shards is not None:
         n_shards = check_int(shards, "shards", minimum=1)
     else:
-        n_shards = 1 if backend == "local" else 4 * workers
+        # one shard fewer than seeds: some shard holds two seeds, which shows the batch's
+        # row layout (seed-major or inner-major) to the report merge
+        n_shards = 1 if backend == "local" else min(4 * workers, max(1, len(seeds or ()) - 1))
     pieces = shard_seeds(seeds, n_shards)
 
     key = exp.key(settings)
