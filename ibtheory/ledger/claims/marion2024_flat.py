@@ -170,7 +170,9 @@ def reproduced_sharpness(seeds):
         parts[f"{name}_above_inf"] = Check.bound(float(np.max((si - s) / si)), slack)
         parts[f"{name}_below_2_over_lr"] = Check.bound(float(np.max(s * lr / 2 - 1)), slack)
         parts[f"{name}_sharpness_converged"] = Check.bound(int(np.sum(~r.sharp_converged[conv])), 0)
-        parts[f"{name}_none_above"] = Check.bound(int(np.sum(conv & (r.lr >= mc.STABILITY_MARGIN * 2 / r.s_inf))), 0)
+        above = r.lr >= mc.STABILITY_MARGIN * 2 / r.s_inf
+        parts[f"{name}_none_above"] = Check.bound(int(np.sum(conv & above)), 0)
+        parts[f"{name}_runs_above"] = Check.bound(1, int(above.sum()))
         if name == "gaussian":  # small-scale Gaussian init: the trained sharpness is below 8 L Lambda
             small = conv & (r.scale == r.scale.min())
             worst = float(np.max(r.sharpness[small] / r.s_upper)) if small.any() else np.inf
@@ -186,7 +188,7 @@ def reproduced_sharpness(seeds):
 @claim("marion2024.flat.underdetermined",
        "In the authors' underdetermined experiment (n=15, d=20, L=5, Gaussian init) every converged GD run ends "
        "with inf S <= S <= 2/lr, inf S being the certified infimum over all interpolating networks (it depends "
-       "only on Sigma^1/2 pi*), and no run above 1.05 x 2/inf S converges.",
+       "only on Sigma^1/2 pi*). (The authors' step sizes all lie below 2/inf S.)",
        f"{_SRC}, underdetermined experiment (authors' run_experiment.py); the infimum is derived in the book chapter",
        seeds=mc.underdetermined_sweep.seeds("book"))
 def underdetermined(seeds):
@@ -205,10 +207,10 @@ def underdetermined(seeds):
                 f"{r.lr.size} runs; outcomes (95% Wilson): {_counts(r.outcome, None)}. inf S = {r.s_inf:.3f} (the "
                 f"authors' line 2La = {r.s_lower:.3f}); converged S/inf S in [{np.min(s / r.s_inf):.3f}, "
                 f"{np.max(s / r.s_inf):.3f}], max S lr/2 = {np.max(s * lr / 2):.3f}; slack {slack:.1e} = 10 sqrt(max "
-                f"relative excess) + 1e-8. {fit_text}.",
+                f"relative excess) + 1e-8. Worst over 5 reseeds: (inf S - S)/inf S -0.072, S lr/2 - 1 -0.014. "
+                f"{fit_text}.",
         routes=("batched GD + power iteration on HVPs", "certified inf S over interpolators and 2/lr"),
         some_converged=Check.bound(1, int(conv.sum())),
         sharpness_converged=Check.bound(int(np.sum(~r.sharp_converged[conv])), 0),
         above_inf=Check.bound(float(np.max((r.s_inf - s) / r.s_inf)), slack),
-        below_2_over_lr=Check.bound(float(np.max(s * lr / 2 - 1)), slack),
-        none_above=Check.bound(int(np.sum(conv & (r.lr >= mc.STABILITY_MARGIN * 2 / r.s_inf))), 0))
+        below_2_over_lr=Check.bound(float(np.max(s * lr / 2 - 1)), slack))
