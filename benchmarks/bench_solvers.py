@@ -1,6 +1,9 @@
 """Timings of ibtheory.solvers against the targets of issue 4 (printed, never asserted).
 
-Run:  python benchmarks/bench_solvers.py [--cvxpy-logdet]
+Run:  OPENBLAS_NUM_THREADS=1 python benchmarks/bench_solvers.py [--cvxpy-logdet]
+
+(one BLAS thread: on a shared 2-core machine OpenBLAS threads oversubscribe and a
+100 x 1000 SVD takes 0.4 s instead of 0.02 s, which swamps every timing.)
 
 Each line: problem size, best wall time of a few repeats (after one warm-up call
 that also pays the CVXPY import), peak traced memory, the target, and the
@@ -41,9 +44,29 @@ def main(cvxpy_logdet=False):
     rng = np.random.default_rng(0)
     print(f"{'problem':<34} {'size':<22} {'time':>11}  {'peak mem':>12}  {'target':<19} certificate")
 
+    from scipy.optimize import linprog
+
     X, y = rng.standard_normal((100, 1000)), rng.standard_normal(100)
     t, mb, r = _bench(lambda: min_l1_interpolator(X, y))
     _row("min_l1_interpolator", "n=100 d=1000", t, mb, "<= 2 s", f"kkt {r.kkt.worst:.1e}, nnz {np.count_nonzero(r.x)}")
+    # Issue 17: against HiGHS through scipy's linprog on the same problem (split LP),
+    # which returns no certificate; ours includes the KKT check on every column.
+    d = X.shape[1]
+    t_lp, _, lp = _bench(lambda: linprog(np.ones(2 * d), A_eq=np.hstack([X, -X]), b_eq=y,
+                                         bounds=(0, None), method="highs"))
+    _row("  linprog(method='highs')", "n=100 d=1000", t_lp, 0.0, "(reference)",
+         f"ratio linprog / ours = {t_lp / t:.2f}; objective gap {(lp.fun - r.fun) / r.fun:.1e}")
+    t_cv, _, r_cv = _bench(lambda: min_l1_interpolator(X, y, method="cvxpy"), repeat=1)
+    _row("  min_l1 method='cvxpy'", "n=100 d=1000", t_cv, 0.0, "(2nd route)",
+         f"kkt {r_cv.kkt.worst:.1e}; |x - x_highs|_inf {np.max(np.abs(r_cv.x - r.x)):.1e}")
+    for kind in ("sparse y = X x0, 10 nonzeros",):
+        x0 = np.zeros(d)
+        x0[rng.choice(d, 10, replace=False)] = rng.standard_normal(10)
+        ys = X @ x0
+        t, _, r = _bench(lambda: min_l1_interpolator(X, ys))
+        t_lp, _, lp = _bench(lambda: linprog(np.ones(2 * d), A_eq=np.hstack([X, -X]), b_eq=ys,
+                                             bounds=(0, None), method="highs"))
+        _row("  min_l1 " + kind, "n=100 d=1000", t, 0.0, "", f"ratio linprog / ours = {t_lp / t:.2f}")
 
     for L in (2, 3, 4):
         for alpha in (0.1, 1.0):
@@ -53,6 +76,13 @@ def main(cvxpy_logdet=False):
             _row(f"qnorm_interpolator L={L} a={alpha}", "n=100 d=1000", t, mb, "<= 0.2 s",
                  f"kkt {r.kkt.worst:.1e}, nit {r.nit}; primal-newton {t2:.3f} s "
                  f"({t2 / t:.0f}x slower), rel diff {diff:.1e}")
+            if L in (2, 4):
+                Xq, yq = X[:20, :100], y[:20]
+                t3, _, r3 = _bench(lambda: qnorm_interpolator(Xq, yq, L, alpha, method="cvxpy"), repeat=1)
+                r4 = qnorm_interpolator(Xq, yq, L, alpha)
+                _row(f"  qnorm cvxpy L={L} a={alpha}", "n=20 d=100", t3, 0.0, "(2nd route)",
+                     f"kkt {r3.kkt.worst:.1e} (Clarabel alone {r3.unpolished[1].worst:.1e}); "
+                     f"rel diff to dual-newton {np.max(np.abs(r3.x - r4.x)) / np.max(np.abs(r4.x)):.1e}")
 
     for gamma in (0.01, 1.0):
         Xl = rng.standard_normal((30, 50))

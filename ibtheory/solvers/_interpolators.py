@@ -311,7 +311,8 @@ def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True, method="highs"):
         (``sum_j |x_j| - (X^T lam)_j x_j``, relative to ``||x||_1``) and
         ``duality_gap`` (``| ||x||_1 - lam^T y |``, same scaling); every
         residual is dimensionless, so scaling X or y by any factor leaves them
-        unchanged. ``method`` records the route.
+        unchanged. ``method`` records the route; ``unpolished`` holds the back
+        end's ``(x, kkt)`` before the polish.
 
     Raises
     ------
@@ -361,6 +362,7 @@ def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True, method="highs"):
             "in the range of X (checked by an SVD): numerical trouble from nearly dependent "
             "rows of X; remedy: remove them or try method='cvxpy'/'highs'", "numerical")
     kkt = _l1_kkt(Xn, yn, xn, lamn)
+    raw = (xn * (sy / sx), _l1_kkt(X, y, xn * (sy / sx), lamn / sx))
     if polish:
         p = _l1_polish(Xn, yn, xn, lamn)
         if p is not None:
@@ -370,5 +372,5 @@ def min_l1_interpolator(X, y, *, tol=DEFAULT_TOL, polish=True, method="highs"):
     # Unscale: x = (sy/sx) xn, lam = lamn/sx; the residuals are recomputed on the data.
     x, lam = xn * (sy / sx), lamn / sx
     kkt = _l1_kkt(X, y, x, lam)
-    return finish(name, x, float(np.sum(np.abs(x))), kkt, tol, dual=lam, method=method,
+    return finish(name, x, float(np.sum(np.abs(x))), kkt, tol, dual=lam, method=method, unpolished=raw,
                   hint="nearly dependent rows of X or extreme conditioning; try the other method")

@@ -248,7 +248,8 @@ def logdet_factorization(X, Y, gamma, *, method="dual-newton", tol=DEFAULT_TOL, 
         and ``stationarity_beta`` (``min_Lam ||beta - A X^T Lam||_F / ||beta||_F``,
         i.e. :math:`A^{-1}\beta \in` range(X^T) as a backward error); ``route``
         (the method, or the block-minimization fallback used when the dual Newton
-        stalls at tiny gamma).
+        stalls at tiny gamma); for ``method="cvxpy"`` also ``unpolished``
+        (Clarabel's ``(beta, kkt)`` before the polish).
 
     Raises
     ------
@@ -297,6 +298,9 @@ def logdet_factorization(X, Y, gamma, *, method="dual-newton", tol=DEFAULT_TOL, 
     else:
         B, G = _cvxpy(X, Y2, gamma)
     kkt, Lam = _kkt(X, Y2, B, G, gamma)
+    extra = {}
+    if method == "cvxpy":
+        extra["unpolished"] = (B[:, 0] if vec else B, kkt)
     if polish and method == "cvxpy":
         # Restart the dual Newton method from Clarabel's point: its multiplier is
         # Lam = 2 V^T A^{-1} beta (A^{-1} beta = V Lam / 2 at the optimum); exact block
@@ -326,4 +330,4 @@ def logdet_factorization(X, Y, gamma, *, method="dual-newton", tol=DEFAULT_TOL, 
                         "gamma >= 1e-7 ||X^+ Y||^2); use a larger gamma")
                   if fallback is not None else "ill-conditioned X or extreme gamma",
                   singular_values=np.sqrt(evals[::-1]), W1=W1, W2=W2[:, 0] if vec else W2,
-                  dual=Lam)
+                  dual=Lam, **extra)
