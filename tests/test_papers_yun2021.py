@@ -305,3 +305,55 @@ def test_experiment_runs_depend_on_their_seed_only():
     a = Y.diagonal_regression("smoke", seeds=(4,))
     b = Y.diagonal_regression("smoke", seeds=(3, 4))
     np.testing.assert_array_equal(a.error, b.error[b.seed == 4])
+
+
+# ----------------------------------------------------------------------------- extensions
+def test_odn_tensor_reduces_to_diagonal_and_matches_its_definition():
+    from ibtheory.models import Diagonal
+
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((3, 4))
+    params = tuple(rng.standard_normal(4) for _ in range(3))
+    net = TensorNetwork(Y.odn_tensor(np.eye(4), [np.eye(4)] * 3))
+    np.testing.assert_allclose(net.forward(params, X), Diagonal(4, 3).forward(params, X), atol=1e-13)
+    S, Us = Y.random_odn(Y.rng_for(1), 5, 3, (4, 4))
+    T = Y.odn_tensor(S, Us)
+    x = rng.standard_normal(5)
+    Mx = np.tensordot(x, T, 1)
+    # M(x) = U1 diag(Sx) U2' (rank m, singular values |Sx|)
+    np.testing.assert_allclose(Mx, Us[0] @ np.diag(S @ x) @ Us[1].T, atol=1e-13)
+    v = (rng.standard_normal(4), rng.standard_normal(4))
+    assert abs(x @ TensorNetwork(T).beta(v) - (S @ x) @ Y.odn_rho(Us, v)) < 1e-12
+    with pytest.raises(ValueError, match="orthonormal"):
+        Y.odn_tensor(S, [2 * Us[0], Us[1]])
+
+
+def test_odn_regression_limit_vs_flow():
+    S, Us = Y.random_odn(Y.rng_for(2), 4, 3, (4, 4))
+    rng = np.random.default_rng(9)
+    X, y = rng.standard_normal((2, 4)), rng.standard_normal(2)
+    eta = np.array([1.0, -0.8, 1.2])
+    net = TensorNetwork(Y.odn_tensor(S, Us))
+    res = Y.regression_limit(net, (0.7 * Us[0] @ eta, np.zeros(4)), X, y)
+    assert res.success
+    np.testing.assert_allclose(net.beta(res.x), Y.odn_regression_limit(X, y, S, Us, 0.7, eta),
+                               rtol=1e-8, atol=1e-9)
+
+
+def test_tied_limit_is_an_l1_solution_and_the_path_limit():
+    from ibtheory.solvers import max_margin
+
+    inst = Y.tied_instance(Y.rng_for(4))
+    eta1, eta2, rho = Y.tied_limit(inst.s, inst.a, inst.b, 1.0)
+    l1 = max_margin(inst.s[None], np.array([1.0]), p=1)
+    assert abs(np.sum(np.abs(rho)) - l1.fun) < 1e-9 and abs(inst.s @ rho - 1) < 1e-12
+    far1, far2 = Y.two_layer_point_path(inst.Mx, inst.vbar1, inst.vbar2, 80 / inst.s[0])
+    assert Y.angle(far1, inst.U1 @ eta1) < 1e-12 and Y.angle(far2, inst.U2 @ eta2) < 1e-12
+    with pytest.raises(ValueError, match="non-increasing"):
+        Y.tied_limit(inst.s[::-1], inst.a, inst.b, 1.0)
+
+
+def test_smoke_extensions():
+    assert Y.odn_flows("smoke").regression_error.max() < 1e-8
+    rep = Y.tied_single_point("smoke")
+    assert rep.path_error.max() < 1e-8 and rep.rho_optimal.max() < 1e-14

@@ -18,6 +18,7 @@ from .experiments_regression import (alpha_path, conv_regression, diagonal_regre
                                      regression_limit, two_layer_point_regression)
 from .experiments_tensor import tensor_identities
 from .odn import odn_flows, odn_regression_limit, odn_rho, odn_tensor, random_odn
+from .tied import tied_instance, tied_limit, tied_single_point
 from .tensors import (KINDS, angle, concrete_output, data_tensor, even_part, init_margin,
                       multilinear, singular_vector_residual, support_size)
 
@@ -31,5 +32,5 @@ __all__ = [
     "tensor_identities", "exponential_flows", "diagonal_directions", "conv_directions",
     "single_point", "diagonal_regression", "alpha_path", "conv_regression",
     "two_layer_point_regression", "odn_tensor", "odn_rho", "odn_regression_limit", "random_odn",
-    "odn_flows",
+    "odn_flows", "tied_limit", "tied_instance", "tied_single_point",
 ]

@@ -425,3 +425,4 @@ def single_point(*, seeds, s_max, nu_far, label):
 from . import experiments_regression as _regression  # noqa: E402,F401  (registers the rest)
 from . import experiments_tensor as _tensor  # noqa: E402,F401
 from . import odn as _odn  # noqa: E402,F401
+from . import tied as _tied  # noqa: E402,F401
