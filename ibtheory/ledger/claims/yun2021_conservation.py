@@ -36,10 +36,11 @@ def conservation_laws():
             nonzero += sum(1 for e in R if e != 0)
     drift = max(_flow_drift(Diagonal(d=6, L=3), 0), _flow_drift(Convolutional(d=6, L=3), 1))
     return Check(
-        measured=max(drift, float(nonzero)), tolerance=1e-9,
+        measured=max(drift, float(nonzero)), tolerance=1e-12,
         details=(f"SymPy: d/dt of every law along the flow of an arbitrary loss expands to 0 "
                  f"({nonzero} nonzero entries; diagonal d=2 L=3, conv d=4 L=2, 3). Numerics: relative "
                  f"drift {drift:.2e} of the laws between t=0 and t=50 of DOP853 flows (rtol 1e-12) of "
-                 f"d=6, L=3 diagonal and convolutional nets; the local error budget allows ~1e-11."),
+                 f"d=6, L=3 diagonal and convolutional nets; measured 2.5e-14 (DOP853 rtol 1e-12 over a smooth "
+                 f"run), tolerance 1e-12 (~40x); any nonzero symbolic residual fails."),
         routes=("SymPy expansion of dC/dt", "gradient_flow (DOP853) + model.conserved"),
     )
