@@ -21,7 +21,8 @@ def main(quick=False, seeds80=False):
     preset = "book" if quick else "paper"
     t_all = time.perf_counter()
     for exp in (mc.sharpness_vs_scale, mc.residual_sharpness_vs_scale, mc.lr_vs_depth, mc.edge_of_stability,
-                mc.residual_flatness, mc.small_init_flow, mc.sharpness_vs_depth):
+                mc.residual_flatness, mc.small_init_flow, mc.deep_small_init_flow, mc.underdetermined_sweep,
+                mc.sharpness_vs_depth, mc.sharpness_landscape):
         kw = {"seeds": tuple(range(80))} if (seeds80 and exp is mc.sharpness_vs_scale and not quick) else {}
         t = time.perf_counter()
         rep = exp(preset, **kw)
@@ -29,14 +30,14 @@ def main(quick=False, seeds80=False):
         line = f"{exp.id:45s} {len(tab):6d} runs in {time.perf_counter() - t:7.1f} s"
         if "outcome" in tab and "lr" in tab:
             conv = tab.outcome == "converged"
-            s_inf = tab.s_inf if "s_inf" in tab else 2 / tab.eta_c
+            s_inf = tab.s_inf if "s_inf" in tab else (2 / tab.eta_c if "eta_c" in tab else rep.s_inf)
             above = tab.lr >= mc.STABILITY_MARGIN * 2 / s_inf
-            line += (f"; outcomes {tab.outcome.value_counts().to_dict()}; converged above 1.05 eta_c: "
-                     f"{int((conv & above).sum())}")
+            line += (f"; outcomes {tab.outcome.value_counts().to_dict()}; converged above "
+                     f"{mc.STABILITY_MARGIN} eta_c: {int((conv & above).sum())} of {int(above.sum())}")
             if "sharpness" in tab:
                 ok = conv & np.isfinite(tab.sharpness)
-                line += (f"; converged S/inf S in [{(tab.sharpness[ok] / tab.s_inf[ok]).min():.3f}, "
-                         f"{(tab.sharpness[ok] / tab.s_inf[ok]).max():.3f}], max S lr/2 = "
+                ratio = (tab.sharpness / s_inf)[ok]
+                line += (f"; converged S/inf S in [{ratio.min():.3f}, {ratio.max():.3f}], max S lr/2 = "
                          f"{(tab.sharpness[ok] * tab.lr[ok] / 2).max():.4f}")
         print(line, flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
