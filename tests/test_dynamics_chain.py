@@ -114,3 +114,18 @@ def test_chain_validates(data):
         chain_gd(Q, u, Sig + np.triu(np.ones((4, 4)), 1), c, 0.1, 10)
     with pytest.raises(ValueError, match="head must have shape"):
         chain_sharpness(Q, u[0], X, y)
+
+
+def test_chain_gd_per_run_fixed_heads_and_moments_match_separate_runs(data):
+    X, y = data
+    Sig, c, ysq = _moments(X, y)
+    rng = np.random.default_rng(np.random.SeedSequence(4))
+    Q = np.eye(4) + 0.2 * rng.standard_normal((2, 2, 4, 4))
+    w = rng.standard_normal((2, 4))
+    Sig2 = np.stack([Sig, 2.0 * Sig])
+    c2 = np.stack([c, 0.5 * c])
+    r = chain_gd(Q, w, Sig2, c2, [0.01, 0.005], 100, train_head=False)
+    for b, (S_b, c_b, lr) in enumerate(zip(Sig2, c2, [0.01, 0.005])):
+        rb = chain_gd(Q[b:b + 1], w[b], S_b, c_b, lr, 100, train_head=False)
+        np.testing.assert_allclose(r.layers[b], rb.layers[0], rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(r.head[b], w[b])
