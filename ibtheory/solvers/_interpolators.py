@@ -183,6 +183,31 @@ def _l1_polish(X, y, x, lam):
     return xp, lam + corr
 
 
+_BANNER_SHOWN = [False]
+
+
+def _quiet_highs(highspy):
+    """A silent HiGHS instance (the first one of a process prints a banner to fd 1)."""
+    import os
+    import sys
+
+    if _BANNER_SHOWN[0]:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _BANNER_SHOWN[0] = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _l1_highs(Xn, yn):
     r"""Basis pursuit through its dual LP with HiGHS, on a growing working set of columns.
 
@@ -201,8 +226,7 @@ def _l1_highs(Xn, yn):
     except ImportError:  # pragma: no cover - highspy ships with scipy's HiGHS wheels
         return _l1_linprog(Xn, yn)
     n, d = Xn.shape
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _quiet_highs(highspy)
     inf = highspy.kHighsInf
     h.addVars(n, np.full(n, -inf), np.full(n, inf))
     h.changeColsCost(n, np.arange(n, dtype=np.int32), -yn)
