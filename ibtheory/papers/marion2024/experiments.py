@@ -27,11 +27,26 @@ __all__ = ["OUTCOMES", "child_seed", "child_rng", "outcome_counts", "SharpnessLa
 
 
 def child_seed(seed, *key) -> int:
-    """An integer seed drawn from ``SeedSequence(seed)``'s child keyed by ``key`` (depends on nothing else)."""
+    """An integer seed drawn from ``SeedSequence(seed)``'s child keyed by ``key`` (depends on nothing else).
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import child_seed
+    >>> child_seed(0, 1) == child_seed(0, 1) != child_seed(0, 2)
+    True
+    """
     return int(np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key)).generate_state(1)[0])
 
 
 def child_rng(seed, *key):
+    """The generator of ``SeedSequence(seed)``'s child keyed by ``key``.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import child_rng
+    >>> float(child_rng(0, 1).standard_normal()) == float(child_rng(0, 1).standard_normal())
+    True
+    """
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key)))
 
 
@@ -104,6 +119,13 @@ def sharpness_landscape(*, seeds, networks, n, spread, n_starts):
     (:func:`ibtheory.solvers.sharpness_infimum`), the paper's lower bound, the balanced
     minimizer's sharpness, and the relative error of the closed form
     :math:`2\lambda_{\max}(\Sigma^{1/2}M\Sigma^{1/2})` against the dense Hessian at three minimizers.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import sharpness_landscape
+    >>> rep = sharpness_landscape("smoke")
+    >>> bool(abs(rep.brute_force[0] - rep.infimum[0]) < 1e-9 * rep.infimum[0])
+    True
     """
     from ...dynamics import Problem
     from ...models import DeepLinear
@@ -169,6 +191,13 @@ def sharpness_vs_depth(*, seeds, depths, spreads, n, d):
     :math:`2La\|\pi^\star\|^2`, the envelope :math:`[\|\pi^\star\|^{-2/L}, \|\pi^\star\|^{-2/L}(1+\frac{\Lambda-a}{La})]`
     of :math:`\inf S/(2La\|\pi^\star\|^2)`, and the *overstatement* :math:`\inf S/(2La\|\pi^\star\|^{2-2/L})`:
     the factor by which the lower-bound step size exceeds the true :math:`\eta_c`.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import sharpness_vs_depth
+    >>> rep = sharpness_vs_depth("smoke")
+    >>> bool((rep.overstatement >= 1).all()), rep.table().shape[0]
+    (True, 6)
     """
     from ...solvers import sharpness_infimum
 

@@ -125,7 +125,15 @@ class DeepFlowReport(Report):
               "rtol": 1e-11},
 })
 def deep_small_init_flow(*, seeds, depths, hypothesis, n, d, rtol):
-    r"""Small-init gradient flow at depths up to 10 through the saddle (module docstring)."""
+    r"""Small-init gradient flow at depths up to 10 through the saddle (module docstring).
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import deep_small_init_flow
+    >>> rep = deep_small_init_flow("smoke")
+    >>> bool(rep.success[0]), bool(rep.hypothesis[0] <= 1), bool(rep.drift[0] < 1e-6)
+    (True, True, True)
+    """
     from ...dynamics import Problem
     from ...models import DeepLinear
     from .experiments_flow import TAIL_WINDOW

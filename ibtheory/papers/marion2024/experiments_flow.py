@@ -84,7 +84,15 @@ class SmallInitFlowReport(Report):
               "data_kinds": ((1.0, 1.0), (2.0, 3.0), (0.5, 1.0), (1.0, 6.0)), "n": 50, "d": 5, "rtol": 1e-11},
 })
 def small_init_flow(*, seeds, depths, scale, data_kinds, n, d, rtol):
-    r"""Gradient flow from a small Gaussian init: corollary at the limit and PL constants (module docstring)."""
+    r"""Gradient flow from a small Gaussian init: corollary at the limit and PL constants (module docstring).
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import small_init_flow
+    >>> rep = small_init_flow("smoke")
+    >>> bool(rep.success[0]), bool(rep.defect[0] <= rep.eps_init[0]), bool(rep.mu_end[0] >= rep.pl_bound[0])
+    (True, True, True)
+    """
     from ...dynamics import Problem
     from ...models import DeepLinear
 

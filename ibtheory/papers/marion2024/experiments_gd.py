@@ -131,6 +131,12 @@ def edge_of_stability(*, seeds, depths, lr_factors, data_kinds, n_steps, scale, 
     fixed projection. Besides :math:`\eta_c` the report holds the step size of the lower bound
     :math:`2/(2La\|\pi^\star\|^{2-2/L})` (``eta_lower``) and of the slides' :math:`2La\|\pi^\star\|^2`
     (``eta_printed``), so runs between the true and an overstated threshold can be counted.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import edge_of_stability
+    >>> edge_of_stability("smoke").outcome.tolist()
+    ['converged', 'diverged']
     """
     n_steps = check_int(n_steps, "n_steps", minimum=2)
     datas, depth, lrs, fac, rngs, meta = [], [], [], [], [], []
@@ -167,6 +173,12 @@ def lr_vs_depth(*, seeds, depths, lrs, n_steps, scale, data_seed):
 
     One data set (``data_seed``); per seed, depth and step size one residual initialization
     and unit projection. Same report as :func:`edge_of_stability` (``lr_factor = lr/eta_c``).
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import lr_vs_depth
+    >>> lr_vs_depth("smoke").outcome.tolist()
+    ['still_descending', 'diverged']
     """
     D = make_data(n=50, d=5, seed=data_seed)
     datas, depth, lr, rngs = [], [], [], []
@@ -272,6 +284,13 @@ def _sharpness_vs_scale(*, seeds, init, lrs, steps, scales, depth, data_seed, sh
     sharpness of every run that did not diverge is a converged power iteration on exact HVPs
     (the authors take 20 iterations). The authors use 20 repetitions (80 for the largest step
     of the Gaussian sweep): pass more seeds for the latter.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import sharpness_vs_scale
+    >>> rep = sharpness_vs_scale("smoke")
+    >>> rep.table().shape[0], rep.init
+    (2, 'gaussian')
     """
     if init not in ("gaussian", "residual"):
         raise ValueError(f"init must be 'gaussian' or 'residual', got {init!r}")
@@ -321,6 +340,13 @@ def residual_flatness(*, seeds, depth, scales, lr_factor, n_steps, data_kinds, s
     residual init. The step approximates gradient flow: ``lr_factor`` times
     :math:`2/\max(S(\theta_0), \inf S)`, below the stability limit of both the initialization and
     every minimizer (a step relative to :math:`\eta_c` alone can exceed :math:`2/S(\theta_0)` at large scales).
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import residual_flatness
+    >>> rep = residual_flatness("smoke")
+    >>> rep.outcome.tolist(), bool((rep.sharpness >= rep.s_inf * (1 - 1e-6)).all())
+    (['converged', 'converged'], True)
     """
     from ...dynamics import chain_gd, chain_sharpness
 

@@ -87,6 +87,13 @@ def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_
 
     One run per (seed, step size, scale); the authors use 100 repetitions for the smallest
     step size and 20 for the others.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import underdetermined_sweep
+    >>> rep = underdetermined_sweep("smoke")
+    >>> rep.n, rep.d, rep.table().shape[0]
+    (15, 20, 2)
     """
     from ...dynamics import chain_gd, chain_sharpness
 

@@ -14,7 +14,18 @@ _COLORS = {"converged": "tab:green", "period_2": "tab:blue", "diverged": "tab:re
 
 
 def figure_sharpness_vs_depth(rep):
-    """inf S / (2La|pi*|^2) against depth with its envelope, and the overstatement of eta_c by the lower bound."""
+    """inf S / (2La|pi*|^2) against depth with its envelope, and the overstatement of eta_c by the lower bound.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.marion2024 import sharpness_vs_depth
+    >>> from ibtheory.papers.marion2024.figures import figure_sharpness_vs_depth
+    >>> fig = figure_sharpness_vs_depth(sharpness_vs_depth("smoke"))
+    >>> len(fig.axes) >= 1
+    True
+    """
     import matplotlib.pyplot as plt
 
     fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -41,7 +52,18 @@ def figure_sharpness_vs_depth(rep):
 
 
 def figure_outcomes(rep):
-    """Fraction of each outcome against lr / eta_c (all data kinds and depths pooled)."""
+    """Fraction of each outcome against lr / eta_c (all data kinds and depths pooled).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.marion2024 import edge_of_stability
+    >>> from ibtheory.papers.marion2024.figures import figure_outcomes
+    >>> fig = figure_outcomes(edge_of_stability("smoke"))
+    >>> len(fig.axes) >= 1
+    True
+    """
     import matplotlib.pyplot as plt
 
     from .experiments import OUTCOMES
@@ -63,7 +85,18 @@ def figure_outcomes(rep):
 
 
 def figure_lr_vs_depth(rep):
-    """The authors' figure: squared distance to pi* after training against the step size, per depth."""
+    """The authors' figure: squared distance to pi* after training against the step size, per depth.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.marion2024 import lr_vs_depth
+    >>> from ibtheory.papers.marion2024.figures import figure_lr_vs_depth
+    >>> fig = figure_lr_vs_depth(lr_vs_depth("smoke"))
+    >>> len(fig.axes) >= 1
+    True
+    """
     import matplotlib.pyplot as plt
 
     fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -90,7 +123,18 @@ def figure_lr_vs_depth(rep):
 
 
 def figure_sweep(rep):
-    """Sharpness after training (median over converged runs) and outcome fractions against the init scale."""
+    """Sharpness after training (median over converged runs) and outcome fractions against the init scale.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.marion2024 import sharpness_vs_scale
+    >>> from ibtheory.papers.marion2024.figures import figure_sweep
+    >>> fig = figure_sweep(sharpness_vs_scale("smoke"))
+    >>> len(fig.axes) >= 1
+    True
+    """
     import matplotlib.pyplot as plt
 
     fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -119,7 +163,18 @@ def figure_sweep(rep):
 
 
 def figure_flow(rep):
-    """The PL ratio mu(t) along the flows (t >= 1), with the bound at the limit (dotted)."""
+    """The PL ratio mu(t) along the flows (t >= 1), with the bound at the limit (dotted).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.marion2024 import small_init_flow
+    >>> from ibtheory.papers.marion2024.figures import figure_flow
+    >>> fig = figure_flow(small_init_flow("smoke"))
+    >>> len(fig.axes) >= 1
+    True
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.8))
