@@ -434,8 +434,9 @@ def qnorm_interpolator(X, y, L, alpha, w=None, *, method="dual-newton", tol=DEFA
         small alpha the dual optimum approaches the edge of the domain of
         :math:`h_L` (:math:`|t_j| \to c_L`) and float64 resolves
         :math:`z = b\,h_L(t)` only to about ``eps c_L / (c_L - |t|)``. Measured
-        on Gaussian 3 x 6 data: certified for alpha >= 1e-5 at L = 3, >= 1e-3 at
-        L = 4, >= 1e-2 at L = 5; not at L >= 8. There the answer is within that
+        on Gaussian 3 x 6 data: certified for alpha >= 1e-6 at L = 3, >= 1e-4 at
+        L = 4, >= 1e-2 at L = 5, 6, >= 1e-1 at L = 8, and not at L = 12 for
+        alpha <= 0.1. Below those, the answer is within that
         accuracy of the (weighted) minimum-l1 interpolator, the alpha -> 0
         limit (:func:`min_l1_interpolator`).
 
