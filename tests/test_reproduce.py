@@ -361,7 +361,10 @@ def test_a_real_paper_experiment_local_vs_dask(tmp_path):
         das = reproduce(exp.id, "smoke", out=tmp_path / "d", seeds=seeds, backend="dask",
                         scheduler=c, progress=False)
     assert das.manifest["n_shards"] >= 2
-    pd.testing.assert_frame_equal(das.table, loc.table)
+    # same runs; batched BLAS may round the last bit differently with the batch size
+    # (measured: <= 4e-16 relative on marion2024's sharpness), hence rtol 1e-12
+    pd.testing.assert_frame_equal(das.table, loc.table, check_exact=False, rtol=1e-12,
+                                  atol=1e-24)
     assert set(loc.table["seed"]) == set(seeds)
 
 

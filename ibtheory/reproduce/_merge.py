@@ -87,6 +87,12 @@ def _equal(a, b) -> bool:
         return False
 
 
+def _same_seeds(v, s) -> bool:
+    """``v`` is the tuple of ints ``s`` (a field that holds the shard's own seeds)."""
+    return (len(v) == len(s)
+            and all(isinstance(x, (int, np.integer)) and int(x) == int(y) for x, y in zip(v, s)))
+
+
 def _seed_index(seed_col, seeds):
     """``(i, k)`` per row: the position of its seed in ``seeds`` and its occurrence number."""
     pos = {int(x): j for j, x in enumerate(seeds)}
@@ -187,7 +193,7 @@ def merge_reports(reports, shard_seeds, seeds):
         elif all(_equal(v, v0) for v in vs[1:]):
             values[f.name] = v0
         elif (all(isinstance(v, tuple) for v in vs) and shard_seeds[0] is not None
-              and all(tuple(v) == tuple(s) for v, s in zip(vs, shard_seeds))):
+              and all(_same_seeds(v, s) for v, s in zip(vs, shard_seeds))):
             values[f.name] = tuple(seeds)
         elif arrays and all(v.shape[0] == n for v, n in zip(vs, n_rows)) \
                 and len({v.shape[1:] for v in vs}) == 1:

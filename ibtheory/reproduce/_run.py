@@ -275,7 +275,10 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
     table = seed_order(pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0],
                        seeds, what=exp.id)
     table = normalize(with_settings(table, settings))
-    report, merge_note = merge_reports([r.report for r in results], pieces, seeds)
+    try:
+        report, merge_note = merge_reports([r.report for r in results], pieces, seeds)
+    except Exception as exc:  # a report the generic merge does not understand: no figure
+        report, merge_note = None, f"the shard reports could not be merged ({type(exc).__name__}: {exc})"
 
     _clear(out)
     files = mf.write_table(table, out)
@@ -318,6 +321,7 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
             "results.parquet not written: pyarrow is missing or cannot type a column "
             "(pip install 'ibtheory[cluster]')"]),
         "figure": {"drawn": "png" in files, "note": fig_note, "error": fig_error},
+        "report_merge": "one shard" if len(results) == 1 else (merge_note or "merged"),
         "files": files,
     }
     mf.write_manifest(manifest, out)
