@@ -296,14 +296,14 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
                       "the results table was written", RuntimeWarning, stacklevel=2)
 
     from .. import __version__
+    from ..papers._experiment import source_fingerprint
 
     shard_rss = [r.peak_rss_mb for r in results if r.peak_rss_mb is not None]
     manifest = {
         "schema": mf.SCHEMA, "id": exp.id, "paper": exp.paper, "preset": preset,
         "doc": (exp.fn.__doc__ or "").strip().splitlines()[0] if exp.fn.__doc__ else "",
         "ibtheory_version": __version__, "git": mf.git_commit(),
-        "source_fingerprint": __import__("ibtheory.papers._experiment",
-                                         fromlist=["source_fingerprint"]).source_fingerprint(),
+        "source_fingerprint": source_fingerprint(),
         "key": key, "settings": settings, "overrides": overrides, "seeds": seeds,
         "n_runs": len(table), "columns": list(table.columns),
         "backend": backend, "workers": where.get("workers", workers), "executor": where,
