@@ -8,7 +8,7 @@ import tracemalloc
 
 import numpy as np
 
-from ibtheory.special import H, blowup_time, h, h_inv
+from ibtheory.special import H, Q, blowup_time, h, h_inv
 
 
 def best_of(fn, repeat=3):
@@ -43,6 +43,12 @@ def main():
         s = best_of(lambda: h(5, pts * blowup_time(5), dps=dps), repeat=1)
         s2 = best_of(lambda: h_inv(5, pts * 10, dps=dps), repeat=1)
         print(f"mpmath dps={dps}: h on 100 points {s:.3f} s, h_inv on 100 points {s2:.3f} s")
+    # Q on 10^3 x 10^3 points: the direct path, and the log-space path (issue 15) that
+    # alpha^L |w|^L outside the float64 range forces.
+    z = rng.standard_normal((1000, 1000))
+    for alpha, log in ((0.5, False), (1e60, False), (1e-100, True)):
+        s = best_of(lambda: Q(3, alpha, z, log=log), repeat=1)
+        print(f"Q(L=3, alpha={alpha:g}, log={log}) on 10^6 entries: {s:.3f} s")
 
 
 if __name__ == "__main__":
