@@ -29,7 +29,7 @@ def singular_vectors(seeds):
         fit, fit_u = rep.fit("residual", kind), rep.fit("u_increment", kind)
         parts[f"{kind}_residual_decays"] = Check.bound(fit.ci[1], 0.0)
         if kind == "fc":
-            parts["fc_residual_rate"] = Check.rate(fit, direction_rate(rep.depth), side="upper")
+            parts["fc_residual_rate"] = Check.rate(fit, direction_rate(rep.depth) + tol.RATE_SLACK, side="upper")
         # the hypothesis, run by run: do the increments of u = X'r/||X'r|| decay over the fit window?
         slopes = [np.polyfit(np.log(rep.s[1:][keep]), np.log(np.maximum(inc[keep], 1e-16)), 1)[0]
                   for inc in rep.u_increment[m]]
@@ -49,8 +49,9 @@ def singular_vectors(seeds):
                  f"{rep.s[-1]:.0e} (final log-loss <= {np.max(rep.final_log_loss):.0f}). The conclusion is "
                  f"checked by its decay: pooled log-log fits from s = {rep.s_fit_from:g} of the residual "
                  f"max_l ||M(-u) o (..I..) - sigma v_l||/sigma must have 95% CIs below 0, and for the fully "
-                 f"connected network be consistent with the s^(-1/L) bound (one-sided; the theorem itself "
-                 f"gives no rate). The hypothesis (u = X'r/||X'r|| converges in direction) is monitored by the "
+                 f"connected network be consistent with the s^(-1/L) bound (one-sided, CI lower end <= -1/L + "
+                 f"{tol.RATE_SLACK} for the finite-s corrections of an asymptotic rate, see tolerances."
+                 f"RATE_SLACK; the theorem itself gives no rate). The hypothesis (u = X'r/||X'r|| converges in direction) is monitored by the "
                  f"angle between successive u on the log-grid and reported, not asserted: where it fails the "
                  f"theorem does not apply. " + "; ".join(text)
                  + f". Drift of ||v_l||^2 - ||v_L||^2 <= {tol.LOGTIME_DRIFT:.0e}."),

@@ -8,7 +8,8 @@ See the book chapter *A unifying view through linear tensor networks* (``book/yu
 """
 __all__ = ["TENSOR_IDENTITY", "FLOW_EQUATION", "LOGTIME_DRIFT", "PATH", "PATH_LIMIT",
            "QNORM_FLOW", "CONV_FLOW", "PRINTED_CONV_MIN", "PRINTED_RESOLUTION", "THM6_FLOW", "NU_ROUTES",
-           "PRINTED_THM6_MIN", "L1_GAP_MIN_EXPONENT", "L2_GAP_EXPONENT", "FAILURE_MIN_ANGLE"]
+           "PRINTED_THM6_MIN", "L1_GAP_MIN_EXPONENT", "L2_GAP_EXPONENT", "FAILURE_MIN_ANGLE",
+           "RATE_SLACK"]
 
 #: data tensor vs four implementations: sums of <= 125 products, worst 4.5e-15 over reseeds; ~20x
 TENSOR_IDENTITY = 1e-13
@@ -43,3 +44,7 @@ L1_GAP_MIN_EXPONENT = 1.0
 L2_GAP_EXPONENT = 1e-2
 #: Corollary 2 with lambda = 0: the run stays at least this far (rad) from the l1 direction
 FAILURE_MIN_ANGLE = 0.1
+#: s^(-1/L) is an asymptotic rate: over s in [1e2, 1e4] the next-order imprint of the initialization
+#: (relative O(s^(-1/L))) shifts the fitted exponent; the one-sided rate checks compare the CI's lower
+#: end with -1/L + RATE_SLACK. Worst measured excess over reseeds: +0.003 (fc residual); ~15x.
+RATE_SLACK = 0.05
