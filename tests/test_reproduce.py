@@ -388,7 +388,10 @@ def test_shard_contract_of_every_experiment(request):
             batched = seed_order(exp.fn(**{**settings, "seeds": seeds}).table(), seeds)
             alone = seed_order(exp.fn(**{**settings, "seeds": seeds[-1:]}).table(), seeds[-1:])
             rows = batched[batched["seed"] == seeds[-1]].reset_index(drop=True)
-            pd.testing.assert_frame_equal(rows, alone, check_exact=False, rtol=1e-9, atol=0)
+            # rtol: batched BLAS rounds differently with the batch size (<= 4e-16 measured),
+            # and batched solvers stopping on a shared criterion move results by ~2e-12;
+            # atol: quantities that are 0 up to roundoff (1e-31 excess losses)
+            pd.testing.assert_frame_equal(rows, alone, check_exact=False, rtol=1e-9, atol=1e-24)
         except Exception as exc:  # noqa: BLE001 - collect every violation, then fail once
             broken[exp_id] = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
     assert not errors, errors
