@@ -2,7 +2,7 @@ r"""Second routes for Varre et al. (2023), independent of the code they check.
 
 Nothing here imports :mod:`ibtheory.dynamics`, :mod:`ibtheory.models`,
 :mod:`ibtheory.solvers` or :mod:`ibtheory.papers.varre2023`: the flows are
-integrated with SciPy's DOP853 on hand-written right-hand sides, and the label
+integrated with SciPy (DOP853, LSODA) on hand-written right-hand sides, and the label
 noise dynamics by a plain per-run loop.
 
 - :func:`reduced_flow`: the width-free equation of :math:`\beta` alone,
@@ -15,7 +15,7 @@ noise dynamics by a plain per-run loop.
   from :math:`\beta(0) = 0` (it checks the engine's flow on :math:`(W_1, W_2)`
   at any width and any :math:`P`);
 - :func:`two_layer_flow`: gradient flow of
-  :math:`\tfrac12\|Y - XW_1W_2\|_F^2` on :math:`(W_1, W_2)` with SciPy (it
+  :math:`\tfrac12\|Y - XW_1W_2\|_F^2` on :math:`(W_1, W_2)` with SciPy's LSODA (it
   checks the log-det solver and the engine);
 - :func:`label_noise_loop`: Euler-Maruyama of the label-noise SDE of one run,
   step by step with the noise drawn per step (it checks the batched fast path).
@@ -140,7 +140,9 @@ def two_layer_flow(X, Y, W1, W2, residual_tol=1e-11, t_max=1e5, rtol=1e-12):
         return np.linalg.norm(Y - X @ A @ B) - residual_tol
 
     done.terminal = True
-    sol = solve_ivp(rhs, (0.0, t_max), np.concatenate([W1.ravel(), W2.ravel()]), method="DOP853",
+    # LSODA switches to a stiff (BDF) method on the slow modes of ill-conditioned X, where an
+    # explicit method needs ~1e6 steps to reach the residual
+    sol = solve_ivp(rhs, (0.0, t_max), np.concatenate([W1.ravel(), W2.ravel()]), method="LSODA",
                     rtol=rtol, atol=1e-14, events=done)
     if sol.status != 1:
         raise RuntimeError(f"two_layer_flow did not reach the residual {residual_tol:g}: {sol.message}")

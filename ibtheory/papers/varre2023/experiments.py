@@ -239,7 +239,7 @@ class ReferenceFlowReport(Report):
 })
 def reference_flow(*, seeds, n, d, k, gamma, residual_tol):
     r"""Theorem 1(b) by routes that share no code: :func:`ibtheory.reference.varre2023.two_layer_flow`
-    (SciPy DOP853 on :math:`(W_1, W_2)` from :math:`\sqrt{2\gamma}P`, :math:`l = d`) until
+    (SciPy LSODA on :math:`(W_1, W_2)` from :math:`\sqrt{2\gamma}P`, :math:`l = d`) until
     :math:`\|Y - XW_1W_2\|_F` = ``residual_tol``, against :func:`ibtheory.solvers.logdet_factorization`."""
     from ...models import TwoLayerLinear, varre_init
     from ...reference.varre2023 import two_layer_flow
