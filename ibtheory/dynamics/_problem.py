@@ -1,7 +1,7 @@
 """A training problem: data and the loss convention, bound once.
 
-The papers differ in their loss conventions (Varre and Yun: ``half_sum``
-:math:`\\tfrac12\\sum_i`; Marion & Chizat and Min: ``mean``
+The papers differ in their loss conventions (Varre, Min and Yun's regression: ``half_sum``
+:math:`\\tfrac12\\sum_i`; Marion & Chizat: ``mean``
 :math:`\\tfrac1{2n}\\sum_i`; Yun's classification: ``exponential``). Forgetting
 the convention changes learning rates and sharpness by a factor :math:`2/n`
 without an error, so the papers' layers build one :class:`Problem` and call
