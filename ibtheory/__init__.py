@@ -12,7 +12,8 @@ is first touched). The path a result takes is the order of this list:
 - :mod:`ibtheory.stats` -- rate fits with confidence intervals, intervals for counts;
 - :mod:`ibtheory.reference` -- independent second routes used by tests, claims and chapters;
 - :mod:`ibtheory.papers` -- one package per paper, split into derivation, closed forms, experiments;
-- :mod:`ibtheory.ledger` -- the theorem ledger that checks every claim by independent routes.
+- :mod:`ibtheory.ledger` -- the theorem ledger that checks every claim by independent routes;
+- :mod:`ibtheory.reproduce` -- run an experiment at a preset on one machine or a Dask cluster.
 
 :class:`Status` and :class:`Report` are the shared contract vocabulary
 (``ibtheory._contracts`` documents the failure policy).
@@ -33,6 +34,7 @@ _SUBPACKAGES = (
     "reference",
     "papers",
     "ledger",
+    "reproduce",
 )
 _CONTRACTS = ("Status", "Report")
 

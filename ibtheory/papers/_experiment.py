@@ -121,9 +121,10 @@ class Experiment:
     def __doc__(self):  # the wrapped function's docstring, for help() and autodoc
         return self.fn.__doc__
 
-    def seeds(self, preset: str = "book") -> tuple[int, ...]:
-        """The default seed set of ``preset``."""
-        return tuple(self.settings(preset)["seeds"])
+    def seeds(self, preset: str = "book") -> tuple[int, ...] | None:
+        """The default seed set of ``preset`` (``None`` for a deterministic experiment)."""
+        s = self.settings(preset)["seeds"]
+        return None if s is None else tuple(s)
 
     def settings(self, preset: str = "book", **overrides) -> dict:
         """The full settings of ``preset`` with ``overrides`` applied (seeds included)."""

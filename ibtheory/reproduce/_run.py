@@ -124,6 +124,10 @@ def _tqdm():
     return tqdm
 
 
+#: shards per run when ``shards`` is not given (the same on every backend)
+DEFAULT_SHARDS = 8
+
+
 def _figure(exp, n_shards, report, merge_note, table):
     """``(figure or None, note)``: the paper's figure from the full (or merged) report."""
     if exp.figure is None:
@@ -175,9 +179,11 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
     progress : bool
         Show a progress bar (tqdm) of the shards done, with the time left.
     shards : int, optional
-        Number of seed shards; default 1 for ``local`` (one batched call; more shards run one
-        after the other, for a finer progress bar) and ``min(4 * workers, len(seeds) - 1)``
-        otherwise (a shard of two seeds shows the merge how a batch orders its rows).
+        Number of seed shards; default :data:`DEFAULT_SHARDS` capped at ``len(seeds) - 1``
+        (a shard of two seeds shows the merge how a batch orders its rows), *whatever the
+        backend and the number of workers*: the shards, hence every batched computation,
+        are the same on ``local`` (one after the other), ``processes`` and ``dask``, so the
+        tables agree bit for bit.
     **overrides
         Settings of the experiment to change (``seeds=(0, 1)``, ``n_steps=100``, ...).
 
@@ -235,9 +241,12 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
     if shards is not None:
         n_shards = check_int(shards, "shards", minimum=1)
     else:
-        # one shard fewer than seeds: some shard holds two seeds, which shows the batch's
-        # row layout (seed-major or inner-major) to the report merge
-        n_shards = 1 if backend == "local" else min(4 * workers, max(1, len(seeds or ()) - 1))
+        # The partition depends on the seeds only, never on the backend or the workers:
+        # a batched run may round differently in a batch of another size, so the same
+        # shards everywhere is what makes the tables identical bit for bit. One shard
+        # fewer than seeds: some shard holds two seeds, which shows the batch's row layout
+        # (seed-major or inner-major) to the report merge.
+        n_shards = min(DEFAULT_SHARDS, max(1, len(seeds or ()) - 1))
     pieces = shard_seeds(seeds, n_shards)
 
     key = exp.key(settings)
