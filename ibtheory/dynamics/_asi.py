@@ -133,7 +133,7 @@ def _dL(problem, R):
 
 def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0, train="all",
                          stop="loss_change", tol=1e-9, max_steps=200_000, check_every=50, polish=False,
-                         polish_points=None):
+                         polish_points=None, polish_steps=5):
     r"""Gradient descent on many two-layer ReLU networks (anti-symmetric initialization), all in one step.
 
     Each network's step is :math:`\eta = \texttt{lr\_factor}\cdot\kappa/\lambda_{\max}` with
@@ -164,6 +164,9 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     polish : bool
     polish_points : array_like, shape (N, d), optional
         Where the tail's change of the output is measured (default: the training inputs).
+    polish_steps : int
+        Most Gauss-Newton steps of the tail (a step can move a ReLU's kink across a data point,
+        which changes the piecewise-linear model; more steps then help).
 
     Returns
     -------
@@ -206,6 +209,7 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     check_every = check_int(check_every, "check_every", minimum=1)
     if polish not in (True, False):
         raise ValueError(f"polish must be True or False, got {polish!r}")
+    polish_steps = check_int(polish_steps, "polish_steps", minimum=1)
     Tp = X if polish_points is None else as_real_array(polish_points, "polish_points")
     if Tp.ndim != 2 or Tp.shape[1] != problem.d:
         raise ValueError(f"polish_points must have shape (N, {problem.d}), got {Tp.shape}")
@@ -271,7 +275,7 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
             gd_loss[k] = float(_dL(problem, r[:, None])[1][0])
         if polish and finished[k]:
             before = np.maximum(Tp @ W.T + b, 0.0) @ a + c
-            for _ in range(5):
+            for _ in range(polish_steps):
                 r = np.maximum(X @ W.T + b, 0.0) @ a + c - y
                 if np.max(np.abs(r)) < 1e-13:
                     break

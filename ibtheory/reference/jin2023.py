@@ -163,8 +163,9 @@ def arccos_kernel_quad(x1, x2, sigma_w=1.0, sigma_b=1.0):
 def relu_kernel_quad(x1, x2, dist="uniform", w_scale=1.0, b_scale=2.0):
     r"""One-input kernel :math:`\mathbb E[[\mathcal Wx+\mathcal B]_+[\mathcal Wx'+\mathcal B]_+]` by quadrature (scalars).
 
-    ``"uniform"``: :func:`scipy.integrate.dblquad` over the box (absolute tolerance
-    :math:`10^{-12}`); ``"binary_uniform"``: ``quad`` over :math:`b` for :math:`W=\pm a_w`;
+    ``"uniform"``: nested :func:`scipy.integrate.quad` over the box, split at the kinks of the
+    integrand (relative tolerance :math:`10^{-13}`); ``"binary_uniform"``: ``quad`` over :math:`b` for
+    :math:`W=\pm a_w`;
     ``"gaussian"``: :func:`arccos_kernel_quad` in one dimension.
 
     Examples
@@ -173,7 +174,7 @@ def relu_kernel_quad(x1, x2, dist="uniform", w_scale=1.0, b_scale=2.0):
     >>> round(relu_kernel_quad(0.0, 0.0, "uniform", 1.0, 2.0), 9)  # E[B_+^2] = a_b^2/6
     0.666666667
     """
-    from scipy.integrate import dblquad, quad
+    from scipy.integrate import quad
 
     w_scale, b_scale = _check_dist(dist, w_scale, b_scale)
     for v, name in ((x1, "x1"), (x2, "x2")):
@@ -183,12 +184,19 @@ def relu_kernel_quad(x1, x2, dist="uniform", w_scale=1.0, b_scale=2.0):
     if dist == "gaussian":
         return arccos_kernel_quad([x1], [x2], w_scale, b_scale)
     g = lambda b, w: max(w * x1 + b, 0.0) * max(w * x2 + b, 0.0)  # noqa: E731
+    def inner(w):   # integral over b, split at the ramps' kinks
+        pts = sorted(p for p in {-w * x1, -w * x2} if -b_scale < p < b_scale)
+        e = [-b_scale] + pts + [b_scale]
+        return sum(quad(lambda b: g(b, w), lo, hi, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+                   for lo, hi in zip(e[:-1], e[1:])) / (2 * b_scale)
+
     if dist == "binary_uniform":
-        return sum(0.5 * quad(lambda b, w=w: g(b, w), -b_scale, b_scale, points=[-w * x1, -w * x2],
-                              epsabs=1e-13, epsrel=1e-12, limit=200)[0] / (2 * b_scale)
-                   for w in (-w_scale, w_scale))
-    return dblquad(g, -w_scale, w_scale, -b_scale, b_scale, epsabs=1e-12, epsrel=1e-12)[0] / (
-        4 * w_scale * b_scale)
+        return 0.5 * (inner(-w_scale) + inner(w_scale))
+    # integral over w, split at 0 and where a kink -w x leaves the bias range (|w| = a_b/|x|)
+    kinks = {0.0} | {s * b_scale / abs(v) for v in (x1, x2) if v != 0 for s in (-1, 1)}
+    e = [-w_scale] + sorted(k for k in kinks if -w_scale < k < w_scale) + [w_scale]
+    return sum(quad(inner, lo, hi, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+               for lo, hi in zip(e[:-1], e[1:])) / (2 * w_scale)
 
 
 def circle_kernel_quad(x1, x2, a=2.5, n_theta=4000):

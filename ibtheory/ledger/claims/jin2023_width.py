@@ -78,8 +78,10 @@ def gd_width_rate(seeds):
         parts[f"rate_{k}"] = Check.rate(fit, RATE_WIDTH, side="upper", details=name)
         parts[f"decreasing_{k}"] = Check.bound(fit.ci[1], 0.0, details=f"{name}: upper end of the interval < 0")
     n_bad = int(np.sum(fit_runs & ~conv))
+    n_small = int(np.sum(~fit_runs & ~conv))
     parts["converged"] = Check.bound(n_bad, 0, details=f"networks of width >= {rep.fit_min_width} that did not "
-                                                        f"reach MSE < 1e-16: {n_bad}")
+                                                        f"reach MSE < 1e-16: {n_bad} (narrower ones with dead ReLUs, "
+                                                        f"reported and not fitted: {n_small})")
     return Check.combine(
         details=(f"inits {list(rep.fits)}; widths {sorted(set(rep.width.tolist()))} x {len(seeds)} seeds; GD "
                  f"(step M/(2 lambda_max), authors' stop |dL| < 1e-9, Gauss-Newton tail; final MSE <= "

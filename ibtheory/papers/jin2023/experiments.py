@@ -69,17 +69,21 @@ class WidthRateReport(Report):
         import pandas as pd
 
         rows = []
+        nan = float("nan")
         for name in self.fits:
             sel = self.init == name
-            fit_sel = sel & (self.width >= self.fit_min_width)
+            fs = sel & (self.width >= self.fit_min_width)
             f, r = self.fits[name], self.rms_fits[name]
             rows.append({"init": name, "networks": int(sel.sum()),
                          "not converged (all widths)": int(np.sum(sel & (self.outcome != "success"))),
-                         "max final MSE (fit range)": float(self.final_loss[fit_sel].max()),
+                         "max final MSE (fit range)": float(self.final_loss[fs].max()) if fs.any() else nan,
                          "median MSE at GD stop": float(np.median(self.gd_loss[sel])),
-                         "max tail shift / sup-error": float(np.max(self.polish_shift[fit_sel] / self.sup_error[fit_sel])),
-                         "sup exponent": f.slope, "sup 95% CI": f"[{f.ci[0]:.2f}, {f.ci[1]:.2f}]",
-                         "RMS exponent": r.slope, "RMS 95% CI": f"[{r.ci[0]:.2f}, {r.ci[1]:.2f}]"})
+                         "max tail shift / sup-error": float(np.max(self.polish_shift[fs] / self.sup_error[fs]))
+                         if fs.any() else nan,
+                         "sup exponent": f.slope if f else nan,
+                         "sup 95% CI": f"[{f.ci[0]:.2f}, {f.ci[1]:.2f}]" if f else "no fit",
+                         "RMS exponent": r.slope if r else nan,
+                         "RMS 95% CI": f"[{r.ci[0]:.2f}, {r.ci[1]:.2f}]" if r else "no fit"})
         return pd.DataFrame(rows)
 
 
@@ -101,7 +105,7 @@ def width_rate(*, seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust
 
     Gradient descent on the mean squared error in the paper's parametrization (output weights with
     half the step), step :math:`M/(2\lambda_{\max})` of the tangent kernel at initialization, stopped
-    when the loss changes by less than :math:`10^{-9}` (the authors' rule), then a Gauss-Newton tail.
+    when the loss changes by less than :math:`10^{-9}` (the authors' rule), then a Gauss-Newton tail (up to 50 steps).
     With ``adjust`` the labels are :math:`y_i-\bar ux_i-\bar v` and the target
     :math:`g^*-\bar ux-\bar v`; without, the raw labels and :math:`g^*` (the authors' comparison).
     """
@@ -123,7 +127,7 @@ def width_rate(*, seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust
         prob = Problem(DATA_X[:, None], DATA_Y - shift, loss="mean")
         P = [relu_init(TwoLayerReLU(1, 2 * n), dist, ws, bs, seed=s) for n in widths for s in seeds]
         run = asi_gradient_descent(prob, P, output_lr_scale=0.5, stop="loss_change", tol=1e-9,
-                                   max_steps=max_steps, polish=True, polish_points=t[:, None])
+                                   max_steps=max_steps, polish=True, polish_points=t[:, None], polish_steps=50)
         for k, (n, s) in enumerate((n, s) for n in widths for s in seeds):
             f = run(k, t[:, None])
             d = f - target

@@ -1,0 +1,127 @@
+"""Tests of ibtheory.papers.jin2023 (Jin & Montufar, one input): each against a route that does not share its code."""
+import numpy as np
+import pytest
+import sympy as sp
+
+from ibtheory.papers import jin2023 as jm
+
+X, Y = jm.DATA_X, jm.DATA_Y
+
+
+def test_zeta_derivation_residuals_and_hand_forms():
+    d = jm.ZetaDerivation()
+    assert d.holds
+    # p_C is the Cauchy density sw sb / (pi (sb^2 + sw^2 x^2)), written out here by hand.
+    cauchy = d.sigma_w * d.sigma_b / (sp.pi * (d.sigma_b**2 + d.sigma_w**2 * d.x**2))
+    assert sp.simplify(d.gaussian_pC - cauchy) == 0
+    assert sp.simplify(d.uniform_inside - d.a_w**3 / (8 * d.a_b)) == 0
+
+
+def test_zeta_derivation_catches_a_wrong_solver(monkeypatch):
+    # The derivation must fail when solvers.zeta's closed form is wrong (the check can fail).
+    import ibtheory.solvers as solvers
+    from ibtheory.solvers import Zeta
+
+    real = solvers.zeta
+
+    def wrong(family, **params):
+        z = real(family, **params)
+        if family == "binary_uniform":
+            return Zeta(family, z._fn, dict(params), z.support, z.breakpoints).__class__(
+                "uniform", z._fn, {"a_w": 1.0, "a_b": 4.0})
+        return z
+    monkeypatch.setattr(solvers, "zeta", wrong)
+    d = jm.ZetaDerivation()
+    assert sp.simplify(d.solver_residual("binary_uniform", {"a_b": 2.0})) != 0
+
+
+def test_printed_gaussian_zeta_matches_quadrature():
+    from ibtheory.reference.jin2023 import zeta_quadrature
+
+    x = np.array([-2.0, 0.0, 0.7])
+    assert np.allclose(jm.printed_gaussian_zeta(x, 1.3, 0.6), zeta_quadrature(x, "gaussian", 1.3, 0.6), rtol=1e-10)
+
+
+def test_kernel_interpolant_is_adjusted_spline():
+    from ibtheory.solvers import kernel_interpolant
+
+    g, u, v = jm.predicted_limit(X, Y, "gaussian", 1.0, 1.0)
+    k = kernel_interpolant(X, Y - u * X - v, jm.init_kernel("gaussian", 1.0, 1.0))
+    t = np.linspace(-5, 5, 301)
+    assert np.max(np.abs(k(t) - (g(t) - u * t - v))) < 1e-10
+
+
+def test_linear_adjustment_closed_form_by_quadrature():
+    # u x + v = g - h with h = (1/2) int g''(c)|x - c| dc, evaluated by quadrature of g''.
+    from scipy.integrate import quad
+
+    x = np.linspace(-2, 2, 6) + np.array([0.05, -0.08, 0.02, 0.09, -0.04, 0.01])
+    y = np.array([0.4, -1.0, 0.3, 1.2, -0.5, 0.8])
+    g, u, v = jm.predicted_limit(x, y, "gaussian", 1.0, 0.5)
+    for t in (-3.0, 0.4, 2.5):
+        h = 0.5 * sum(quad(lambda c: float(g.second_derivative(np.array([c]))[0]) * abs(t - c), a, b,
+                           epsabs=1e-13, epsrel=1e-12)[0] for a, b in zip(x[:-1], x[1:]))
+        assert abs(float(g(np.array([t]))[0]) - h - (u * t + v)) < 1e-8
+
+
+def test_linearized_gap_limit_equals_min_distance():
+    from ibtheory.dynamics import relu_jacobian
+    from ibtheory.models import TwoLayerReLU, relu_init
+    from ibtheory.solvers import min_distance_interpolator
+
+    P = relu_init(TwoLayerReLU(1, 100), "gaussian", 1.0, 1.0, seed=0)
+    t = np.linspace(-2, 2, 9)
+    res = jm.linearized_gap(P, X, Y, t)
+    Jx = relu_jacobian(P, X[:, None], 0.5)
+    theta0 = np.concatenate([P[0][:, 0], P[1], P[2], [float(P[3])]])
+    w = min_distance_interpolator(Jx, Y, theta0).x
+    assert np.max(np.abs(relu_jacobian(P, t[:, None], 0.5) @ (w - theta0) - res.f_all)) < 1e-9
+
+
+def test_linearized_gd_reaches_min_distance_by_lstsq():
+    rng = np.random.default_rng(np.random.SeedSequence(7))
+    Jm, y, th0 = rng.standard_normal((4, 9)), rng.standard_normal(4), rng.standard_normal(9)
+    r = jm.linearized_gd(Jm, y, th0, lr_factor=0.9, contraction=1e-14)
+    ref = th0 + np.linalg.lstsq(Jm, y, rcond=None)[0]
+    assert np.linalg.norm(r.x - ref) < 1e-10 * np.linalg.norm(ref - th0) * r.cond
+    assert r.loss < 1e-20
+
+
+def test_experiments_smoke_reports():
+    rep = jm.width_rate("smoke")
+    t = rep.table()
+    assert {"seed", "outcome", "final_loss", "sup_error", "rms_error"} <= set(t.columns)
+    assert set(rep.fits) == {"U(-1,1) x U(-2,2)"}
+    assert jm.width_rate.settings("paper")["widths"][-1] == 10240
+    gap = jm.linearized_gap_rate("smoke")
+    assert gap.fit.slope < 0 and np.all(gap.gap > 0)
+    assert jm.min_distance("smoke").rel_distance.max() < jm.TOL_MIN_DISTANCE
+    assert jm.zeta_breakpoints("smoke").max_z.max() < 6
+    assert jm.infinite_width("smoke").sup_difference.max() < jm.TOL_INFINITE_WIDTH
+
+
+def test_width_rate_runs_do_not_depend_on_batching():
+    a = jm.width_rate("smoke", seeds=(3, 4))
+    b = jm.width_rate("smoke", seeds=(4,))
+    assert np.allclose(a.sup_error[a.seed == 4], b.sup_error, rtol=1e-9)
+
+
+def test_summary_has_one_row_per_init():
+    assert len(jm.width_rate("smoke").summary()) == 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda: jm.init_zeta("binary_uniform", 2.0, 2.0),
+    lambda: jm.init_zeta("laplace"),
+    lambda: jm.init_kernel("uniform", -1.0),
+    lambda: jm.linear_adjustment("not a spline"),
+    lambda: jm.predicted_limit([0.0, 1.0], [1.0]),
+    lambda: jm.linearized_gd(np.ones((2, 3)), np.ones(3), np.zeros(3)),
+    lambda: jm.linearized_gd(np.eye(2), np.ones(2), np.zeros(2), lr_factor=2.0),
+    lambda: jm.linearized_gd(np.ones((2, 3)), np.ones(2), np.zeros(3)),
+    lambda: jm.width_rate("smoke", inits=("nope",)),
+    lambda: jm.width_rate("huge"),
+])
+def test_bad_input_raises(call):
+    with pytest.raises((ValueError, TypeError)):
+        call()
