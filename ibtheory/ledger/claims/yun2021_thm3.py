@@ -49,13 +49,13 @@ def thm3_tied(seeds):
                  f"lambda >= {np.min(rep.init_margin):.2f}, y = -1. The log-time flow to t = e^1000 lies on the "
                  f"exact path to {np.max(rep.path_error):.1e} (tolerance {tol.PATH:.0e}); the path at "
                  f"nu = 80/s_1 points to (U1 eta1, U2 eta2) of tied_limit to {np.max(rep.limit_angle):.1e} rad "
-                 f"(the other coordinates are e^(-40) smaller; tolerance {tol.PATH_LIMIT:.0e}); tied_limit's "
+                 f"(the other coordinates are e^(-40) smaller; tolerance {tol.TIED_LIMIT:.0e}); tied_limit's "
                  f"rho is an l1 solution (| ||rho||_1 s_1 - 1 | <= {np.max(rep.rho_optimal):.1e}); within the "
                  f"tied set the flow is already {np.min(rep.flow_tied_angle):.1e}..{np.max(rep.flow_tied_angle):.1e} "
                  f"rad from the selected direction (the ratio converges like e^(-2 s_1 |nu|))."),
         routes=("logtime_flow (LSODA) of TensorNetwork", "closed-form path (SymPy) + g_inv",
                 "tied_limit (asymptotics of the path)"),
         path=Check(float(np.max(rep.path_error)), tol.PATH),
-        limit=Check(float(np.max(rep.limit_angle)), tol.PATH_LIMIT),
+        limit=Check(float(np.max(rep.limit_angle)), tol.TIED_LIMIT),
         l1_optimal=Check(float(np.max(rep.rho_optimal)), tol.PATH_LIMIT),
         converged=Check.bound(float(np.sum(rep.outcome != "converged")), 0.5))
