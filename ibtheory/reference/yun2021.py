@@ -45,6 +45,8 @@ def g_inv_reference(target, s, a0, b0, *, dps=40):
     >>> nu = g_inv_reference(1.0, np.array([2.]), np.array([1.]), np.array([0.5]))
     >>> round(float(nu), 15)   # g(0) = 2 * 1 * 0.5 = 1
     0.0
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     import mpmath as mp
 
@@ -82,6 +84,8 @@ def conv_output_circulant(x, filters):
     >>> from ibtheory.reference.yun2021 import conv_output_circulant
     >>> conv_output_circulant(np.array([1., 2., 3., 4.]), [np.array([0., 1., 0., 0.]), np.eye(4)[0]])
     2.0
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     h = _vec(x, "x")
     d = h.size
@@ -109,6 +113,8 @@ def diagonal_flow_limit(X, y, L, alpha, wbar, *, residual=1e-11):
     >>> b = diagonal_flow_limit(np.array([[1., 1.]]), np.array([1.]), 2, 1.0, np.ones(2))
     >>> np.round(b, 8)   # symmetric data: the two coordinates split the target
     array([0.5, 0.5])
+
+    See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from scipy.integrate import solve_ivp
 
