@@ -209,6 +209,10 @@ def experiment(id: str, *, presets: dict, figure: Callable | None = None):
     def decorate(fn):
         exp = Experiment(id=id, fn=fn, presets={k: dict(v) for k, v in presets.items()},
                          figure=figure)
+        # carry the wrapped function's names for help() and autodoc; the call signature
+        # stays the experiment's own: exp(preset="book", *, seeds=None, **overrides)
+        for attr in ("__module__", "__name__", "__qualname__"):
+            object.__setattr__(exp, attr, getattr(fn, attr))
         _REGISTRY[id] = exp
         return exp
 
