@@ -29,7 +29,8 @@ def thm6_closed_form(seeds):
                  f"printed v2 does not (residual {D.printed_v2_residual}). DOP853 (rtol 1e-13) to relative "
                  f"stationarity 1e-11 vs the closed form: {np.max(rep.error):.1e} (tolerance "
                  f"{tol.THM6_FLOW:.0e}); g^-1 by float64 safeguarded Newton vs mpmath Anderson-Bjorck at 40 "
-                 f"digits: {np.max(rep.nu_difference):.1e} (tolerance {tol.NU_ROUTES:.0e}, a few ulps); the "
+                 f"digits: {np.max(rep.nu_difference):.1e} as an error of the arguments s_1 nu (relative when "
+                 f"|s_1 nu| > 1; tolerance {tol.NU_ROUTES:.0e}, a few ulps); the "
                  f"printed v2 misses the flow by at least {np.min(rep.error_printed):.2f}."),
         routes=("gradient_flow (DOP853) of TensorNetwork", "closed form (SymPy-derived) + g_inv",
                 "reference.yun2021.g_inv_reference (mpmath)"),

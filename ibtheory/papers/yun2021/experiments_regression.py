@@ -211,6 +211,15 @@ class ConvRegression(Report):
     error_derived: np.ndarray      #: flow vs the derived problem (with d^((L-1)/2))
     error_printed: np.ndarray      #: flow vs the problem as printed (unitary F, no factor)
 
+    def printed_miss(self):
+        """Per instance (seed, in order of first appearance): the largest ``error_printed`` over its cases."""
+        return np.array([np.max(self.error_printed[self.seed == s]) for s in dict.fromkeys(self.seed.tolist())])
+
+    def printed_resolution(self):
+        """Per instance: the largest ``error_printed / error_derived`` over its cases."""
+        ratio = self.error_printed / self.error_derived
+        return np.array([np.max(ratio[self.seed == s]) for s in dict.fromkeys(self.seed.tolist())])
+
 
 @experiment("yun2021.conv_regression", presets={
     "smoke": {"seeds": (0,), "cases": ((2, 0.5),), "n": 2, "d": 4},
@@ -257,7 +266,7 @@ class PointRegression(Report):
     final_loss: np.ndarray
     init_margin: np.ndarray
     nu: np.ndarray
-    nu_difference: np.ndarray    #: |g_inv (float64 Newton) - g_inv_reference (mpmath)| / |nu_mp|
+    nu_difference: np.ndarray    #: |g_inv - g_inv_reference| s_1 / max(1, |nu s_1|): error of the arguments s nu
     error: np.ndarray            #: max |flow - closed form| over v1, v2
     error_printed: np.ndarray    #: max |v2 flow - printed v2|
 
@@ -290,7 +299,8 @@ def two_layer_point_regression(*, seeds, alphas, target):
             err = max(np.max(np.abs(res.x[0] - lim.v1)), np.max(np.abs(res.x[1] - lim.v2)))
             ep = np.max(np.abs(res.x[1] - printed_thm6_v2(ins.Mx, target, alpha, ins.vbar1, ins.vbar2)))
             rows.append((seed, alpha, "converged" if res.success else "neither", res.fun,
-                         ins.init_margin, lim.nu, abs(float((nu_mp - lim.nu) / nu_mp)), err, ep))
+                         ins.init_margin, lim.nu,
+                         abs(float(nu_mp - lim.nu)) * ins.s[0] / max(1.0, abs(lim.nu) * ins.s[0]), err, ep))
     c = list(zip(*rows))
     return PointRegression(seed=np.array(c[0]), alpha=np.array(c[1], float), outcome=np.array(c[2]),
                            final_loss=np.array(c[3], float), init_margin=np.array(c[4], float),

@@ -24,16 +24,19 @@ PATH = 1e-8
 PATH_LIMIT = 1e-14
 #: Theorem 5: flow (DOP853 rtol 1e-13, stationarity 1e-10) vs qnorm_interpolator, relative; worst 9.8e-10, ~10x
 QNORM_FLOW = 1e-8
-#: Corollary 6: flow vs the derived problem, relative
-CONV_FLOW = 1e-8
+#: Corollary 6: flow vs the derived problem, relative; the flow's stopping residual (1e-10) amplified by
+#: the conditioning of instances with small Fourier coefficients of wbar: worst 8.7e-9 over reseeds; ~12x
+CONV_FLOW = 1e-7
 #: Corollary 6: on every instance the printed scaling must miss the flow by more than this (relative)
-#: for some (L, alpha) of the preset
+#: for some (L, alpha) of the preset (worst instance over reseeds 4.8e-4)
 PRINTED_CONV_MIN = 1e-4
-#: Corollary 6: on every run the printed problem's error must exceed the derived one's this many times
+#: Corollary 6: on every instance, for some (L, alpha), the printed problem's error must exceed the
+#: derived one's this many times (worst instance over reseeds ~6e5)
 PRINTED_RESOLUTION = 100.0
 #: Theorem 6: flow (DOP853 rtol 1e-13, stationarity 1e-11) vs the closed form, absolute
 THM6_FLOW = 1e-10
-#: Theorem 6: float64 safeguarded Newton vs 40-digit mpmath root of g, relative (a few ulps)
+#: Theorem 6: float64 safeguarded Newton vs 40-digit mpmath root of g, as an error of the arguments
+#: s nu (relative for |s nu| > 1): a few ulps, worst ~1e-15 on the default seeds; ~10x
 NU_ROUTES = 1e-14
 #: Theorem 6: the seed's printed v2 must miss the flow by more than this
 PRINTED_THM6_MIN = 1e-2
