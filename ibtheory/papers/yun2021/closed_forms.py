@@ -67,7 +67,10 @@ def g_function(nu, s, a0, b0):
 
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
-    nu = np.asarray(nu, dtype=float)
+    nu = as_real_array(nu, "nu")
+    s, a0, b0 = (as_real_array(v, n) for v, n in ((s, "s"), (a0, "a0"), (b0, "b0")))
+    if not (s.ndim == 1 and s.size > 0 and s.shape == a0.shape == b0.shape):
+        raise ValueError("s, a0, b0 must be non-empty vectors of the same length")
     arg = 2 * s * nu[..., None]
     out = np.sum(s * (0.5 * (a0**2 + b0**2) * np.sinh(arg) + a0 * b0 * np.cosh(arg)), axis=-1)
     return float(out) if out.ndim == 0 else out

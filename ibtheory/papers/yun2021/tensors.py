@@ -228,8 +228,20 @@ def singular_vector_residual(T, u, vs):
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     T = as_real_array(T, "T")
-    Mu = np.tensordot(as_real_array(u, "u"), T, axes=1)
-    hats = [as_real_array(v, "vs") / np.linalg.norm(v) for v in vs]
+    if T.ndim < 3:
+        raise ValueError(f"T must be the stacked data tensor (d, k_1, ..., k_L), L >= 2, got shape {T.shape}")
+    u = as_real_array(u, "u")
+    if u.shape != (T.shape[0],):
+        raise ValueError(f"u must be a vector of length {T.shape[0]}, got shape {u.shape}")
+    if not isinstance(vs, (list, tuple)) or len(vs) != T.ndim - 1:
+        raise ValueError(f"vs must be a sequence of {T.ndim - 1} vectors")
+    hats = []
+    for l, v in enumerate(vs):
+        v = as_real_array(v, f"vs[{l}]")
+        if v.shape != (T.shape[l + 1],) or not np.any(v):
+            raise ValueError(f"vs[{l}] must be a nonzero vector of length {T.shape[l + 1]}")
+        hats.append(v / np.linalg.norm(v))
+    Mu = np.tensordot(u, T, axes=1)
     sigma = float(multilinear(Mu, hats))
     worst = 0.0
     for l in range(len(hats)):
@@ -295,5 +307,7 @@ def even_part(v):
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     v = as_real_array(v, "v")
+    if v.ndim == 0 or v.shape[-1] == 0:
+        raise ValueError(f"v must be a signal (last axis of length >= 1), got shape {v.shape}")
     return 0.5 * (v + np.roll(v[..., ::-1], 1, axis=-1))
 
