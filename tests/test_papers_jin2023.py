@@ -125,3 +125,17 @@ def test_summary_has_one_row_per_init():
 def test_bad_input_raises(call):
     with pytest.raises((ValueError, TypeError)):
         call()
+
+
+def test_adjustment_effect_smoke():
+    from ibtheory.solvers import kernel_interpolant
+
+    rep = jm.adjustment_effect("smoke")
+    wide = rep.width == rep.width.max()
+    assert np.median(rep.error_to_spline[wide & ~rep.adjusted]) > np.median(rep.error_to_spline[wide & rep.adjusted])
+    # the gap recomputed here from the kernel interpolant and the spline directly
+    g, u, v = jm.predicted_limit(X, Y, "binary_uniform", 1.0, 2.5)
+    t = np.linspace(-rep.L_eval, rep.L_eval, 801)
+    k = kernel_interpolant(X, Y, jm.init_kernel("binary_uniform", 1.0, 2.5))
+    assert abs(np.max(np.abs(k(t) - g(t))) - rep.limit_gap) < 1e-12
+    assert rep.limit_gap_inside < rep.limit_gap and len(rep.summary()) == 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ibtheory.ledger import Check, claim
-from ibtheory.papers.jin2023 import (RATE_LINEARIZED, RATE_WIDTH, TOL_INFINITE_WIDTH, TOL_MIN_DISTANCE,
+from ibtheory.papers.jin2023 import (RATE_LINEARIZED, RATE_WIDTH, TOL_INFINITE_WIDTH, TOL_MIN_DISTANCE, adjustment_effect,
                                      infinite_width, linearized_gap_rate, min_distance, width_rate)
 
 
@@ -89,3 +89,32 @@ def gd_width_rate(seeds):
                  f"n >= {rep.fit_min_width}: " + ", ".join(f"{n}: {f.slope:.2f} [{f.ci[0]:.2f}, {f.ci[1]:.2f}]"
                                                            for n, f in rep.fits.items()) + "."),
         routes=("asi_gradient_descent (gradient descent)", "weighted_spline + linear_adjustment"), **parts)
+
+
+@claim("jin2023.theorem.adjustment",
+       "The linear adjustment is needed: networks (binary-uniform init) trained on the raw data tend to the kernel "
+       "interpolant of the raw data, not to g*; trained on y - u x - v they tend to g* - u x - v. On [-4, 4] (wider "
+       "than the data) at the widest width every raw network is farther from g* than half the infinite-width gap "
+       "sup|k_raw - g*|, and every adjusted one nearer.",
+       "Jin & Montufar, Main theorem (the role of u, v); u, v derived here", seeds=adjustment_effect.seeds("book"))
+def adjustment_needed(seeds):
+    rep = adjustment_effect("book", seeds=seeds)
+    wide = rep.width == rep.width.max()
+    half = rep.limit_gap / 2
+    raw_min = float(rep.error_to_spline[wide & ~rep.adjusted].min())
+    adj_max = float(rep.error_to_spline[wide & rep.adjusted].max())
+    n_bad = int(np.sum(rep.outcome != "success"))
+    return Check.combine(
+        details=(f"W = +-1, B ~ U(-2.5, 2.5); u = {rep.u:.3g}, v = {rep.v:.4f}; widths "
+                 f"{sorted(set(rep.width.tolist()))} x {len(seeds)} seeds, same initializations for raw and adjusted "
+                 f"training; sup over [-{rep.L_eval:g}, {rep.L_eval:g}]; infinite-width gap {rep.limit_gap:.3f}. At "
+                 f"the widest width: raw networks' distance to g* >= {raw_min:.3f}, adjusted <= {adj_max:.3f}; the "
+                 f"threshold is the midpoint (half the gap) between the two limits."),
+        routes=("asi_gradient_descent (raw and adjusted labels)", "weighted_spline + adjustment",
+                "kernel_interpolant of the raw data"),
+        raw_far=Check.bound(half, raw_min, details="half the gap <= raw networks' distance to g*"),
+        adjusted_near=Check.bound(adj_max, half, details="adjusted networks' distance to g* <= half the gap"),
+        adjusted_decreasing=Check.bound(rep.fit_adjusted.ci[1], 0.0, details="adjusted: distance to g* decreases"),
+        raw_to_raw_limit=Check.bound(rep.fit_raw_to_limit.ci[1], 0.0,
+                                     details="raw: distance to the raw kernel limit decreases"),
+        converged=Check.bound(n_bad, 0, details=f"networks not interpolating: {n_bad}"))

@@ -29,3 +29,6 @@ __all__ += ["extension_2d", "ext2d_width_rate"]
 from . import figures  # noqa: E402
 
 __all__ += ["figures"]
+from .adjustment import adjustment_effect  # noqa: E402
+
+__all__ += ["adjustment_effect"]
