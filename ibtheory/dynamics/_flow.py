@@ -18,7 +18,7 @@ from scipy.optimize import OptimizeResult
 from .._contracts import Status
 from .._validation import as_real_array, check_int
 from ..models._base import check_loss, check_model, loss_value_and_dF
-from ._sharpness import _power
+from ._sharpness import MAX_BUDGET, _power
 from ._observe import DriftMonitor, check_record, observe, stack_records, unbatch
 
 _EPS = np.finfo(float).eps
@@ -190,7 +190,7 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
     P0, batched = model._check_params(params)
     if batched:
         raise ValueError("params must be one run (no batch axis); use gradient_descent for batches")
-    X, Y = model.check_data(X, y, loss)
+    X, Y = model.check_data(X, y, loss, require_y=True)
     if Y.shape[0] != 1:
         raise ValueError("y must be one label vector (no batch axis) for gradient_flow")
     record, observables = check_record(model, record, observables)
@@ -220,8 +220,8 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
                          f"local error floors it near rtol; use stat_tol >= 100*rtol or a smaller rtol")
     if (not loss_tol and not grad_tol and not stat_tol) and not np.isfinite(t_max):
         raise ValueError("zero tolerances with an infinite t_max are a stopping rule that cannot be met")
-    max_steps = check_int(max_steps, "max_steps", minimum=1)
-    stall_steps = check_int(stall_steps, "stall_steps", minimum=1)
+    max_steps = check_int(max_steps, "max_steps", minimum=1, maximum=MAX_BUDGET)
+    stall_steps = check_int(stall_steps, "stall_steps", minimum=1, maximum=MAX_BUDGET)
     if method not in ("auto", "DOP853", "Radau"):
         raise ValueError(f"method must be 'auto', 'DOP853' or 'Radau', got {method!r}")
 

@@ -10,7 +10,7 @@ from .._contracts import Status
 from .._validation import as_real_array, check_int
 from ..models._base import check_loss, check_model, loss_value_and_dF
 from ._observe import check_record, observe, stack_records, unbatch
-from ._sharpness import sharpness_batched
+from ._sharpness import MAX_BUDGET, sharpness_batched
 
 
 class GDResult(OptimizeResult):
@@ -75,18 +75,18 @@ def _run(model, params, X, y, lr, n_steps, loss, record, observables, record_eve
     check_loss(loss)
     P, batched = model._check_params(params)
     B = P[0].shape[0]
-    X, Y = model.check_data(X, y, loss)
+    X, Y = model.check_data(X, y, loss, require_y=True)
     if Y.shape[0] not in (1, B):
         raise ValueError(f"y has a batch axis of {Y.shape[0]} runs but params have {B}")
     lr = as_real_array(lr, "lr")
     if lr.ndim > 1 or (lr.ndim == 1 and lr.shape[0] != B) or np.any(lr <= 0):
         raise ValueError(f"lr must be a positive step size or an array of {B} positive step sizes (one per run)")
     lr = np.broadcast_to(lr, (B,)).astype(float)
-    n_steps = check_int(n_steps, "n_steps", minimum=0)
-    record_every = check_int(record_every, "record_every", minimum=1)
+    n_steps = check_int(n_steps, "n_steps", minimum=0, maximum=MAX_BUDGET)
+    record_every = check_int(record_every, "record_every", minimum=1, maximum=MAX_BUDGET)
     if sharpness_every is not None:
-        sharpness_every = check_int(sharpness_every, "sharpness_every", minimum=1)
-        sharpness_iters = check_int(sharpness_iters, "sharpness_iters", minimum=1)
+        sharpness_every = check_int(sharpness_every, "sharpness_every", minimum=1, maximum=MAX_BUDGET)
+        sharpness_iters = check_int(sharpness_iters, "sharpness_iters", minimum=1, maximum=MAX_BUDGET)
     if isinstance(blowup, (bool, np.bool_)) or not isinstance(blowup, numbers.Real) or not blowup > 1:
         raise ValueError(f"blowup must be a real > 1, got {blowup!r}")
     record, observables = check_record(model, record, observables)
@@ -114,7 +114,8 @@ def _run(model, params, X, y, lr, n_steps, loss, record, observables, record_eve
         if limit is None:
             limit = blowup * np.maximum(vals, 1.0) if np.all(np.isfinite(vals)) else None
             if limit is None:
-                raise ValueError("the initial loss is not finite")
+                raise ValueError("params, X or y: the initial loss is not finite in float64 (the "
+                                 "values are too large for this loss)")
         bad = active & (~np.isfinite(vals) | (vals > limit))
         if np.any(bad):
             diverged_at[bad] = t

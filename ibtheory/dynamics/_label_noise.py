@@ -10,6 +10,7 @@ from .._contracts import Status
 from .._validation import check_int, check_positive
 from ..models._base import check_loss, check_model, loss_second_dF, loss_value_and_dF
 from ._gd import check_seed
+from ._sharpness import MAX_BUDGET
 
 
 def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *, seed=0,
@@ -73,7 +74,7 @@ def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *,
     if loss == "exponential":
         raise ValueError("label noise needs a square loss ('half_sum' or 'mean'), got 'exponential'")
     P, batched = model._check_params(params)
-    X, Y = model.check_data(X, y, loss)
+    X, Y = model.check_data(X, y, loss, require_y=True)
     B = P[0].shape[0]
     if Y.shape[0] not in (1, B):
         raise ValueError(f"y has a batch axis of {Y.shape[0]} runs but params have {B}: give params "
@@ -81,8 +82,8 @@ def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *,
     dt = check_positive(dt, "dt")
     if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, numbers.Real) or not np.isfinite(sigma) or sigma < 0:
         raise ValueError(f"sigma must be a finite real >= 0, got {sigma!r}")
-    n_steps = check_int(n_steps, "n_steps", minimum=0)
-    record_every = check_int(record_every, "record_every", minimum=1)
+    n_steps = check_int(n_steps, "n_steps", minimum=0, maximum=MAX_BUDGET)
+    record_every = check_int(record_every, "record_every", minimum=1, maximum=MAX_BUDGET)
     seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     P = tuple(p.copy() for p in P)

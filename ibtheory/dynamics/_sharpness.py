@@ -12,6 +12,10 @@ import numbers
 import numpy as np
 
 from .._validation import check_int
+
+#: Largest step, iteration or record budget accepted (a budget of 1e300 is a typo that
+#: would run forever, not a request).
+MAX_BUDGET = 10 ** 9
 from ..models._base import check_loss, check_model
 
 
@@ -105,20 +109,20 @@ def sharpness(model, params, X, y, loss="half_sum", iters=500, tol=1e-8, seed=0)
     check_model(model)
     check_loss(loss)
     P, batched = model._check_params(params)
-    X, Y = model.check_data(X, y, loss)
+    X, Y = model.check_data(X, y, loss, require_y=True)
     B = P[0].shape[0]
     if Y.shape[0] not in (1, B):
         raise ValueError(f"y has a batch axis of {Y.shape[0]} runs but params have {B}: give params "
                          f"the same batch axis (or y none)")
-    iters = check_int(iters, "iters", minimum=1)
+    iters = check_int(iters, "iters", minimum=1, maximum=MAX_BUDGET)
     if isinstance(tol, (bool, np.bool_)) or not (isinstance(tol, numbers.Real) and 0 < tol < 1):
         raise ValueError(f"tol must be a real in (0, 1), got {tol!r}")
     seed = check_int(seed, "seed", minimum=0)
     with np.errstate(over="ignore", invalid="ignore"):
         lam, _, conv = sharpness_batched(model, P, X, Y, loss, iters=iters, tol=float(tol), seed=seed)
     if not np.all(np.isfinite(lam)):
-        raise ValueError("params: the Hessian-vector products are not finite in float64 (the "
-                         "parameters are too large for this loss); the sharpness is undefined there")
+        raise ValueError("params, X or y: the Hessian-vector products are not finite in float64 (the "
+                         "values are too large for this loss); the sharpness is undefined there")
     return (lam, conv) if batched else (float(lam[0]), bool(conv[0]))
 
 
@@ -145,7 +149,7 @@ def hessian(model, params, X, y, loss="half_sum"):
     P, batched = model._check_params(params)
     if batched:
         raise ValueError("params: hessian takes one run (no batch axis)")
-    X, Y = model.check_data(X, y, loss)
+    X, Y = model.check_data(X, y, loss, require_y=True)
     if Y.shape[0] != 1:
         raise ValueError(f"y must be one label vector (no batch axis) for hessian, got {Y.shape[0]} runs")
     n = model.n_params
@@ -154,6 +158,6 @@ def hessian(model, params, X, y, loss="half_sum"):
     with np.errstate(over="ignore", invalid="ignore"):
         H = _hvp_flat(model, tuple(np.broadcast_to(p, (n,) + p.shape[1:]) for p in P), X, Y, np.eye(n), loss)
     if not np.all(np.isfinite(H)):
-        raise ValueError("params: the Hessian is not finite in float64 (the parameters are too large "
-                         "for this loss)")
+        raise ValueError("params, X or y: the Hessian is not finite in float64 (the values are too "
+                         "large for this loss)")
     return 0.5 * (H + H.T)

@@ -41,7 +41,7 @@ LOSSES = ("half_sum", "mean", "exponential")
 
 def check_loss(loss) -> str:
     """Return ``loss`` if it names a loss convention, else raise ``ValueError``."""
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     return loss
 
@@ -196,7 +196,7 @@ class Model:
             out = [a[None] for a in out]
         return tuple(out), batched
 
-    def check_data(self, X, y=None, loss: str = "half_sum"):
+    def check_data(self, X, y=None, loss: str = "half_sum", require_y: bool = False):
         """Validate data; return ``X`` ``(n, d)`` and ``Y`` ``(1 or B, n, k)``.
 
         ``y`` may carry a leading batch axis (one label vector per run).
@@ -205,6 +205,8 @@ class Model:
         if X.ndim != 2 or X.shape[1] != self.d:
             raise ValueError(f"X must have shape (n, {self.d}), got {X.shape}")
         if y is None:
+            if require_y:
+                raise TypeError("y must be an array of labels (n,) or (n, k), got None")
             return X, None
         n = X.shape[0]
         y = as_real_array(y, "y")
@@ -239,7 +241,7 @@ class Model:
         """Inverse of :meth:`flatten`."""
         theta = as_real_array(theta, "theta")
         batched = theta.ndim == 2
-        if theta.shape[-1] != self.n_params or theta.ndim not in (1, 2):
+        if theta.ndim not in (1, 2) or theta.shape[-1] != self.n_params:
             raise ValueError(f"theta must have shape ({self.n_params},) or (B, {self.n_params})")
         t = theta if batched else theta[None]
         out, i = [], 0
@@ -297,6 +299,16 @@ class Model:
         return tuple(u + v for u, v in zip(a, b))
 
     # --------------------------------------------------------- public API
+    @staticmethod
+    def _finite(value, what):
+        """Raise if a public output left the float64 range (no silent inf/NaN)."""
+        arrs = value if isinstance(value, (tuple, list)) else (value,)
+        for a in arrs:
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"params, X or y: the {what} is not finite in float64 (the values "
+                                 f"are too large for this network)")
+        return value
+
     def _out(self, F, batched):
         F = F[..., 0] if self.k == 1 else F
         return F if batched else F[0]
@@ -305,20 +317,27 @@ class Model:
         """Network outputs on the rows of ``X``: ``(n,)`` if ``k == 1`` else ``(n, k)``."""
         P, batched = self._check_params(params)
         X, _ = self.check_data(X)
-        return self._out(self._forward(P, X), batched)
+        with np.errstate(over="ignore", invalid="ignore"):
+            F = self._forward(P, X)
+        return self._out(self._finite(F, "output"), batched)
 
     def loss(self, params, X, y, loss: str = "half_sum"):
         """The training loss under the convention ``loss`` (see :data:`LOSSES`)."""
         P, batched = self._check_params(params)
-        X, Y = self.check_data(X, y, loss)
-        val, _ = loss_value_and_dF(self._forward(P, X), Y, loss)
+        X, Y = self.check_data(X, y, loss, require_y=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            val, _ = loss_value_and_dF(self._forward(P, X), Y, loss)
+        self._finite(val, "loss")
         return val if batched else float(val[0])
 
     def value_and_grad(self, params, X, y, loss: str = "half_sum"):
         """The loss and its gradient (a tuple shaped like ``params``)."""
         P, batched = self._check_params(params)
-        X, Y = self.check_data(X, y, loss)
-        val, g = self._value_and_grad(P, X, Y, loss)
+        X, Y = self.check_data(X, y, loss, require_y=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            val, g = self._value_and_grad(P, X, Y, loss)
+        self._finite(val, "loss")
+        self._finite(g, "gradient")
         if batched:
             return val, g
         return float(val[0]), tuple(a[0] for a in g)
@@ -333,8 +352,9 @@ class Model:
         V, vb = self._check_params(v, "v")
         if vb != batched or V[0].shape[0] != P[0].shape[0]:
             raise ValueError("v must have the same shapes (and batch axis) as params")
-        X, Y = self.check_data(X, y, loss)
-        out = self._hvp(P, X, Y, V, loss)
+        X, Y = self.check_data(X, y, loss, require_y=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._finite(self._hvp(P, X, Y, V, loss), "Hessian-vector product")
         return out if batched else tuple(a[0] for a in out)
 
     def conserved(self, params) -> dict:
@@ -343,7 +363,9 @@ class Model:
         Returns a dict ``name -> array``; empty when the family has no such law.
         """
         P, batched = self._check_params(params)
-        out = self._conserved(P)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._conserved(P)
+        self._finite(list(out.values()), "conserved quantity")
         return out if batched else {k: v[0] for k, v in out.items()}
 
 
@@ -388,6 +410,7 @@ class LinearModel(Model):
     def beta(self, params):
         """End-to-end linear predictor: ``(d,)`` if ``k == 1`` else ``(d, k)``."""
         P, batched = self._check_params(params)
-        b = self._beta(P)
+        with np.errstate(over="ignore", invalid="ignore"):
+            b = self._finite(self._beta(P), "end-to-end matrix beta")
         b = b[..., 0] if self.k == 1 else b
         return b if batched else b[0]

@@ -36,12 +36,12 @@ def _chain_vjp(Ms, Gb, prefix=None):
     """Gradients of <Gb, beta> with respect to each M_k (beta^T = M_L ... M_1)."""
     d = Gb.shape[1]
     P = _chain_prefix(Ms, d) if prefix is None else prefix
-    S = np.swapaxes(Gb, 1, 2)
+    S = Gb.swapaxes(1, 2)
     out = [None] * len(Ms)
     for k in range(len(Ms) - 1, -1, -1):
-        out[k] = np.matmul(S, np.swapaxes(P[k], 1, 2))
+        out[k] = np.matmul(S, P[k].swapaxes(1, 2))
         if k > 0:
-            S = np.matmul(np.swapaxes(Ms[k], 1, 2), S)
+            S = np.matmul(Ms[k].swapaxes(1, 2), S)
     return out
 
 
@@ -50,7 +50,7 @@ def _chain_jvp(Ms, Vs, d):
     dP = np.zeros_like(P[0])
     for k, (M, V) in enumerate(zip(Ms, Vs)):
         dP = np.matmul(V, P[k]) + np.matmul(M, dP)
-    return np.swapaxes(dP, 1, 2)
+    return dP.swapaxes(1, 2)
 
 
 def _chain_vjp_tangent(Ms, Gb, Vs):
@@ -61,15 +61,15 @@ def _chain_vjp_tangent(Ms, Gb, Vs):
     dP = [np.zeros_like(P[0])]
     for k in range(L):
         dP.append(np.matmul(Vs[k], P[k]) + np.matmul(Ms[k], dP[k]))
-    S = np.swapaxes(Gb, 1, 2)
+    S = Gb.swapaxes(1, 2)
     dS = np.zeros_like(S)
     out = [None] * L
     for k in range(L - 1, -1, -1):
-        out[k] = (np.matmul(dS, np.swapaxes(P[k], 1, 2))
-                  + np.matmul(S, np.swapaxes(dP[k], 1, 2)))
+        out[k] = (np.matmul(dS, P[k].swapaxes(1, 2))
+                  + np.matmul(S, dP[k].swapaxes(1, 2)))
         if k > 0:
-            MT = np.swapaxes(Ms[k], 1, 2)
-            dS = np.matmul(np.swapaxes(Vs[k], 1, 2), S) + np.matmul(MT, dS)
+            MT = Ms[k].swapaxes(1, 2)
+            dS = np.matmul(Vs[k].swapaxes(1, 2), S) + np.matmul(MT, dS)
             S = np.matmul(MT, S)
     return out
 
@@ -107,7 +107,11 @@ class DeepLinear(LinearModel):
     """
 
     def __init__(self, widths):
-        widths = tuple(widths) if not isinstance(widths, (str, bytes)) else None
+        try:
+            widths = tuple(widths) if not isinstance(widths, (str, bytes)) else None
+        except TypeError:
+            raise TypeError(f"widths must be a sequence (d_0, ..., d_L) of positive integers, "
+                            f"got {widths!r:.60}") from None
         if widths is None or len(widths) < 2:
             raise ValueError("widths must be a sequence (d_0, ..., d_L) of at least two positive integers")
         if len(widths) > MAX_DEPTH + 1:
@@ -127,7 +131,7 @@ class DeepLinear(LinearModel):
         out = P[0]
         for M in P[1:]:
             out = np.matmul(M, out)
-        return np.swapaxes(out, 1, 2)
+        return out.swapaxes(1, 2)
 
     def _beta_vjp(self, P, Gb):
         return tuple(_chain_vjp(P, Gb))
@@ -141,8 +145,8 @@ class DeepLinear(LinearModel):
     def _conserved(self, P):
         out = {}
         for k in range(self.L - 1):
-            A = np.matmul(np.swapaxes(P[k + 1], 1, 2), P[k + 1])
-            B = np.matmul(P[k], np.swapaxes(P[k], 1, 2))
+            A = np.matmul(P[k + 1].swapaxes(1, 2), P[k + 1])
+            B = np.matmul(P[k], P[k].swapaxes(1, 2))
             out[f"W{k + 2}^T W{k + 2} - W{k + 1} W{k + 1}^T"] = A - B
         return out
 
@@ -199,15 +203,15 @@ class TwoLayerLinear(LinearModel):
 
     def _beta_vjp(self, P, Gb):
         # Direct formulas: d<Gb, W1 W2>/dW1 = Gb W2^T, /dW2 = W1^T Gb.
-        return (np.matmul(Gb, np.swapaxes(P[1], 1, 2)), np.matmul(np.swapaxes(P[0], 1, 2), Gb))
+        return (np.matmul(Gb, P[1].swapaxes(1, 2)), np.matmul(P[0].swapaxes(1, 2), Gb))
 
     def _beta_jvp(self, P, V):
         return np.matmul(V[0], P[1]) + np.matmul(P[0], V[1])
 
     def _beta_vjp_tangent(self, P, Gb, V):
-        return (np.matmul(Gb, np.swapaxes(V[1], 1, 2)), np.matmul(np.swapaxes(V[0], 1, 2), Gb))
+        return (np.matmul(Gb, V[1].swapaxes(1, 2)), np.matmul(V[0].swapaxes(1, 2), Gb))
 
     def _conserved(self, P):
-        A = np.matmul(np.swapaxes(P[0], 1, 2), P[0])
-        B = np.matmul(P[1], np.swapaxes(P[1], 1, 2))
+        A = np.matmul(P[0].swapaxes(1, 2), P[0])
+        B = np.matmul(P[1], P[1].swapaxes(1, 2))
         return {"W1^T W1 - W2 W2^T": A - B}

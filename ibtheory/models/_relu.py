@@ -52,7 +52,7 @@ class TwoLayerReLU(Model):
         self.m = _check_width(m, "m")
         if not isinstance(bias, (bool, np.bool_)):
             raise ValueError(f"bias must be True or False, got {bias!r}")
-        if train not in _TRAIN:
+        if not isinstance(train, str) or train not in _TRAIN:
             raise ValueError(f"train must be one of {_TRAIN}, got {train!r}")
         self.bias, self.train = bool(bias), train
         self.k = 1

@@ -171,10 +171,9 @@ def tensor_form(model):
     See the book chapters *Gradient flow and its conservation laws* (``book/dynamics.md``) and *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     if isinstance(model, (Diagonal, Convolutional)):
-        size = model.d ** (model.L + 1)
-        if size > MAX_PARAMS:
-            raise ValueError(f"model: the data tensor of {model!r} has d^(L+1) = {size} entries, above "
-                             f"the limit {MAX_PARAMS}; use a smaller d or L")
+        if (model.L + 1) * np.log10(model.d) > np.log10(MAX_PARAMS):
+            raise ValueError(f"model: the data tensor of {model!r} has d^(L+1) = {model.d}^{model.L + 1} "
+                             f"entries, above the limit {MAX_PARAMS}; use a smaller d or L")
     if isinstance(model, Diagonal):
         d, L = model.d, model.L
         T = np.zeros((d,) * (L + 1))
