@@ -139,3 +139,13 @@ def test_adjustment_effect_smoke():
     k = kernel_interpolant(X, Y, jm.init_kernel("binary_uniform", 1.0, 2.5))
     assert abs(np.max(np.abs(k(t) - g(t))) - rep.limit_gap) < 1e-12
     assert rep.limit_gap_inside < rep.limit_gap and len(rep.summary()) == 4
+
+
+def test_spline_checks_smoke():
+    from ibtheory.papers.jin2023.spline_checks import gaussian_grid, natural_cubic
+
+    assert natural_cubic("smoke").rel_deviation.max() < 1e-12
+    rep = gaussian_grid("smoke")
+    assert 3.5 < rep.error_coarse / rep.error_fine < 4.5      # second differences: O(h^2)
+    with pytest.raises(ValueError, match="n_coarse"):
+        gaussian_grid("smoke", n_coarse=100)

@@ -5,28 +5,21 @@ import numpy as np
 
 from ibtheory.ledger import Check, claim
 from ibtheory.papers.jin2023 import MC_Z_MAX, zeta_breakpoints
+from ibtheory.papers.jin2023.spline_checks import gaussian_grid, natural_cubic
 
 
 @claim("jin2023.spline.natural_cubic",
        "With constant curvature weight zeta (uniform or binary-uniform initialization with a_b/a_w "
        ">= L), the minimizer of int g''^2/zeta s.t. g(x_i) = y_i is the natural cubic spline.",
        "Jin & Montufar, Theorem and Proposition (uniform / binary-uniform)")
-def natural_cubic():
-    from scipy.interpolate import CubicSpline
-
-    from ibtheory.solvers import weighted_spline, zeta
-
-    x = np.linspace(-2, 2, 15) + 0.1 * np.sin(np.arange(15) * 2.3)   # fixed, unevenly spaced knots
-    y = np.cos(np.arange(15) * 1.7)
-    cs = CubicSpline(x, y, bc_type="natural")
-    t = np.linspace(x[0], x[-1], 1001)
-    errs = [np.max(np.abs(weighted_spline(x, y, z)(t) - cs(t))) / np.max(np.abs(cs(t)))
-            for z in (zeta("constant"), zeta("uniform", a_w=1.0, a_b=2.5), zeta("binary_uniform", a_b=2.5))]
+def spline_natural_cubic():
+    rep = natural_cubic("book")
+    worst = float(rep.rel_deviation.max())
     return Check(
-        measured=max(errs), tolerance=1e-11,
-        details=f"15 fixed uneven knots in [-2, 2]; constant, uniform(a_w=1, a_b=2.5) and binary-uniform(a_b=2.5) "
-                f"zeta; max relative deviation from scipy's natural CubicSpline {max(errs):.1e} on 1001 points; "
-                "1e-11 is ~100x the round-off of the moment quadrature and the tridiagonal solve.",
+        measured=worst, tolerance=1e-13,
+        details=f"{rep.n_knots} fixed uneven knots in [-2, 2]; constant, uniform(a_w=1, a_b=2.5) and binary-uniform "
+                f"(a_b=2.5) zeta; max relative deviation from scipy's natural CubicSpline {worst:.1e}; 1e-13 is "
+                "~200x the measured round-off of the moment quadrature and the tridiagonal solve.",
         routes=("weighted_spline (moment equations)", "scipy CubicSpline(bc_type='natural')"),
     )
 
@@ -35,33 +28,15 @@ def natural_cubic():
        "For Gaussian initialization the weighted spline agrees with a fine-grid discretization of "
        "min int g''^2/zeta (second differences, CVXPY) to the discretization order O(h^2).",
        "Jin & Montufar, Theorem (variational problem (24))")
-def gaussian_vs_grid():
-    import cvxpy as cp
-
-    from ibtheory.solvers import weighted_spline, zeta
-
-    z = zeta("gaussian", sigma_w=1.0, sigma_b=0.5)
-    y = np.array([0.3, -0.5, 0.8, 0.1, -0.4, 0.6, 0.0, -0.7, 0.2])
-    vals = {}
-    for N in (601, 1201):
-        grid = np.linspace(-2.0, 2.0, N)
-        idx = np.round(np.array([0, 150, 330, 480, 600, 700, 900, 1050, 1200]) * (N - 1) / 1200).astype(int)
-        h = grid[1] - grid[0]
-        gv = cp.Variable(N)
-        d2 = (gv[2:] - 2 * gv[1:-1] + gv[:-2]) / h**2
-        prob = cp.Problem(cp.Minimize(cp.sum_squares(cp.multiply(np.sqrt(h / z(grid[1:-1])), d2))), [gv[idx] == y])
-        prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
-        vals[N] = (grid, np.asarray(gv.value), grid[idx])
-    grid, coarse, knots = vals[601]
-    fine = vals[1201][1][::2]
-    g = weighted_spline(knots, y, z)(grid)
-    e_c, e_f = (np.max(np.abs(g - v)) / np.max(np.abs(y)) for v in (coarse, fine))
-    e_r = np.max(np.abs(g - (4 * fine - coarse) / 3)) / np.max(np.abs(y))
+def spline_gaussian_vs_grid():
+    rep = gaussian_grid("book")
     return Check(
-        measured=e_r, tolerance=1e-7,
-        details=(f"9 knots, sigma_w=1, sigma_b=0.5; relative sup error {e_c:.1e} (h=1/150), {e_f:.1e} (h=1/300): "
-                 f"ratio {e_c / e_f:.2f}, the O(h^2) of second differences. Richardson (4 g_h/2 - g_h)/3 is within "
-                 f"{e_r:.1e}; 1e-7 bounds the remaining O(h^4) term and the QP tolerance."),
+        measured=rep.error_richardson, tolerance=3e-7,
+        details=(f"9 knots on grid points, sigma_w=1, sigma_b=0.5; relative sup error {rep.error_coarse:.1e} (grid "
+                 f"of {rep.n_coarse}) and {rep.error_fine:.1e} (twice finer): ratio "
+                 f"{rep.error_coarse / rep.error_fine:.2f}, the O(h^2) of second differences. Richardson "
+                 f"(4 g_h/2 - g_h)/3 is within {rep.error_richardson:.1e}, the O(h^4) remainder; 3e-7 is ~13x it, room for "
+                 f"the QP tolerance (1e-11)."),
         routes=("weighted_spline (exact moment equations)", "CVXPY QP on uniform grids + Richardson"),
     )
 
