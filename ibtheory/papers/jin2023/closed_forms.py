@@ -40,7 +40,7 @@ RATE_LINEARIZED = -1.0
 TOL_INFINITE_WIDTH = 1e-9
 TOL_MIN_DISTANCE = 1e-9
 MC_Z_MAX = 4.5
-TOL_KERNEL = 1e-10
+TOL_KERNEL = 1e-13
 
 _DISTS = ("gaussian", "uniform", "binary_uniform")
 
