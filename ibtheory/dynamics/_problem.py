@@ -1,8 +1,8 @@
 """A training problem: data and the loss convention, bound once.
 
 The papers differ in their loss conventions (Varre, Min and Yun's regression: ``half_sum``
-:math:`\\tfrac12\\sum_i`; Marion & Chizat: ``mean``
-:math:`\\tfrac1{2n}\\sum_i`; Yun's classification: ``exponential``). Forgetting
+:math:`\\tfrac12\\sum_i`; Marion & Chizat, Jin & Montufar: ``mean``
+:math:`\\tfrac1n\\sum_i` (no 1/2); Yun's classification: ``exponential``). Forgetting
 the convention changes learning rates and sharpness by a factor :math:`2/n`
 without an error, so the papers' layers build one :class:`Problem` and call
 the dynamics through it instead of repeating ``loss=`` at each call.
@@ -30,7 +30,7 @@ class Problem:
     y : array_like, shape (n,) or (n, k)
         Targets (labels in {-1, +1} for ``"exponential"``).
     loss : {"half_sum", "mean", "exponential"}
-        :math:`\tfrac12\sum_i r_i^2`, :math:`\tfrac1{2n}\sum_i r_i^2`, or
+        :math:`\tfrac12\sum_i r_i^2`, :math:`\tfrac1n\sum_i r_i^2`, or
         :math:`\sum_i e^{-y_i f(x_i)}`.
 
     Examples
