@@ -21,6 +21,9 @@ FLOW_SHARPNESS = 1e-8
 #: change of the conservation laws over a whole small-init flow, relative to eps0 = max_k |W_k(0)|_F^2 (the
 #: scale of the rank-one property): worst over 5 reseeds 4.8e-8 at rtol 1e-11 (book preset), tolerance ~20 x that
 CONSERVATION = 1e-6
+#: default seeds of the engine check "power iteration = top eigenvalue of the SymPy Hessian"
+#: (one random data set and batch of three GD runs per seed; rerun on fresh sets by --reseed)
+POWER_ITERATION_SEEDS = (0, 1)
 
 
 def sharpness_slack(max_excess):
