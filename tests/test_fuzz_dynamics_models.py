@@ -159,9 +159,25 @@ def classify(fn, kwargs, arg):
     return "ok"
 
 
-def walk(names=None):
-    """Run the walk; return ``{name: {outcome: count}}`` and the failing attempts."""
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(*_):
+    raise _Timeout()
+
+
+def walk(names=None, timeout=5):
+    """Run the walk; return ``{name: {outcome: count}}`` and the failing attempts.
+
+    An attempt that runs longer than ``timeout`` seconds (a budget of 1e300 steps
+    accepted) is counted as ``"timeout"`` (POSIX only)."""
+    import signal
+
     counts, failures = {}, []
+    use_alarm = hasattr(signal, "SIGALRM")
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, _alarm)
     for name, (fn, base, _owned) in SPECS.items():
         if names is not None and name not in names:
             continue
@@ -170,10 +186,20 @@ def walk(names=None):
             for bad in bad_values(arg, value):
                 kw = dict(base)
                 kw[arg] = bad
-                res = classify(fn, kw, arg)
+                try:
+                    if use_alarm:
+                        signal.alarm(timeout)
+                    res = classify(fn, kw, arg)
+                except _Timeout:
+                    res = "timeout"
+                finally:
+                    if use_alarm:
+                        signal.alarm(0)
                 c[res] = c.get(res, 0) + 1
-                if res in ("unclear", "other", "silent", "truncated"):
+                if res in ("unclear", "other", "silent", "truncated", "timeout"):
                     failures.append((name, arg, repr(bad)[:40], res))
+    if use_alarm:
+        signal.signal(signal.SIGALRM, old)
     return counts, failures
 
 
