@@ -160,10 +160,10 @@ def test_backends_give_identical_tables(backend, local_run, tmp_path):
     # dask: a real LocalCluster of 2 worker *processes* started by reproduce itself
     workers = 1 if backend == "local" else 2
     res = reproduce(TOY, "smoke", out=tmp_path, backend=backend, workers=workers,
-                    shards=None if backend == "processes" else 2, progress=False)
+                    shards=2, progress=False)
     m = res.manifest
     assert m["backend"] == backend and m["workers"] == workers and m["n_shards"] == 2
-    assert m["shard_seeds"] == [[0, 1], [2]]  # default: one shard fewer than seeds
+    assert m["shard_seeds"] == [[0, 1], [2]]
     pd.testing.assert_frame_equal(res.table, local_run.table)
     # the figure comes from the report merged over the shards, its runs in the batch's
     # (width-major) order, as the single batched call gives them
@@ -243,7 +243,7 @@ def test_default_out_dir_and_overrides(tmp_path, monkeypatch):
 def test_unmergeable_report_skips_the_figure_but_keeps_the_table(tmp_path):
     loc = reproduce(SUMMARY, "smoke", out=tmp_path / "l", shards=1, progress=False)
     par = reproduce(SUMMARY, "smoke", out=tmp_path / "p", backend="processes", workers=2,
-                    progress=False)
+                    shards=2, progress=False)
     pd.testing.assert_frame_equal(par.table, loc.table)
     assert loc.manifest["figure"]["drawn"]
     assert not par.manifest["figure"]["drawn"] and "mean_value" in par.manifest["figure"]["note"]
@@ -353,7 +353,7 @@ def test_a_real_paper_experiment_local_vs_dask(tmp_path):
         pytest.skip("no paper experiment with seeds is registered yet")
     distributed = pytest.importorskip("distributed")
     seeds = tuple(exp.settings("smoke")["seeds"])
-    seeds = seeds + (max(seeds) + 1,)  # at least two shards
+    seeds = seeds + tuple(max(seeds) + 1 + i for i in range(max(0, 6 - len(seeds))))  # two shards
     loc = reproduce(exp.id, "smoke", out=tmp_path / "l", seeds=seeds, progress=False)
     # dask: a LocalCluster of threads (processes=False); worker processes are tested above
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
@@ -395,3 +395,16 @@ def test_shard_contract_of_every_experiment(request):
             broken[exp_id] = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
     assert not errors, errors
     assert not broken, "\n".join(f"{k}: {v}" for k, v in broken.items())
+
+
+def test_default_shards_do_not_depend_on_the_backend(tmp_path):
+    """The default partition is a function of the seeds alone (bit-identical tables)."""
+    from ibtheory.reproduce._run import DEFAULT_SHARDS, MIN_SHARD_SEEDS
+
+    seeds = tuple(range(40))
+    a = reproduce(TOY, "smoke", out=tmp_path / "a", seeds=seeds, progress=False)
+    b = reproduce(TOY, "smoke", out=tmp_path / "b", seeds=seeds, backend="processes", workers=2,
+                  progress=False)
+    assert a.manifest["shard_seeds"] == b.manifest["shard_seeds"]
+    assert a.manifest["n_shards"] == min(DEFAULT_SHARDS, len(seeds) // MIN_SHARD_SEEDS)
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)

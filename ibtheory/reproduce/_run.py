@@ -126,6 +126,8 @@ def _tqdm():
 
 #: shards per run when ``shards`` is not given (the same on every backend)
 DEFAULT_SHARDS = 8
+#: fewest seeds in a default shard (ensemble fits inside an experiment need a few runs)
+MIN_SHARD_SEEDS = 3
 
 
 def _figure(exp, n_shards, report, merge_note, table):
@@ -179,8 +181,10 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
     progress : bool
         Show a progress bar (tqdm) of the shards done, with the time left.
     shards : int, optional
-        Number of seed shards; default :data:`DEFAULT_SHARDS` capped at ``len(seeds) - 1``
-        (a shard of two seeds shows the merge how a batch orders its rows), *whatever the
+        Number of seed shards; default :data:`DEFAULT_SHARDS`, with at least
+        :data:`MIN_SHARD_SEEDS` seeds per shard (some experiments fit a rate over their
+        seeds; a shard of several seeds also shows the merge how a batch orders its
+        rows), *whatever the
         backend and the number of workers*: the shards, hence every batched computation,
         are the same on ``local`` (one after the other), ``processes`` and ``dask``, so the
         tables agree bit for bit.
@@ -246,7 +250,9 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
         # shards everywhere is what makes the tables identical bit for bit. One shard
         # fewer than seeds: some shard holds two seeds, which shows the batch's row layout
         # (seed-major or inner-major) to the report merge.
-        n_shards = min(DEFAULT_SHARDS, max(1, len(seeds or ()) - 1))
+        # Shards hold at least MIN_SHARD_SEEDS seeds: some experiments fit a rate over the
+        # ensemble of their seeds, which needs a few runs per call.
+        n_shards = min(DEFAULT_SHARDS, max(1, len(seeds or ()) // MIN_SHARD_SEEDS))
     pieces = shard_seeds(seeds, n_shards)
 
     key = exp.key(settings)
