@@ -266,3 +266,87 @@ def test_sde_stationary_variance():
     # Sample variance of B = 4000 Gaussian draws has relative std sqrt(2/B) = 2.2%; allow 4 std.
     assert abs(th.var() / var - 1) < 4 * np.sqrt(2 / B)
     assert abs(th.mean() - 1.0) < 4 * np.sqrt(var / B)
+
+
+# ------------------------------------------------------- status vocabulary (issue 13/15)
+def test_statuses_are_status_members():
+    from ibtheory import Status
+
+    X, y = _data(4, 3, seed=11)
+    net = DeepLinear([3, 3, 1])
+    p = gaussian_init(net, scale=0.5, seed=1)
+    g = gradient_descent(net, tuple(np.stack([a, a]) for a in p), X, y, lr=np.array([0.01, 50.0]), n_steps=50)
+    assert g.status is Status.DIVERGED and not g.success and "1 of 2" in g.message
+    g = gradient_descent(net, p, X, y, lr=0.01, n_steps=5)
+    assert g.status is Status.SUCCESS and g.success
+    s = label_noise_sde(net, p, X, y, dt=0.01, n_steps=5, sigma=0.1)
+    assert s.status is Status.SUCCESS and s.success
+    s = label_noise_sde(net, p, X, y, dt=1e3, n_steps=200, sigma=0.0)
+    assert s.status is Status.OVERFLOW and not s.success and all(np.all(np.isfinite(a)) for a in s.x)
+
+
+def test_overflow_is_reported_not_blamed_on_the_step():
+    from ibtheory import Status
+
+    X, y = _data(4, 3, seed=12)
+    net = DeepLinear([3, 3, 1])
+    big = tuple(np.full(s, 1e200) for s in net.shapes)
+    res = gradient_flow(net, big, X, y, grad_tol=1e-8)
+    assert res.status is Status.OVERFLOW and not res.success and "float64" in res.message
+    assert "step" not in res.message
+
+
+def test_smooth_step_collapse_is_not_a_kink():
+    # Marion & Chizat's small-initialization flow at L = 6: the escape from the plateau near
+    # t ~ 1e9 has steps ~1e-9 t; the old heuristic called that a ReLU kink.
+    from ibtheory import Status
+
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((20, 5))
+    y = X @ rng.standard_normal(5)
+    net = DeepLinear([5] * 6 + [1])
+    res = gradient_flow(net, gaussian_init(net, scale=1e-3, seed=6), X, y, loss="mean", stat_tol=1e-8)
+    assert res.status is Status.SUCCESS, res.message
+    assert "kink" not in res.message.lower()
+
+
+def test_batched_labels_with_one_run_are_rejected():
+    X, y = _data(4, 3, seed=14)
+    net = DeepLinear([3, 2, 1])
+    p = gaussian_init(net, seed=0)
+    yb = np.stack([y, -y])
+    from ibtheory.dynamics import sharpness
+    for call in (lambda: label_noise_sde(net, p, X, yb, dt=0.1, n_steps=1, sigma=0.0),
+                 lambda: sharpness(net, p, X, yb),
+                 lambda: hessian(net, p, X, yb),
+                 lambda: gradient_descent(net, p, X, yb, lr=0.1, n_steps=1)):
+        with pytest.raises(ValueError, match="y"):
+            call()
+
+
+def test_nonfinite_hessian_and_sharpness_raise():
+    from ibtheory.dynamics import sharpness
+
+    X, y = _data(4, 3, seed=15)
+    net = DeepLinear([3, 3, 1])
+    big = tuple(np.full(s, 1e120) for s in net.shapes)
+    with pytest.raises(ValueError, match="not finite"):
+        hessian(net, big, X, y)
+    with pytest.raises(ValueError, match="not finite"):
+        sharpness(net, big, X, y)
+
+
+def test_model_and_budget_errors():
+    X, y = _data(4, 3, seed=16)
+    net = DeepLinear([3, 2, 1])
+    p = gaussian_init(net, seed=0)
+    with pytest.raises(TypeError, match="model"):
+        gradient_flow(None, p, X, y)
+    with pytest.raises(TypeError, match="model"):
+        gradient_descent("net", p, X, y, lr=0.1, n_steps=1)
+    with pytest.raises(ValueError, match="max_steps"):
+        gradient_flow(net, p, X, y, max_steps=-1)
+    with pytest.raises(ValueError, match="n_steps"):
+        gradient_descent(net, p, X, y, lr=0.1, n_steps=10 ** 12)
+    with pytest.raises(TypeError, match="n_steps"):
+        label_noise_sde(net, p, X, y, dt=0.1, n_steps=2.5, sigma=0.0)

@@ -274,3 +274,38 @@ def test_bad_input_messages():
         Diagonal(d=3, L=1)
     with pytest.raises(ValueError, match="train"):
         TwoLayerReLU(d=1, m=3, train="hidden")
+
+
+def test_integers_are_not_truncated_and_sizes_are_guarded():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(TypeError, match="d must be an integer"):
+        TensorNetwork(lambda x: np.outer(x, x), d=2.7)
+    with pytest.raises(TypeError, match="l must be an integer"):
+        TwoLayerLinear(d=3, l=2.5)
+    with pytest.raises(ValueError, match="L must be"):
+        Diagonal(3, L=10 ** 12)
+    with pytest.raises(ValueError, match="parameters"):
+        DeepLinear([3, 10 ** 5, 10 ** 5, 1])
+    with pytest.raises(ValueError, match="d\\^\\(L\\+1\\)"):
+        tensor_form(Diagonal(d=10, L=12))
+    with pytest.raises(TypeError, match="widths"):
+        DeepLinear(None)
+    with pytest.raises(ValueError, match="bias"):
+        TwoLayerReLU(d=1, m=2, bias=1)
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_public_outputs_are_never_silently_nonfinite():
+    net = DeepLinear([3, 3, 1])
+    X = np.ones((2, 3))
+    big = tuple(np.full(s, 1e200) for s in net.shapes)
+    for call in (lambda: net.forward(big, X), lambda: net.loss(big, X, np.ones(2)),
+                 lambda: net.value_and_grad(big, X, np.ones(2)), lambda: net.beta(big),
+                 lambda: net.conserved(tuple(np.full(s, 1e300) for s in net.shapes))):
+        with pytest.raises(ValueError, match="not finite"):
+            call()
+    with pytest.raises(TypeError, match="y must"):
+        net.loss(gaussian_init(net), X, None)
+    assert not TwoLayerReLU(d=1, m=2).smooth and net.smooth
