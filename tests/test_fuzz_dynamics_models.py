@@ -51,7 +51,7 @@ SPECS = {
     "DeepLinear": (M.DeepLinear, dict(widths=[3, 2, 1]), True),
     "Diagonal": (M.Diagonal, dict(d=3, L=2), True),
     "Convolutional": (M.Convolutional, dict(d=3, L=2), True),
-    "TensorNetwork": (M.TensorNetwork, dict(M=lambda x: np.outer(x, x), d=3), True),
+    "TensorNetwork": (M.TensorNetwork, dict(M=np.diag, d=3), True),
     "TensorNetwork(array)": (M.TensorNetwork, dict(M=np.ones((3, 2, 2))), True),
     "TwoLayerReLU": (M.TwoLayerReLU, dict(d=3, m=4, bias=True, train="all"), True),
     "tensor_form": (M.tensor_form, dict(model=DIAG), True),
