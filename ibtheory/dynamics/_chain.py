@@ -28,6 +28,7 @@ import numpy as np
 from scipy.optimize import OptimizeResult
 
 from .._contracts import Status
+from ._sharpness import MAX_BUDGET
 from .._validation import as_real_array, check_int, check_positive
 
 __all__ = ["ChainGDResult", "chain_gd", "chain_sharpness"]
@@ -160,7 +161,7 @@ def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, t
     if lr.ndim > 1 or (lr.ndim == 1 and lr.shape[0] != B) or np.any(lr <= 0):
         raise ValueError(f"lr must be a positive step size or an array of {B} positive step sizes")
     lr = np.broadcast_to(lr, (B,)).astype(float)
-    n_steps = check_int(n_steps, "n_steps", minimum=2)
+    n_steps = check_int(n_steps, "n_steps", minimum=2, maximum=MAX_BUDGET)
     blowup = check_positive(blowup, "blowup")
     ysq = np.broadcast_to(as_real_array(y_sq, "y_sq"), (B,))
     ref = None

@@ -83,6 +83,12 @@ class Problem:
 
         return gradient_flow(model, params, self.X, self.y, self.loss, **kwargs)
 
+    def reparam_flow(self, model, params, **kwargs):
+        """:func:`ibtheory.dynamics.reparam_flow` on this problem."""
+        from ._reparam import reparam_flow
+
+        return reparam_flow(model, params, self.X, self.y, self.loss, **kwargs)
+
     def gradient_descent(self, model, params, lr, n_steps, **kwargs):
         """:func:`ibtheory.dynamics.gradient_descent` on this problem."""
         from ._gd import gradient_descent

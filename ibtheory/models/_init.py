@@ -11,11 +11,31 @@ import numbers
 
 import numpy as np
 
-from .._validation import as_real_array, check_positive
+import functools
+
+from .._validation import as_real_array, check_int, check_positive
 from ._diagonal import Convolutional, Diagonal
 from ._linear import DeepLinear, TwoLayerLinear
 from ._relu import TwoLayerReLU
 from ._tensor import TensorNetwork
+
+
+def _rng(seed):
+    """A generator from ``seed`` (int >= 0, SeedSequence or Generator); TypeError naming ``seed`` otherwise."""
+    if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return np.random.default_rng(seed)
+    return np.random.default_rng(check_int(seed, "seed", minimum=0))
+
+
+def _checks_model(fn):
+    """Reject a ``model`` that is not an :class:`ibtheory.models.Model` with a TypeError naming it."""
+    from ._base import check_model
+
+    @functools.wraps(fn)
+    def wrapper(model, *args, **kwargs):
+        return fn(check_model(model), *args, **kwargs)
+
+    return wrapper
 
 
 def _batch(batch):
@@ -45,6 +65,7 @@ def _semi_orthogonal(rng, lead, rows, cols):
     return Q if rows >= cols else np.swapaxes(Q, -1, -2)
 
 
+@_checks_model
 def varre_init(model, gamma, seed=0, batch=None):
     """Varre et al.'s initialization (I): :math:`W_1 = \\sqrt{2\\gamma}\\,P`, :math:`W_2 = 0`.
 
@@ -67,11 +88,12 @@ def varre_init(model, gamma, seed=0, batch=None):
         raise ValueError(f"varre_init needs hidden width l >= d (P P^T = I_d), got l={model.l} < d={model.d}")
     gamma = check_positive(gamma, "gamma")
     batch = _batch(batch)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     P = _semi_orthogonal(rng, _lead(batch), model.d, model.l)
     return np.sqrt(2.0 * gamma) * P, np.zeros(_lead(batch) + (model.l, model.k))
 
 
+@_checks_model
 def gaussian_init(model, scale=1.0, seed=0, batch=None, fan_in=False):
     """I.i.d. Gaussian entries :math:`\\mathcal N(0, s^2)` for every parameter array.
 
@@ -99,7 +121,7 @@ def gaussian_init(model, scale=1.0, seed=0, batch=None, fan_in=False):
     if len(scales) != len(model.shapes):
         raise ValueError(f"scale must be a float or a sequence of {len(model.shapes)} floats")
     scales = [_nonneg(s, "scale") for s in scales]
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     out = []
     for s, shape in zip(scales, model.shapes):
         if fan_in and len(shape) == 2:
@@ -109,6 +131,7 @@ def gaussian_init(model, scale=1.0, seed=0, batch=None, fan_in=False):
     return tuple(out)
 
 
+@_checks_model
 def orthogonal_init(model, scale=1.0, seed=0, batch=None, X=None):
     """Every layer a Haar-random semi-orthogonal matrix times ``scale`` (Saxe et al. 2014).
 
@@ -159,7 +182,7 @@ def orthogonal_init(model, scale=1.0, seed=0, batch=None, X=None):
         raise ValueError(f"scale must be a float or a sequence of {len(model.shapes)} floats")
     scales = [_nonneg(s, "scale") for s in scales]
     batch = _batch(batch)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     lead = _lead(batch)
     if X is None:
         return tuple(s * _semi_orthogonal(rng, lead, *shape) for s, shape in zip(scales, model.shapes))
@@ -183,6 +206,7 @@ def orthogonal_init(model, scale=1.0, seed=0, batch=None, X=None):
     return scales[0] * P, scales[1] * Q
 
 
+@_checks_model
 def residual_init(model, s=1.0, seed=0, batch=None, last_std=None):
     """Residual initialization of Marion & Chizat: :math:`W_k = I + \\frac{s}{\\sqrt{Ld}}\\,\\mathcal N(0,1)`.
 
@@ -205,7 +229,7 @@ def residual_init(model, s=1.0, seed=0, batch=None, last_std=None):
         raise ValueError(f"residual_init needs a DeepLinear model, got {model!r}")
     s = _nonneg(s, "s")
     batch = _batch(batch)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     L, d = model.L, model.d
     out = []
     for shape in model.shapes:
@@ -218,6 +242,7 @@ def residual_init(model, s=1.0, seed=0, batch=None, last_std=None):
     return tuple(out)
 
 
+@_checks_model
 def yun_init(model, alpha, wbar, batch=None):
     """Yun et al.'s regression init: :math:`v_l(0) = \\alpha\\bar v_l` for :math:`l<L`, :math:`v_L(0) = 0`.
 
@@ -259,6 +284,7 @@ def yun_init(model, alpha, wbar, batch=None):
 _RELU_DISTS = ("gaussian", "uniform", "binary_uniform")
 
 
+@_checks_model
 def relu_init(model, dist="gaussian", w_scale=1.0, b_scale=1.0, asi=True, seed=0, batch=None):
     """Jin & Montufar's initialization of a two-layer ReLU net, optionally anti-symmetric.
 
@@ -298,7 +324,7 @@ def relu_init(model, dist="gaussian", w_scale=1.0, b_scale=1.0, asi=True, seed=0
     if asi and model.m % 2:
         raise ValueError(f"asi=True needs an even number of neurons m, got m={model.m}")
     batch = _batch(batch)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     n = model.m // 2 if asi else model.m
     lead = _lead(batch)
 

@@ -38,10 +38,4 @@ __all__ = [
     "ConvolutionalDerivation",
     "MinImbalanceDerivation",
     "MAX_SYMBOLS",
-    "Lemma4System",
-    "TwoLayerSystem",
-    "DeepLinearSystem",
-    "DiagonalSystem",
-    "ConvolutionalSystem",
-    "MinImbalanceSystem",
-]
+]  # the deprecated *System aliases stay importable but are not part of the documented API
