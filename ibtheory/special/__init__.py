@@ -14,7 +14,7 @@ on its maximal interval :math:`(-c_L, c_L)`. This module evaluates
     H_L(y) = \int_0^y h_L^{-1}(\tau)\,d\tau,\qquad c_L,
 
 the functions behind the norm-like :math:`Q_{L,\alpha}` of Theorem 5. The closed
-forms used (derived in :class:`ibtheory.symbolic.Lemma4System`) are
+forms used (derived in :class:`ibtheory.symbolic.Lemma4Derivation`) are
 :math:`c_2 = \infty`, :math:`c_L = \frac{\sqrt\pi}{2}\Gamma(\frac{L-2}{2})/\Gamma(\frac{L-1}{2})`,
 and the Legendre identity :math:`H_L(y) = y\,h_L^{-1}(y) - \tfrac12 q_L(h_L^{-1}(y))^2`.
 

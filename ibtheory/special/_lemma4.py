@@ -2,7 +2,7 @@ r"""Float64 evaluation of the special functions of Lemma 4 of Yun et al. (2021).
 
 The system :math:`\dot p = p^{L-2} q,\ \dot q = p^{L-1},\ p(0)=1,\ q(0)=0` has the
 first integral :math:`p^2 - q^2 = 1`, so :math:`p = \cosh u`, :math:`q = \sinh u`
-with :math:`\dot u = \cosh^{L-2} u` (derived in :class:`ibtheory.symbolic.Lemma4System`).
+with :math:`\dot u = \cosh^{L-2} u` (derived in :class:`ibtheory.symbolic.Lemma4Derivation`).
 Everything here is computed in the variable :math:`u` (or :math:`w = \sinh u`):
 
 .. math::

@@ -18,10 +18,10 @@ _SRC = "Marion & Chizat 2024"
 def power_iteration_vs_sympy(seeds):
     from ibtheory.dynamics import Problem
     from ibtheory.models import DeepLinear, gaussian_init
-    from ibtheory.symbolic import DeepLinearSystem
+    from ibtheory.symbolic import DeepLinearDerivation
 
     widths, n = [2, 2, 2, 1], 3
-    H_of = DeepLinearSystem(widths, n=n, loss="mean").numeric_hessian()
+    H_of = DeepLinearDerivation(widths, n=n, loss="mean").numeric_hessian()
     net = DeepLinear(widths)
     errs = []
     for seed in seeds:
