@@ -149,3 +149,28 @@ def test_spline_checks_smoke():
     assert 3.5 < rep.error_coarse / rep.error_fine < 4.5      # second differences: O(h^2)
     with pytest.raises(ValueError, match="n_coarse"):
         gaussian_grid("smoke", n_coarse=100)
+
+
+@pytest.mark.parametrize("name, cls", [("width_rate_figure", "WidthRateReport"), ("gap_figure", "GapReport"),
+                                       ("adjustment_figure", "AdjustmentReport"),
+                                       ("ext2d_rate_figure", "Ext2DReport")])
+def test_figures_reject_a_non_report(name, cls):
+    # regression: a wrong argument used to fail with AttributeError deep inside the plotting code
+    for bad in (None, {"fits": {}}, np.ones(3)):
+        with pytest.raises(TypeError, match=f"rep must be a {cls}"):
+            getattr(jm.figures, name)(bad)
+
+
+@pytest.mark.parametrize("args, err, match", [
+    ((np.nan, 1.0, 1.0), ValueError, "x"),
+    ((np.array([0.0, 1 + 2j]), 1.0, 1.0), ValueError, "x"),
+    ((0.0, 0.0, 1.0), ValueError, "sigma_w"),
+    ((0.0, 1.0, np.inf), ValueError, "sigma_b"),
+    ((0.0, True, 1.0), ValueError, "sigma_w"),
+])
+def test_printed_gaussian_zeta_rejects_bad_numbers(args, err, match):
+    # regression: NaN inputs used to come back as a silent NaN
+    with pytest.raises(err, match=match):
+        jm.printed_gaussian_zeta(*args)
+    x = sp.Symbol("x", real=True)                  # the symbolic route is untouched by the validation
+    assert sp.simplify(jm.printed_gaussian_zeta(x, 1, 1) - 2 / (sp.pi * (1 + x**2) ** 2)) == 0

@@ -58,3 +58,20 @@ def test_spline_comparison_table():
 def test_bad_input(call):
     with pytest.raises((ValueError, TypeError)):
         call()
+
+
+def test_spline_comparison_and_surfaces_reject_bad_input():
+    # regression: these used to fail with AttributeError / reshape errors
+    with pytest.raises(TypeError, match="rep must be an Ext2DReport"):
+        ext.spline_comparison(None)
+    grid = ext.grid_points(1.5, 5)[2].reshape(-1, 2)
+    with pytest.raises(ValueError, match="grid"):
+        jm.figures.ext2d_surfaces([("a", np.zeros(24))], grid[:24], ext.X5)
+    with pytest.raises(ValueError, match="grid"):
+        jm.figures.ext2d_surfaces([("a", np.zeros(25))], None, ext.X5)
+    with pytest.raises(ValueError, match="X"):
+        jm.figures.ext2d_surfaces([("a", np.zeros(25))], grid, np.ones(3))
+    with pytest.raises(TypeError, match="panels"):
+        jm.figures.ext2d_surfaces("abc", grid, ext.X5)
+    with pytest.raises(ValueError, match="panels values"):
+        jm.figures.ext2d_surfaces([("a", np.zeros(7))], grid, ext.X5)

@@ -147,3 +147,44 @@ def test_underdetermined_data():
     assert np.allclose(D.pi_star, np.linalg.pinv(D.X) @ D.y)
     with pytest.raises(ValueError, match="n must be < d"):
         mc.make_underdetermined_data(n=8, d=8)
+
+
+def test_seed_helpers_classify_and_slack_reject_bad_input():
+    # regression: these used to raise OverflowError / AttributeError or return a silent NaN
+    with pytest.raises(ValueError, match="seed"):
+        mc.child_seed(-1, 0)
+    with pytest.raises(TypeError, match="seed"):
+        mc.child_rng(float("inf"))
+    with pytest.raises(TypeError, match=r"key\[1\]"):
+        mc.child_seed(0, 1, 2.5)
+    assert mc.child_seed(3.0, 1) == mc.child_seed(3, 1)          # integral floats keep their stream
+    assert mc.child_seed(5, 2, 7) == int(np.random.SeedSequence(5, spawn_key=(2, 7)).generate_state(1)[0])
+    with pytest.raises(TypeError, match="res must be a ChainGDResult"):
+        mc.classify(None, 1.0)
+    r = chain_gd(np.ones((2, 1, 1, 1)) * 1.01, np.ones((2, 1)), np.eye(1), np.ones(1), [0.1, 2.0], 10, y_sq=1.0,
+                 reference=np.ones(1))
+    for bad in (0.0, np.nan, np.ones(3), "a"):
+        with pytest.raises(ValueError, match="excess0"):
+            mc.classify(r, bad)
+    with pytest.raises(ValueError, match="conv_tol"):
+        mc.classify(r, 1.0, conv_tol=-1.0)
+    with pytest.raises(TypeError, match="data must be"):
+        mc.lower_bound_lr(3, None)
+    with pytest.raises(ValueError, match="L"):
+        mc.lower_bound_lr(0, mc.make_data(n=10, d=2, seed=0))
+    for bad, err in ((np.nan, ValueError), (-1e-3, ValueError), ("a", TypeError), (True, TypeError)):
+        with pytest.raises(err, match="max_excess"):
+            mc.tolerances.sharpness_slack(bad)
+    assert mc.tolerances.sharpness_slack(0.0) == 1e-8
+
+
+@pytest.mark.parametrize("name, cls", [("figure_sharpness_vs_depth", "SharpnessDepthReport"),
+                                       ("figure_outcomes", "EdgeOfStabilityReport"),
+                                       ("figure_lr_vs_depth", "EdgeOfStabilityReport"),
+                                       ("figure_sweep", "SweepReport"), ("figure_flow", "SmallInitFlowReport")])
+def test_figures_reject_a_non_report(name, cls):
+    from ibtheory.papers.marion2024 import figures
+
+    for bad in (None, {"seed": np.zeros(2)}):
+        with pytest.raises(TypeError, match=f"rep must be a {cls}"):
+            getattr(figures, name)(bad)

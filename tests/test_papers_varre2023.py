@@ -170,3 +170,26 @@ def test_runs_do_not_depend_on_batch_companions():
 def test_bad_input_raises(call, err, match):
     with pytest.raises(err, match=match):
         call()
+
+
+@pytest.mark.parametrize("name, cls", [("trajectories_figure", "TrajectoryReport"), ("neuron_figure", "NeuronReport"),
+                                       ("rank_figure", "RankReport"), ("label_noise_figure", "LabelNoiseReport"),
+                                       ("relu_figure", "ReLUReport")])
+def test_figures_reject_a_non_report(name, cls):
+    # regression: a wrong argument used to fail with AttributeError inside the plotting code
+    from ibtheory.papers.varre2023 import figures
+
+    with pytest.raises(TypeError, match=f"report must be a {cls}"):
+        getattr(figures, name)(None)
+
+
+def test_range_leak_rejects_bad_shapes():
+    # regression: a 0-d X used to raise IndexError while formatting the message
+    with pytest.raises(ValueError, match="X"):
+        vr.range_leak(True, True)
+    with pytest.raises(ValueError, match="X"):
+        vr.range_leak(np.zeros((0, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="betas"):
+        vr.range_leak(np.eye(2), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="betas"):
+        vr.range_leak(np.eye(2), np.ones((2, 2, 2, 2)))

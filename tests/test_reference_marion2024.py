@@ -41,3 +41,17 @@ def test_gd_loop_converges_and_diverges():
     assert not np.isfinite(bad[-1]) or bad[-1] > 1e6
     _, u_fixed, _ = ref.gd_loop([np.eye(2)], np.array([0.3, 0.1]), X, y, 0.05, 10, train_head=False)
     assert u_fixed.tolist() == [0.3, 0.1]
+
+
+def test_end_to_end_rejects_bad_layers():
+    # regression: an empty list used to raise IndexError
+    with pytest.raises(ValueError, match="layers"):
+        ref.end_to_end([])
+    with pytest.raises(TypeError, match="layers"):
+        ref.end_to_end(None)
+    with pytest.raises(ValueError, match=r"layers\[0\]"):
+        ref.end_to_end([np.ones(3)])
+    with pytest.raises(ValueError, match=r"layers\[1\]"):
+        ref.end_to_end([np.eye(2), np.ones((1, 3))])
+    with pytest.raises(ValueError, match="one row"):
+        ref.end_to_end([np.eye(2)])

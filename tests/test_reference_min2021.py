@@ -36,3 +36,15 @@ def test_flow_scalar_closed_form():
 def test_bad_input():
     with pytest.raises(ValueError, match="U1 must be finite"):
         ref.imbalance_level_dense(np.array([[np.nan]]), np.array([[1.0]]))
+
+
+def test_imbalance_level_dense_rejects_bad_shapes():
+    # regression: 0-d inputs used to raise IndexError
+    with pytest.raises(ValueError, match="U1"):
+        ref.imbalance_level_dense(True, True)
+    with pytest.raises(ValueError, match="same h"):
+        ref.imbalance_level_dense(np.ones((1, 2)), np.ones((1, 3)))
+    with pytest.raises(ValueError, match="r = 3"):
+        ref.imbalance_level_dense(np.ones((3, 2)), np.ones((1, 2)))
+    with pytest.raises(ValueError, match="batch"):
+        ref.imbalance_level_dense(np.ones((2, 1, 2)), np.ones((3, 1, 2)))

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import as_real_array
+
 __all__ = ["end_to_end", "minimizer_sharpness_fd", "infimum_grid", "gd_loop"]
 
 
@@ -30,9 +32,20 @@ def end_to_end(layers):
     >>> end_to_end([np.eye(2) * 2, np.array([[1.0, 3.0]])]).tolist()
     [2.0, 6.0]
     """
-    P = np.asarray(layers[0], dtype=float)
-    for W in layers[1:]:
-        P = np.asarray(W, dtype=float) @ P
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__len__") or not hasattr(layers, "__getitem__"):
+        raise TypeError(f"layers must be a sequence of 2-D arrays W_1..W_L, got {type(layers).__name__}")
+    if len(layers) == 0:
+        raise ValueError("layers must hold at least one layer")
+    Ws = [as_real_array(W, f"layers[{k}]") for k, W in enumerate(layers)]
+    for k, W in enumerate(Ws):
+        if W.ndim != 2 or W.size == 0:
+            raise ValueError(f"layers[{k}] must be a non-empty 2-D array, got shape {W.shape}")
+        if k and W.shape[1] != Ws[k - 1].shape[0]:
+            raise ValueError(f"layers[{k}] must have {Ws[k - 1].shape[0]} columns (the rows of layers[{k - 1}]), "
+                             f"got shape {W.shape}")
+    P = Ws[0]
+    for W in Ws[1:]:
+        P = W @ P
     if P.shape[0] != 1:
         raise ValueError("the last layer must have one row")
     return P[0]

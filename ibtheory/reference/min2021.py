@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import as_real_array
+
 __all__ = ["imbalance_level_dense", "min_norm_solution", "network_loss", "flow_matrices"]
 
 
@@ -34,8 +36,18 @@ def imbalance_level_dense(U1, V):
     >>> float(imbalance_level_dense(np.array([[2.0, 0.0, 0.0]]), np.array([[0.0, 1.0, 0.0]])))
     5.0
     """
-    U1, V = _arr(U1, "U1"), _arr(V, "V")
-    r, m = U1.shape[-2], V.shape[-2]
+    U1, V = as_real_array(U1, "U1"), as_real_array(V, "V")
+    if U1.ndim < 2 or V.ndim < 2 or U1.shape[-1] != V.shape[-1]:
+        raise ValueError(f"U1 and V must be (..., r, h) and (..., m, h) arrays with the same h, "
+                         f"got shapes {U1.shape} and {V.shape}")
+    r, m, h = U1.shape[-2], V.shape[-2], U1.shape[-1]
+    if not (1 <= r <= h and 1 <= m <= h):
+        raise ValueError(f"U1 and V must have 1 <= r, m <= h rows (lambda_r and lambda_m of an h x h matrix), "
+                         f"got r = {r}, m = {m}, h = {h}")
+    try:
+        np.broadcast_shapes(U1.shape[:-2], V.shape[:-2])
+    except ValueError:
+        raise ValueError(f"U1 and V must have broadcastable batch shapes, got {U1.shape} and {V.shape}") from None
     lam = np.swapaxes(U1, -1, -2) @ U1 - np.swapaxes(V, -1, -2) @ V
     ev = np.linalg.eigvalsh(lam)                      # ascending
     lam_r = ev[..., -r]                               # r-th largest

@@ -156,5 +156,10 @@ def printed_gaussian_zeta(x, sigma_w, sigma_b):
     """
     import sympy as sp
 
-    pi = sp.pi if any(isinstance(v, sp.Basic) for v in (x, sigma_w, sigma_b)) else np.pi
+    if any(isinstance(v, sp.Basic) for v in (x, sigma_w, sigma_b)):
+        pi = sp.pi
+    else:
+        x = as_real_array(x, "x")
+        sigma_w, sigma_b = check_positive(sigma_w, "sigma_w"), check_positive(sigma_b, "sigma_b")
+        pi = np.pi
     return 2 * sigma_w**3 * sigma_b**3 / (pi * (sigma_b**2 + x**2 * sigma_w**2) ** 2)

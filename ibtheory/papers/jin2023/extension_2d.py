@@ -186,6 +186,8 @@ def spline_comparison(rep):
 
     from ibtheory.solvers import polyharmonic_spline
 
+    if not isinstance(rep, Ext2DReport):
+        raise TypeError(f"rep must be an Ext2DReport (from ext2d_width_rate), got {type(rep).__name__}")
     if "gaussian" not in rep.fits:
         raise ValueError("rep must contain the 'gaussian' initialization")
     sel = np.flatnonzero((rep.init == "gaussian") & (rep.width == rep.width.max()))

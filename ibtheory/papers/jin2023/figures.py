@@ -7,10 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._validation import as_real_array
 from .closed_forms import DATA_X, DATA_Y, INITS, RATE_WIDTH, init_zeta
 
 __all__ = ["variational_solutions", "width_rate_figure", "gap_figure", "adjustment_figure", "ext2d_rate_figure",
            "ext2d_surfaces"]
+
+
+def _check_report(report, cls, name="rep"):
+    """Return ``report``, or raise ``TypeError`` naming ``name`` unless it is a ``cls`` (the report drawn)."""
+    if not isinstance(report, cls):
+        raise TypeError(f"{name} must be a {cls.__name__} (the report of the experiment this figure draws), "
+                        f"got {type(report).__name__}")
+    return report
 
 
 def variational_solutions():
@@ -44,6 +53,10 @@ def width_rate_figure(rep):
     """Sup-error against the width per init (dots: networks; lines: ensemble fits) and trained networks."""
     import matplotlib.pyplot as plt
 
+    from .experiments import WidthRateReport
+
+    _check_report(rep, WidthRateReport)
+
     fig, ax = plt.subplots(1, 1 + len(rep.fits), figsize=(5 + 4.5 * len(rep.fits), 3.8))
     ok = rep.outcome == "success"
     for name, fit in rep.fits.items():
@@ -73,6 +86,10 @@ def gap_figure(rep):
     """The output-only vs all-parameters gap of the linearized model against the width, with the fit."""
     import matplotlib.pyplot as plt
 
+    from .experiments import GapReport
+
+    _check_report(rep, GapReport)
+
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.loglog(rep.width, rep.gap, "o", alpha=0.6, label="networks")
     nn = np.unique(rep.width)
@@ -86,6 +103,10 @@ def gap_figure(rep):
 def adjustment_figure(rep):
     """Distance to g* on [-L, L] of networks trained on raw and on adjusted data, with the infinite-width gap."""
     import matplotlib.pyplot as plt
+
+    from .adjustment import AdjustmentReport
+
+    _check_report(rep, AdjustmentReport)
 
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for adj, label in ((True, "trained on y - u x - v (adjustment added back)"), (False, "trained on raw y")):
@@ -101,6 +122,10 @@ def adjustment_figure(rep):
 def ext2d_rate_figure(rep):
     """Two inputs: sup-distance to the kernel limit against the width, with the ensemble fits."""
     import matplotlib.pyplot as plt
+
+    from .extension_2d import Ext2DReport
+
+    _check_report(rep, Ext2DReport)
 
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for name, fit in rep.fits.items():
@@ -119,7 +144,25 @@ def ext2d_surfaces(panels, grid, X):
     """Contour panels ``[(title, values on grid)]`` over the points ``grid`` (N, 2) of a square grid, data ``X``."""
     import matplotlib.pyplot as plt
 
+    grid, X = as_real_array(grid, "grid"), as_real_array(X, "X")
+    if grid.ndim != 2 or grid.shape[1] != 2 or grid.shape[0] == 0:
+        raise ValueError(f"grid must be an (m*m, 2) array of the points of a square grid, got shape {grid.shape}")
     m = int(round(np.sqrt(grid.shape[0])))
+    if m * m != grid.shape[0]:
+        raise ValueError(f"grid must hold m*m points of a square grid, got {grid.shape[0]} points")
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must be an (n, 2) array of data points, got shape {X.shape}")
+    if isinstance(panels, (str, bytes)) or not hasattr(panels, "__len__") or len(panels) == 0:
+        raise TypeError(f"panels must be a non-empty list of (title, values on grid) pairs, got {panels!r}")
+    checked = []
+    for p in panels:
+        if not (isinstance(p, (tuple, list)) and len(p) == 2):
+            raise TypeError(f"panels must be a list of (title, values on grid) pairs, got the entry {p!r}")
+        F = as_real_array(p[1], "panels values")
+        if F.size != m * m:
+            raise ValueError(f"panels values must hold one value per grid point ({m * m}), got {F.size}")
+        checked.append((p[0], F))
+    panels = checked
     g1, g2 = grid[:, 0].reshape(m, m), grid[:, 1].reshape(m, m)
     fig, axes = plt.subplots(1, len(panels), figsize=(3.8 * len(panels), 3.6), constrained_layout=True)
     for ax, (title, F) in zip(np.atleast_1d(axes), panels):

@@ -101,6 +101,9 @@ def critical_lr(L, data):
 
 def lower_bound_lr(L, data):
     r""":math:`2/(2La\|\pi^\star\|^{2-2/L})`: the step size the lower bound alone gives (overstates :math:`\eta_c`)."""
+    L = check_int(L, "L", minimum=1)
+    if not all(hasattr(data, k) for k in ("a", "pi_norm")):
+        raise TypeError(f"data must be a RegressionData (with fields a and pi_norm), got {type(data).__name__}")
     return 2.0 / sharpness_lower_bound(L, data.a, data.pi_norm)
 
 

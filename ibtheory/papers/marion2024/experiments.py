@@ -26,6 +26,12 @@ __all__ = ["OUTCOMES", "child_seed", "child_rng", "outcome_counts", "SharpnessLa
            "SharpnessDepthReport", "sharpness_vs_depth"]
 
 
+def _sequence(seed, key):
+    """``SeedSequence(seed, spawn_key=key)`` after checking both are non-negative integers."""
+    return np.random.SeedSequence(check_int(seed, "seed", minimum=0),
+                                  spawn_key=tuple(check_int(k, f"key[{i}]", minimum=0) for i, k in enumerate(key)))
+
+
 def child_seed(seed, *key) -> int:
     """An integer seed drawn from ``SeedSequence(seed)``'s child keyed by ``key`` (depends on nothing else).
 
@@ -35,7 +41,7 @@ def child_seed(seed, *key) -> int:
     >>> child_seed(0, 1) == child_seed(0, 1) != child_seed(0, 2)
     True
     """
-    return int(np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key)).generate_state(1)[0])
+    return int(_sequence(seed, key).generate_state(1)[0])
 
 
 def child_rng(seed, *key):
@@ -47,7 +53,7 @@ def child_rng(seed, *key):
     >>> float(child_rng(0, 1).standard_normal()) == float(child_rng(0, 1).standard_normal())
     True
     """
-    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key)))
+    return np.random.default_rng(_sequence(seed, key))
 
 
 #: the outcomes of a gradient-descent run, in the order the tables show them

@@ -17,7 +17,7 @@ import dataclasses
 import numpy as np
 
 from ..._contracts import Report
-from ..._validation import check_int
+from ..._validation import as_real_array, check_int, check_positive
 from .._experiment import experiment
 from . import closed_forms as cf
 from .data import gaussian_layers, make_data, residual_layers
@@ -49,6 +49,16 @@ def classify(res, excess0, conv_tol=CONV_TOL, p2_tol=P2_TOL):
     >>> classify(r, 1.0).tolist()
     ['converged', 'period_2', 'diverged']
     """
+    from ...dynamics import ChainGDResult
+
+    if not isinstance(res, ChainGDResult):
+        raise TypeError(f"res must be a ChainGDResult (from ibtheory.dynamics.chain_gd), got {type(res).__name__}")
+    B = np.shape(res.diverged)
+    excess0 = as_real_array(excess0, "excess0")
+    if excess0.shape not in ((), B) or np.any(excess0 <= 0):
+        raise ValueError(f"excess0 must be a positive number or an array of {B[0] if B else 1} positive numbers "
+                         f"(R(0) - R_min per run), got shape {excess0.shape}")
+    conv_tol, p2_tol = check_positive(conv_tol, "conv_tol"), check_positive(p2_tol, "p2_tol")
     rel = np.asarray(res.excess) / excess0
     div = np.asarray(res.diverged)
     conv = ~div & (rel < conv_tol)

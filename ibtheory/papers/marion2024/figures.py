@@ -13,6 +13,14 @@ _COLORS = {"converged": "tab:green", "period_2": "tab:blue", "diverged": "tab:re
            "still_descending": "tab:orange", "other": "tab:gray"}
 
 
+def _check_report(report, cls, name="rep"):
+    """Return ``report``, or raise ``TypeError`` naming ``name`` unless it is a ``cls`` (the report drawn)."""
+    if not isinstance(report, cls):
+        raise TypeError(f"{name} must be a {cls.__name__} (the report of the experiment this figure draws), "
+                        f"got {type(report).__name__}")
+    return report
+
+
 def figure_sharpness_vs_depth(rep):
     """inf S / (2La|pi*|^2) against depth with its envelope, and the overstatement of eta_c by the lower bound.
 
@@ -28,6 +36,9 @@ def figure_sharpness_vs_depth(rep):
     """
     import matplotlib.pyplot as plt
 
+    from .experiments import SharpnessDepthReport
+
+    _check_report(rep, SharpnessDepthReport)
     fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
     seed0 = rep.seed == rep.seed.min()
     for sp, c in zip(sorted(set(rep.spread.tolist())), plt.cm.viridis(np.linspace(0, 0.85, 5))):
@@ -67,6 +78,9 @@ def figure_outcomes(rep):
     import matplotlib.pyplot as plt
 
     from .experiments import OUTCOMES
+    from .experiments_gd import EdgeOfStabilityReport
+
+    _check_report(rep, EdgeOfStabilityReport)
 
     fig, ax = plt.subplots(figsize=(7, 3.8))
     facs = np.unique(rep.lr_factor)
@@ -99,6 +113,9 @@ def figure_lr_vs_depth(rep):
     """
     import matplotlib.pyplot as plt
 
+    from .experiments_gd import EdgeOfStabilityReport
+
+    _check_report(rep, EdgeOfStabilityReport)
     fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
     depths = sorted(set(rep.depth.tolist()))
     for L, c in zip(depths, plt.cm.plasma(np.linspace(0, 0.85, len(depths)))):
@@ -137,6 +154,9 @@ def figure_sweep(rep):
     """
     import matplotlib.pyplot as plt
 
+    from .experiments_gd import SweepReport
+
+    _check_report(rep, SweepReport)
     fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
     lrs, scales = np.unique(rep.lr), np.unique(rep.scale)
     for lr, c in zip(lrs, plt.cm.plasma(np.linspace(0, 0.85, lrs.size))):
@@ -177,6 +197,9 @@ def figure_flow(rep):
     """
     import matplotlib.pyplot as plt
 
+    from .experiments_flow import SmallInitFlowReport
+
+    _check_report(rep, SmallInitFlowReport)
     fig, ax = plt.subplots(figsize=(7, 3.8))
     for i, (t, mu) in enumerate(zip(rep.times, rep.mus)):
         m = t >= 1

@@ -12,6 +12,14 @@ import numpy as np
 __all__ = ["trajectories_figure", "neuron_figure", "rank_figure", "label_noise_figure", "relu_figure"]
 
 
+def _check_report(report, cls, name="report"):
+    """Return ``report``, or raise ``TypeError`` naming ``name`` unless it is a ``cls`` (the report drawn)."""
+    if not isinstance(report, cls):
+        raise TypeError(f"{name} must be a {cls.__name__} (the report of the experiment this figure draws), "
+                        f"got {type(report).__name__}")
+    return report
+
+
 def _plt():
     import matplotlib.pyplot as plt
 
@@ -20,6 +28,9 @@ def _plt():
 
 def trajectories_figure(report):
     """Singular values of W1(t) of the first seed, one panel per gamma, widths d (thick) and the others (dotted)."""
+    from .experiments import TrajectoryReport
+
+    _check_report(report, TrajectoryReport)
     plt = _plt()
     first = report.seed == report.seed[0]
     gammas = sorted(set(report.gamma[first].tolist()))
@@ -42,6 +53,9 @@ def trajectories_figure(report):
 
 def neuron_figure(report):
     """The neurons (columns of W1_inf, scaled by the longest) of the first seed at each gamma, with beta_inf."""
+    from .experiments import NeuronReport
+
+    _check_report(report, NeuronReport)
     plt = _plt()
     first = np.flatnonzero(report.seed == report.seed[0])
     fig, axes = plt.subplots(1, first.size, figsize=(4.5 * first.size, 4.3), squeeze=False)
@@ -62,6 +76,9 @@ def neuron_figure(report):
 
 def rank_figure(report):
     """Left: the whole spectrum of W1_inf vs gamma (first seed), flow and corollary; right: share outside the top k with its bound."""
+    from .experiments import RankReport
+
+    _check_report(report, RankReport)
     plt = _plt()
     first = report.seed == report.seed[0]
     g = report.gamma[first]
@@ -84,6 +101,9 @@ def rank_figure(report):
 
 def label_noise_figure(report):
     """Effective rank of W1 along LNGD for each sigma: mean over seeds and min-max band (finished runs)."""
+    from .experiments_noise import LabelNoiseReport
+
+    _check_report(report, LabelNoiseReport)
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for i, s in enumerate(np.unique(report.sigma)):
@@ -99,6 +119,9 @@ def label_noise_figure(report):
 
 def relu_figure(report):
     """Singular values along training (first seed, smallest and largest scale); top-2 share and angles vs scale."""
+    from .experiments_noise import ReLUReport
+
+    _check_report(report, ReLUReport)
     plt = _plt()
     fig, ax = plt.subplots(1, 4, figsize=(16, 3.6))
     first = np.flatnonzero(report.seed == report.seed[0])

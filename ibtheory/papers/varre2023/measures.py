@@ -104,7 +104,9 @@ def range_leak(X, betas):
     """
     X = as_real_array(X, "X")
     B = as_real_array(betas, "betas")
-    if X.ndim != 2 or B.ndim < 2 or B.shape[1] != X.shape[1]:
+    if X.ndim != 2 or X.size == 0:
+        raise ValueError(f"X must be a non-empty (n, d) array, got shape {X.shape}")
+    if B.ndim not in (2, 3) or B.shape[1] != X.shape[1]:
         raise ValueError(f"betas must be (T, d) or (T, d, k) with d = {X.shape[-1]}, got {B.shape}")
     B = B.reshape(B.shape[0], X.shape[1], -1)
     _, s, Vt = np.linalg.svd(X, full_matrices=False)
