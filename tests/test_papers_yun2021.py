@@ -357,3 +357,28 @@ def test_smoke_extensions():
     assert Y.odn_flows("smoke").regression_error.max() < 1e-8
     rep = Y.tied_single_point("smoke")
     assert rep.path_error.max() < 1e-8 and rep.rho_optimal.max() < 1e-14
+
+
+# ----------------------------------------------------------------------------- shared settings
+def test_closed_form_depths_are_those_sympy_solves():
+    from ibtheory.papers.yun2021.data import CLOSED_FORM_DEPTHS
+    from ibtheory.symbolic import Lemma4Derivation
+
+    for L in CLOSED_FORM_DEPTHS:
+        assert Lemma4Derivation(L).holds
+    with pytest.raises(ValueError):
+        Lemma4Derivation(max(CLOSED_FORM_DEPTHS) + 1).closed_form
+
+
+def test_flow_instance_orthonormal_rows_and_seeded():
+    from ibtheory.papers.yun2021.data import flow_instance
+
+    X, y, wbar = flow_instance(Y.rng_for(7), n=2, d=5)
+    np.testing.assert_allclose(X @ X.T, np.eye(2), atol=1e-14)
+    assert y.shape == (2,) and np.all((np.abs(wbar) >= 0.5) & (np.abs(wbar) <= 1.5))
+    X2, _, _ = flow_instance(Y.rng_for(7), n=2, d=5)
+    np.testing.assert_array_equal(X, X2)
+    with pytest.raises(ValueError, match="n must be at most d"):
+        flow_instance(Y.rng_for(0), n=4, d=3)
+    with pytest.raises(TypeError, match="rng"):
+        flow_instance(7)

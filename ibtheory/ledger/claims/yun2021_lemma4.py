@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ibtheory.ledger import Check, claim
+from ibtheory.papers.yun2021.data import CLOSED_FORM_DEPTHS
 
 SOURCE = "Yun, Krishnan, Mobahi 2021, Lemma 4"
 DEPTHS = (2, 3, 4, 5, 6)
@@ -96,7 +97,7 @@ def _closed_forms():
 
     worst = 0.0
     with mp.workdps(30):
-        for L in (2, 3, 4):
+        for L in CLOSED_FORM_DEPTHS:
             S = Lemma4System(L)
             if any(r != 0 for r in S.closed_form_residuals):
                 return Check(np.inf, 1e-25, "SymPy residual of the closed form is not 0")
@@ -219,7 +220,7 @@ def _H_quad():
 
     worst = 0.0
     with mp.workdps(20):
-        for L in (2, 3, 4):
+        for L in CLOSED_FORM_DEPTHS:
             S = Lemma4System(L)
             h_cf = sp.lambdify(S.t, S.closed_form["h"], "mpmath")
             dh_cf = sp.lambdify(S.t, sp.diff(S.closed_form["h"], S.t), "mpmath")
@@ -239,7 +240,7 @@ def _H_quad():
         measured=worst, tolerance=1e-14,
         details=("mpmath.quad (20 digits) of h^{-1}, where h^{-1} inverts SymPy's closed form "
                  "of h_L by a bracketing root finder, vs the float64 Legendre formula of ibtheory.special.H, "
-                 "L = 2, 3, 4, y in {1e-3, 0.4, 30}. Measured 3.0e-16; tolerance 1e-14 (33x, "
+                 f"L in {CLOSED_FORM_DEPTHS}, y in {{1e-3, 0.4, 30}}. Measured 3.0e-16; tolerance 1e-14 (33x, "
                  "a few float64 roundings of the Legendre form)."),
         routes=("mpmath.quad of closed-form inverse", "Legendre identity (float64)"))
 

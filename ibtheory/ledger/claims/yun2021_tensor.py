@@ -19,9 +19,10 @@ from ibtheory.papers.yun2021 import tolerances as tol
 def data_tensor_equals_network(seeds):
     rep = tensor_identities("book", seeds=seeds)
     worst = float(np.max(rep.max_rel_difference))
+    families = ", ".join(sorted({f"{k} (M(x) of shape {s})" for k, s in zip(rep.network, rep.shape)}))
     return Check(
         measured=worst, tolerance=tol.TENSOR_IDENTITY,
-        details=(f"{len(seeds)} seeds x (diag d=4 L=3, conv d=5 L=3, fc widths (3,2,4,1)), random "
+        details=(f"{len(seeds)} seeds x ({families}), random "
                  f"parameters and inputs: M(x) from the entrywise definitions contracted with v vs the "
                  f"loop implementation, ibtheory.models (FFT for conv), models.tensor_form and explicit "
                  f"circulant products; worst relative difference {worst:.1e}. Round-off of sums of <= 125 "

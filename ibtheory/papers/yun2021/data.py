@@ -16,7 +16,19 @@ from ..._validation import check_int, check_positive
 from .tensors import even_part
 
 __all__ = ["separable_instance", "PointInstance", "two_layer_point_instance",
-           "regression_instance", "even_regression_instance", "rng_for"]
+           "regression_instance", "even_regression_instance", "flow_instance", "rng_for",
+           "SOLVER_SEEDS", "QNORM_FLOW_DEPTHS", "QNORM_FLOW_ALPHAS", "CLOSED_FORM_DEPTHS"]
+
+#: Default seeds of the solver cross-checks of the ledger (``yun2021.thm5.qnorm_vs_flow``,
+#: ``yun2021.cor1``/``cor2``/``cor3``/``cor5``/``cor6`` solver claims): one random instance per seed.
+SOLVER_SEEDS = (0, 1, 2)
+#: Depths and initialization scales at which the Theorem 5 solver is compared with a simulated flow
+#: of all L layers (ledger claim ``yun2021.thm5.qnorm_vs_flow`` and the solvers chapter).
+QNORM_FLOW_DEPTHS = (2, 3, 4)
+QNORM_FLOW_ALPHAS = (0.5, 1.0)
+#: Lemma 4: the depths for which SymPy inverts t(q) in closed form
+#: (:attr:`ibtheory.symbolic.Lemma4Derivation.closed_form`); used by the Lemma 4 claims and chapter.
+CLOSED_FORM_DEPTHS = (2, 3, 4)
 
 
 def rng_for(seed):
@@ -138,6 +150,31 @@ def regression_instance(rng, n=3, d=6):
     X, y = rng.standard_normal((n, d)), rng.standard_normal(n)
     wbar = rng.uniform(0.5, 1.5, d) * rng.choice([-1.0, 1.0], d)
     return X, y, wbar
+
+
+def flow_instance(rng, n=3, d=6):
+    r"""``X`` (n, d) with orthonormal rows, ``y`` ~ N(0, 1/4) (n,), signed :math:`\bar w` with :math:`|\bar w_j|\in[0.5, 1.5]`.
+
+    The instance of the Theorem 5 check against a simulated flow: orthonormal rows keep
+    the flow's time scale the same on every draw.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.papers.yun2021.data import flow_instance, rng_for
+    >>> X, y, wbar = flow_instance(rng_for(0))
+    >>> X.shape, bool(np.allclose(X @ X.T, np.eye(3))), bool(abs(wbar).min() >= 0.5)
+    ((3, 6), True, True)
+
+    See the book chapter *The limiting optimization problems* (``book/solvers.md``).
+    """
+    rng = _rng(rng)
+    n, d = check_int(n, "n", minimum=1), check_int(d, "d", minimum=1)
+    if n > d:
+        raise ValueError(f"n must be at most d for orthonormal rows, got n={n}, d={d}")
+    Q, _ = np.linalg.qr(rng.standard_normal((d, n)))
+    wbar = rng.uniform(0.5, 1.5, d) * rng.choice([-1.0, 1.0], d)
+    return Q.T, 0.5 * rng.standard_normal(n), wbar
 
 
 def even_regression_instance(rng, n=2, d=4, shift=2.0):
