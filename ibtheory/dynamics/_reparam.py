@@ -36,7 +36,8 @@ For linear models with a square loss, :math:`E` is computed without
 cancellation as :math:`\tfrac12\|P(X\beta - y)\|^2` (``half_sum``;
 :math:`\tfrac1n\|\cdot\|^2` for ``mean``) with :math:`P` the projection on the
 range of :math:`X`, which is :math:`\mathcal L - \min_\beta\mathcal L`; otherwise
-:math:`E = \mathcal L - ` ``loss_floor`` (default 0).
+:math:`E = \mathcal L - \mathcal L_{\text{floor}}` with
+:math:`\mathcal L_{\text{floor}}` = ``loss_floor`` (default 0).
 
 See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
 """
@@ -130,8 +131,9 @@ def reparam_flow(model, params, X, y, loss="half_sum", *, kappa=1.0, loss_floor=
         As in :func:`ibtheory.dynamics.gradient_flow` (one run).
     kappa : float, default 1
         Rate of the log-loss clock near the minimum (:math:`d\\log E/d\\tau\\approx-\\kappa`);
-        it also sets where the clock switches from arc length (:math:`\\|\\nabla\\mathcal L\\|
-        = \\kappa E`). Parameters of order 1 make ``kappa = 1`` natural.
+        it also sets where the clock switches from arc length, at
+        :math:`\\|\\nabla\\mathcal L\\| = \\kappa E`. Parameters of order 1 make
+        ``kappa = 1`` natural.
     loss_floor : float, optional
         :math:`\\min\\mathcal L` for the excess loss :math:`E`. Default: computed
         exactly for linear models with a square loss (least squares), 0 otherwise.
@@ -139,7 +141,7 @@ def reparam_flow(model, params, X, y, loss="half_sum", *, kappa=1.0, loss_floor=
         Physical time limit; the state at ``t_max`` is located on the dense output.
     loss_tol, grad_tol, stat_tol : float, optional
         Stopping rules as in :func:`gradient_flow`; ``loss_tol`` is located on
-        the dense output (the flow stops where :math:`\\mathcal L = ` ``loss_tol``
+        the dense output (the flow stops where the loss equals ``loss_tol``,
         up to the rounding of the loss: relative 1e-6 at a loss of 1e-20, where
         the residuals are 1e-10). Without any rule and with ``t_max = inf`` the
         default is ``stat_tol = max(1e-9, 1e3 * rtol)`` for linear models and
@@ -152,7 +154,7 @@ def reparam_flow(model, params, X, y, loss="half_sum", *, kappa=1.0, loss_floor=
         Jacobian of the reparametrized field, from Hessian-vector products) once
         the step is bounded by stability: after a first escape, the modes that
         have converged are stiff on the arc-length clock (their rate is
-        :math:`\lambda\,c(\theta)` with :math:`c\approx 1/\|\nabla\mathcal L\|`
+        :math:`\\lambda\\,c(\\theta)` with :math:`c\\approx 1/\\|\\nabla\\mathcal L\\|`
         on the next plateau); checked every 25 steps, needs ``n_params <= 2000``.
     max_steps, stall_steps : int
         Step budget, and the window over which no decrease of the loss (by 1e-3
