@@ -28,6 +28,7 @@ import numpy as np
 from .._contracts import Status
 from .._validation import as_real_array, check_int, check_positive
 from ._problem import Problem
+from ._observe import quiet_overflow
 
 __all__ = ["ASIRun", "asi_gradient_descent", "relu_jacobian"]
 
@@ -131,6 +132,7 @@ def _dL(problem, R):
     return R, 0.5 * np.sum(R * R, axis=0)
 
 
+@quiet_overflow
 def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0, train="all",
                          stop="loss_change", tol=1e-9, max_steps=200_000, check_every=50, polish=False,
                          polish_points=None, polish_steps=5):

@@ -30,6 +30,7 @@ from scipy.optimize import OptimizeResult
 from .._contracts import Status
 from ._sharpness import MAX_BUDGET
 from .._validation import as_real_array, check_int, check_positive
+from ._observe import quiet_overflow
 
 __all__ = ["ChainGDResult", "chain_gd", "chain_sharpness"]
 
@@ -95,6 +96,7 @@ def _moments(Sigma, c, B, d):
     return Sigma, c
 
 
+@quiet_overflow
 def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, train_head=True,
              blowup=1e10):
     r"""Batched gradient descent on the mean squared error of scalar-output chains.

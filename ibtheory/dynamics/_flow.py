@@ -20,6 +20,7 @@ from .._validation import as_real_array, check_int
 from ..models._base import check_loss, check_model, loss_value_and_dF
 from ._sharpness import MAX_BUDGET, _power
 from ._observe import DriftMonitor, check_record, observe, stack_records, unbatch
+from ._observe import quiet_overflow
 
 _EPS = np.finfo(float).eps
 
@@ -89,6 +90,7 @@ def _check_tol(x, name, allow_none=True):
     return float(x)
 
 
+@quiet_overflow
 def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_tol=None,
                   grad_tol=None, stat_tol=None, rtol=1e-12, atol=None, max_steps=200_000,
                   stall_steps=5000, method="auto", record=("loss",), observables=None,

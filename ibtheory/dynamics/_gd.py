@@ -11,6 +11,7 @@ from .._validation import as_real_array, check_int
 from ..models._base import check_loss, check_model, loss_value_and_dF
 from ._observe import check_record, observe, stack_records, unbatch
 from ._sharpness import MAX_BUDGET, sharpness_batched
+from ._observe import quiet_overflow
 
 
 class GDResult(OptimizeResult):
@@ -164,6 +165,7 @@ def _run(model, params, X, y, lr, n_steps, loss, record, observables, record_eve
     return GDResult(**out)
 
 
+@quiet_overflow
 def gradient_descent(model, params, X, y, lr, n_steps, loss="half_sum", *, record=("loss",),
                      observables=None, record_every=1, sharpness_every=None, sharpness_iters=100,
                      blowup=1e10):
@@ -221,6 +223,7 @@ def gradient_descent(model, params, X, y, lr, n_steps, loss="half_sum", *, recor
                     sharpness_every, sharpness_iters, blowup, None, None)
 
 
+@quiet_overflow
 def label_noise_sgd(model, params, X, y, lr, n_steps, delta, loss="half_sum", *, seed=0,
                     record=("loss",), observables=None, record_every=1, blowup=1e10):
     """Gradient descent with label noise: step ``t`` uses labels :math:`y + \\delta\\,\\varepsilon_t`.

@@ -11,8 +11,10 @@ from .._validation import check_int, check_positive
 from ..models._base import check_loss, check_model, loss_second_dF, loss_value_and_dF
 from ._gd import check_seed
 from ._sharpness import MAX_BUDGET
+from ._observe import quiet_overflow
 
 
+@quiet_overflow
 def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *, seed=0,
                     record_every=1):
     """Euler-Maruyama for :math:`d\\theta = -\\nabla\\mathcal L(\\theta)\\,dt + \\sigma\\,\\kappa J(\\theta)^\\top dB_t`.

@@ -17,6 +17,7 @@ from scipy.optimize import OptimizeResult
 from .._contracts import Status
 from .._validation import as_real_array, check_positive
 from ._observe import DriftMonitor
+from ._observe import quiet_overflow
 
 __all__ = ["LogtimeResult", "logtime_flow"]
 
@@ -49,6 +50,7 @@ class LogtimeResult(OptimizeResult):
     """
 
 
+@quiet_overflow
 def logtime_flow(model, params, X, y, s_max, s_eval=None, *, rtol=1e-10) -> LogtimeResult:
     r"""Exponential-loss gradient flow of a linear model, in log-time :math:`s = \log(1+t)`.
 

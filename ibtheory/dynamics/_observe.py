@@ -132,3 +132,20 @@ class DriftMonitor:
         if not laws:
             return None
         return np.max(np.stack(list(laws.values())), axis=0)
+
+
+def quiet_overflow(fn):
+    """Silence NumPy's overflow/invalid warnings inside a dynamics entry point.
+
+    The entry points detect overflow and divergence themselves and report them in
+    their result (``Status.OVERFLOW``, ``Status.DIVERGED``, with a message), so
+    NumPy's RuntimeWarnings would only repeat that on stderr.
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fn(*args, **kwargs)
+
+    return wrapper

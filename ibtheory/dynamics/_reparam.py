@@ -55,6 +55,7 @@ from ..models._base import check_loss, check_model, loss_value_and_dF
 from ._flow import FlowResult, _check_tol
 from ._sharpness import MAX_BUDGET, _power
 from ._observe import DriftMonitor, check_record, observe, stack_records, unbatch
+from ._observe import quiet_overflow
 
 __all__ = ["ReparamResult", "reparam_flow"]
 
@@ -114,6 +115,7 @@ def _excess_fn(model, X, Y, loss, loss_floor):
     return e, "loss - loss_floor"
 
 
+@quiet_overflow
 def reparam_flow(model, params, X, y, loss="half_sum", *, kappa=1.0, loss_floor=None,
                  t_max=np.inf, loss_tol=None, grad_tol=None, stat_tol=None, rtol=1e-10, atol=None,
                  max_steps=100_000, stall_steps=2000, method="auto", record=("loss",), observables=None,
