@@ -16,8 +16,8 @@ paper topic; :func:`run` imports them all. From the shell::
 The book's page *Theorem ledger* runs the whole ledger at build time.
 """
 from ._registry import PAPER_KEYS, Check, Claim, all_claims, claim
-from ._runner import (ClaimResult, LedgerReport, ReseedReport, ReseedRow, reseed, reseed_cached, run, run_cached,
-                      run_claim, select)
+from ._reseed import ReseedReport, ReseedRow, reseed, reseed_cached
+from ._runner import ClaimResult, LedgerReport, run, run_cached, run_claim, select
 
 __all__ = [
     "PAPER_KEYS", "Check", "Claim", "ClaimResult", "LedgerReport",
