@@ -291,22 +291,28 @@ def chain_sharpness(layers, head, X, y, *, train_head=True, iters=3000, tol=1e-9
         return out if train_head else out[:, :n_par]
 
     def power(v, shift):
+        # each run stops at its own convergence (frozen there): no dependence on the batch
         lam = np.zeros(B)
         conv = np.zeros(B, dtype=bool)
         for _ in range(iters):
+            active = ~conv
             w = H(v) - shift[:, None] * v
-            lam = np.sum(v * w, axis=1)
-            res = np.linalg.norm(w - lam[:, None] * v, axis=1)
-            conv = res <= tol * np.maximum(np.abs(lam), 1e-300)
+            lam_new = np.sum(v * w, axis=1)
+            res = np.linalg.norm(w - lam_new[:, None] * v, axis=1)
             nrm = np.linalg.norm(w, axis=1)
-            v = np.where(nrm[:, None] > 0, w / np.where(nrm > 0, nrm, 1.0)[:, None], v)
-            if np.all(conv | (nrm == 0)):
-                conv = conv | (nrm == 0)
+            now = (res <= tol * np.maximum(np.abs(lam_new), 1e-300)) | (nrm == 0)
+            lam = np.where(active, lam_new, lam)
+            step = active & (nrm > 0)
+            v = np.where(step[:, None], w / np.where(nrm > 0, nrm, 1.0)[:, None], v)
+            conv = conv | (active & now)
+            if np.all(conv):
                 break
         return lam + shift, v, conv
 
-    v = np.random.default_rng(np.random.SeedSequence(seed)).standard_normal((B, n_par))
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    # the same start for every run (a function of seed and size only), so that a run's
+    # result does not depend on its position in the batch or on the batch size
+    base = np.random.default_rng(np.random.SeedSequence(seed)).standard_normal(n_par)
+    v = np.tile(base / np.linalg.norm(base), (B, 1))
     lam, v, conv = power(v, np.zeros(B))
     neg = lam < 0
     if np.any(neg):

@@ -23,20 +23,34 @@ def _hvp_flat(model, P, X, Y, v, loss):
     return model._flatten_b(model._hvp(P, X, Y, model._unflatten_b(v), loss))
 
 
+def _norm_rows(a):
+    """Row norms without overflow of the squares (values up to the float64 maximum)."""
+    big = np.max(np.abs(a), axis=1)
+    safe = np.where(big > 0, big, 1.0)
+    return big * np.linalg.norm(a / safe[:, None], axis=1)
+
+
 def _power(model, P, X, Y, loss, v, shift, iters, tol):
-    """Batched power iteration on H - shift*I; returns (eigenvalue of H, vector, converged)."""
+    """Batched power iteration on H - shift*I; returns (eigenvalue of H, vector, converged).
+
+    Each run stops at its own convergence (its eigenvalue and vector are frozen there), so
+    a run's result does not depend on which other runs share the batch.
+    """
     B = P[0].shape[0]
     lam = np.zeros(B)
     conv = np.zeros(B, dtype=bool)
     for _ in range(iters):
+        active = ~conv
         w = _hvp_flat(model, P, X, Y, v, loss) - shift[:, None] * v
         lam_new = np.sum(v * w, axis=1)
-        res = np.linalg.norm(w - lam_new[:, None] * v, axis=1)
-        nrm = np.linalg.norm(w, axis=1)
+        res = _norm_rows(w - lam_new[:, None] * v)
+        nrm = _norm_rows(w)
         scale = np.maximum(np.abs(lam_new), np.abs(shift))
-        conv = res <= tol * np.where(scale > 0, scale, 1.0)
-        lam = lam_new
-        v = np.where(nrm[:, None] > 0, w / np.where(nrm > 0, nrm, 1.0)[:, None], v)
+        now = res <= tol * np.where(scale > 0, scale, 1.0)
+        lam = np.where(active, lam_new, lam)
+        step = active & (nrm > 0)
+        v = np.where(step[:, None], w / np.where(nrm > 0, nrm, 1.0)[:, None], v)
+        conv = conv | (active & now)
         if np.all(conv):
             break
     return lam + shift, v, conv
@@ -50,14 +64,16 @@ def sharpness_batched(model, P, X, Y, loss="half_sum", v0=None, iters=500, tol=1
     """
     B = P[0].shape[0]
     if v0 is None:
-        v0 = np.random.default_rng(seed).standard_normal((B, model.n_params))
+        # the same start for every run (seed and size only): a run's sharpness does not
+        # depend on its position in the batch or on the batch size
+        v0 = np.tile(np.random.default_rng(seed).standard_normal(model.n_params), (B, 1))
     v = v0 / np.linalg.norm(v0, axis=1, keepdims=True)
     lam, v, conv = _power(model, P, X, Y, loss, v, np.zeros(B), iters, tol)
     # Power iteration finds the eigenvalue of largest modulus; if it is negative the
     # largest (algebraic) eigenvalue is found by iterating on H - lam*I >= 0 shifted.
     neg = lam < 0
     if np.any(neg):
-        v2 = np.random.default_rng(seed + 1).standard_normal((B, model.n_params))
+        v2 = np.tile(np.random.default_rng(seed + 1).standard_normal(model.n_params), (B, 1))
         v2 /= np.linalg.norm(v2, axis=1, keepdims=True)
         lam2, v2, conv2 = _power(model, P, X, Y, loss, v2, np.where(neg, lam, 0.0), iters, tol)
         lam = np.where(neg, lam2, lam)

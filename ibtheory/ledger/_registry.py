@@ -151,13 +151,26 @@ class Check:
 
 
 def _part_ratio(p: "Check") -> float:
-    """A sub-check's share of its budget: <= 1 when it passes (inf on failure of sign checks)."""
-    if not p.passed:
-        m, t = float(p.measured), float(p.tolerance)
-        return max(1.0 + abs(m - t), 1.0 + 1e-12) if np.isfinite(m) and np.isfinite(t) else float("inf")
-    if p.kind in ("agreement", "composite") and p.tolerance > 0:
-        return float(p.measured) / float(p.tolerance)
-    return 1.0 if float(p.measured) == float(p.tolerance) else 0.0
+    """A sub-check's share of its budget: 1 at its limit, < 1 inside, > 1 when it fails.
+
+    Agreements: ``measured / tolerance``. Bounds and rates: ``measured / tolerance``
+    when both are positive; otherwise ``1 - (tolerance - measured) / scale`` with the
+    larger magnitude as scale (0 far inside, 1 at the limit); a count bounded by 0
+    that is 0 uses nothing of its budget.
+    """
+    m, t = float(p.measured), float(p.tolerance)
+    if not (np.isfinite(m) and np.isfinite(t)):
+        return float("inf")
+    if p.kind in ("agreement", "composite"):
+        if t > 0:
+            return m / t
+        return 0.0 if m <= 0 and p.passed else 1.0 + abs(m)
+    if m == t:
+        return 0.0 if t == 0 else 1.0
+    if t > 0 and m >= 0:
+        return m / t
+    scale = max(abs(m), abs(t))
+    return 1.0 - (t - m) / scale
 
 
 @dataclasses.dataclass(frozen=True)

@@ -201,9 +201,14 @@ class Model:
 
         ``y`` may carry a leading batch axis (one label vector per run).
         """
+        for name, arr in (("X", X), ("y", y)):
+            if arr is not None and np.asarray(arr).dtype == bool:
+                raise TypeError(f"{name} must hold real numbers, got a boolean array")
         X = as_real_array(X, "X")
         if X.ndim != 2 or X.shape[1] != self.d:
             raise ValueError(f"X must have shape (n, {self.d}), got {X.shape}")
+        if X.shape[0] == 0:
+            raise ValueError(f"X must hold at least one sample, got shape {X.shape}")
         if y is None:
             if require_y:
                 raise TypeError("y must be an array of labels (n,) or (n, k), got None")

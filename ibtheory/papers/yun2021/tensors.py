@@ -191,10 +191,12 @@ def angle(a, b):
     """
     a = as_real_array(a, "a").ravel()
     b = as_real_array(b, "b").ravel()
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if na == 0 or nb == 0:
+    ma, mb = np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0)
+    if ma == 0 or mb == 0:
         raise ValueError("angle needs nonzero vectors")
-    return float(2 * np.arcsin(min(1.0, np.linalg.norm(a / na - b / nb) / 2)))
+    # scale by the largest entry first: the norm of entries ~1e160 would overflow
+    a, b = a / ma, b / mb
+    return float(2 * np.arcsin(min(1.0, np.linalg.norm(a / np.linalg.norm(a) - b / np.linalg.norm(b)) / 2)))
 
 
 def singular_vector_residual(T, u, vs):
