@@ -382,3 +382,16 @@ def test_flow_instance_orthonormal_rows_and_seeded():
         flow_instance(Y.rng_for(0), n=4, d=3)
     with pytest.raises(TypeError, match="rng"):
         flow_instance(7)
+
+
+def test_single_point_on_close_singular_values():
+    """Seeds whose top two singular values are close put the far point at nu ~ 1e2-1e3:
+    the direction is computed scaled (no overflow), and the limit is still met
+    (found by an independent review: seeds 35 and 44 raised, 16 and 18 gave pi/3)."""
+    import numpy as np
+
+    from ibtheory.papers.yun2021 import experiments as E
+    from ibtheory.papers.yun2021 import tolerances as tol_mod
+
+    rep = E.single_point("book", seeds=(16, 18, 35, 44))
+    assert np.all(rep.table()["limit_angle"] < 1e-14)

@@ -144,14 +144,17 @@ def _safeguarded_newton(target, s, a0, b0, one, cosh, sinh, absf, eps):
     raise RuntimeError("g_inv: the safeguarded Newton iteration did not converge")
 
 
-def two_layer_point_path(Mx, vbar1, vbar2, nu):
+def two_layer_point_path(Mx, vbar1, vbar2, nu, *, scaled=False):
     r"""The exact trajectory :math:`(v_1, v_2)(\nu)` of a two-layer tensor network on one point, from :math:`(\bar v_1, \bar v_2)`.
 
     :math:`v_1 = U_1(a\odot\cosh(\nu s)+b\odot\sinh(\nu s)) + (I-U_1U_1^\top)\bar v_1`,
     :math:`v_2 = U_2(a\odot\sinh(\nu s)+b\odot\cosh(\nu s)) + (I-U_2U_2^\top)\bar v_2`
     (:class:`TwoLayerPointSystem`), for any loss; :math:`\nu = -\int_0^t r`.
     Theorem 3 is its limit :math:`\nu\to\mathrm{sign}(y)\infty`, Theorem 6 its value at
-    :math:`\nu = g^{-1}(y/\alpha^2)`.
+    :math:`\nu = g^{-1}(y/\alpha^2)`. With ``scaled=True`` the path is returned times
+    :math:`e^{-|\nu|\max_j s_j}` (the same direction, computed without overflow for any
+    :math:`\nu`: the hyperbolic functions are evaluated as exponentials of non-positive
+    arguments).
 
     Examples
     --------
@@ -165,8 +168,17 @@ def two_layer_point_path(Mx, vbar1, vbar2, nu):
     """
     U1, s, U2, v1, v2, a, b = _thm6_coords(Mx, vbar1, vbar2)
     nu = float(nu)
-    ch, sh = np.cosh(nu * s), np.sinh(nu * s)
-    return U1 @ (a * ch + b * sh) + (v1 - U1 @ a), U2 @ (a * sh + b * ch) + (v2 - U2 @ b)
+    if not np.isfinite(nu):
+        raise ValueError(f"nu must be finite, got {nu!r}")
+    if scaled:
+        m = abs(nu) * float(np.max(s))
+        x = nu * s
+        up, down = np.exp(np.abs(x) - m), np.exp(-np.abs(x) - m)
+        ch, sh, rest = (up + down) / 2, np.sign(x) * (up - down) / 2, np.exp(-m)
+    else:
+        ch, sh, rest = np.cosh(nu * s), np.sinh(nu * s), 1.0
+    return (U1 @ (a * ch + b * sh) + rest * (v1 - U1 @ a),
+            U2 @ (a * sh + b * ch) + rest * (v2 - U2 @ b))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -400,7 +400,8 @@ def single_point(*, seeds, s_max, nu_far, label):
         rho = max_margin(ins.s[None], np.array([label]), p=1).x
         eta = np.sqrt(np.abs(rho))
         far1, far2 = two_layer_point_path(ins.Mx, ins.vbar1, ins.vbar2,
-                                          np.sign(label) * nu_far / (ins.s[0] - ins.s[1]))
+                                          np.sign(label) * nu_far / (ins.s[0] - ins.s[1]),
+                                          scaled=True)  # a direction: no overflow for close s_1, s_2
         e1, e2 = ins.U1.T @ far1, ins.U2.T @ far2
         on = eta > 0
         signs = bool(np.all(np.sign(e1[on]) == np.sign(label) * np.sign(e2[on])))
