@@ -21,11 +21,60 @@ def _escape_bars(line: str) -> str:
 def _process(app, what, name, obj, options, lines):
     for i, line in enumerate(lines):
         stripped = line.lstrip()
-        if "|" not in line or stripped.startswith(("+", "|")) or stripped.startswith(".. "):
+        table_row = stripped.startswith("|") and stripped.rstrip().endswith("|")
+        if "|" not in line or stripped.startswith("+") or table_row or stripped.startswith(".. "):
             continue  # grid tables and directives keep their bars
         lines[i] = _escape_bars(line)
 
 
+def _candidates(node):
+    target = node.get("reftarget", "")
+    mod = node.get("py:module") or ""
+    cls = node.get("py:class") or ""
+    out = [target]
+    if mod:
+        out.append(f"{mod}.{target}")
+        if cls:
+            out.append(f"{mod}.{cls}.{target}")
+    return [c.lstrip("~.") for c in out if c]
+
+
+def _resolve_reexport(app, env, node, contnode):
+    """Resolve a cross-reference to a re-exported or module-relative name.
+
+    The chapters cite the short public paths (``ibtheory.papers.yun2021.g_inv``)
+    while the API page documents each object once, where it is defined
+    (``ibtheory.papers.yun2021.closed_forms.g_inv``); docstrings cite names relative
+    to their own module. Among the documented objects with the same last name, the
+    one whose path shares the longest prefix with the cited path is the target.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    domain = env.get_domain("py")
+    objects = domain.objects
+    for cand in _candidates(node):
+        last = cand.rsplit(".", 1)[-1]
+        matches = [k for k in objects if k == cand or k.endswith("." + last)]
+        if not matches:
+            continue
+
+        def shared(k):
+            a, b = k.split("."), cand.split(".")
+            n = 0
+            while n < min(len(a), len(b)) and a[n] == b[n]:
+                n += 1
+            return n
+
+        best = max(matches, key=lambda k: (shared(k), -len(k)))
+        if shared(best) == 0 and len(matches) > 1:
+            continue
+        return domain.resolve_xref(env, node.get("refdoc", ""), app.builder,
+                                   node.get("reftype"), best, node, contnode)
+    return None
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _process)
+    app.connect("missing-reference", lambda app, env, node, contnode:
+                _resolve_reexport(app, env, node, contnode))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -7,6 +7,7 @@ import json
 import math
 import time
 import traceback
+import warnings
 from typing import Callable
 
 from ._registry import IMPORT_ERRORS, Check, Claim, all_claims
@@ -43,12 +44,14 @@ class ClaimResult:
     kind: str = "agreement"
     seeds: tuple[int, ...] | None = None
     parts: tuple[dict, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["routes"] = list(self.routes)
         d["seeds"] = None if self.seeds is None else list(self.seeds)
         d["parts"] = [dict(p) for p in self.parts]
+        d["warnings"] = list(self.warnings)
         return d
 
 
@@ -219,27 +222,35 @@ def run_claim(c: Claim, seeds=None) -> ClaimResult:
     """
     used = None if c.seeds is None else tuple(c.seeds if seeds is None else seeds)
     t0 = time.perf_counter()
-    try:
-        chk = c.run(used) if used is not None else c.run()
-        if not isinstance(chk, Check):
-            raise TypeError(f"claim {c.id} returned {type(chk).__name__}, not a Check")
-        seconds = time.perf_counter() - t0
-        return ClaimResult(
-            id=c.id, statement=c.statement, source=c.source,
-            measured=float(chk.measured), tolerance=float(chk.tolerance),
-            passed=chk.passed, seconds=seconds, details=chk.details,
-            routes=tuple(chk.routes), kind=chk.kind, seeds=used,
-            parts=tuple({"name": p.name, "kind": p.kind, "measured": float(p.measured),
-                         "tolerance": float(p.tolerance), "passed": p.passed}
-                        for p in chk.parts),
-        )
-    except Exception:
-        seconds = time.perf_counter() - t0
-        return ClaimResult(
-            id=c.id, statement=c.statement, source=c.source,
-            measured=float("nan"), tolerance=float("nan"), passed=False,
-            seconds=seconds, error=traceback.format_exc(), seeds=used,
-        )
+    # Warnings raised inside a check (e.g. NumPy overflow in an intermediate that the check
+    # handles) are recorded on the row instead of going to stderr.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            chk = c.run(used) if used is not None else c.run()
+            if not isinstance(chk, Check):
+                raise TypeError(f"claim {c.id} returned {type(chk).__name__}, not a Check")
+            seconds = time.perf_counter() - t0
+            result = ClaimResult(
+                id=c.id, statement=c.statement, source=c.source,
+                measured=float(chk.measured), tolerance=float(chk.tolerance),
+                passed=chk.passed, seconds=seconds, details=chk.details,
+                routes=tuple(chk.routes), kind=chk.kind, seeds=used,
+                parts=tuple({"name": p.name, "kind": p.kind, "measured": float(p.measured),
+                             "tolerance": float(p.tolerance), "passed": p.passed}
+                            for p in chk.parts),
+            )
+        except Exception:
+            seconds = time.perf_counter() - t0
+            result = ClaimResult(
+                id=c.id, statement=c.statement, source=c.source,
+                measured=float("nan"), tolerance=float("nan"), passed=False,
+                seconds=seconds, error=traceback.format_exc(), seeds=used,
+            )
+    if caught:
+        seen = dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught)
+        result = dataclasses.replace(result, warnings=tuple(seen))
+    return result
 
 
 def run(pattern: str | None = None,
@@ -362,6 +373,7 @@ def _report_from_rows(rows) -> LedgerReport:
         r["tolerance"] = _float_back(r["tolerance"])
         r["seeds"] = None if r.get("seeds") is None else tuple(r["seeds"])
         r["parts"] = tuple(r.get("parts", ()))
+        r["warnings"] = tuple(r.get("warnings", ()))
         # a row's verdict is recomputed, never trusted from the file
         ok = (r.get("error") is None and math.isfinite(r["measured"]) and math.isfinite(r["tolerance"])
               and r["measured"] <= r["tolerance"]
