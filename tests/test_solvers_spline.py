@@ -180,3 +180,17 @@ def test_offset_knots_cost_and_accuracy():
     assert per_point < 2e-3  # was 58 ms per point before issue 15
     # The offset representation itself rounds t to ~1.5e-8: agreement at that level.
     assert np.max(np.abs(v - g0(s))) <= 1e-7
+
+
+def test_zeta_scales_outside_float64_range_raise():
+    """Review finding: sigma_w = 1e200 overflowed (raw OverflowError), a_w = 1e-200 underflowed to 0."""
+    import pytest
+
+    from ibtheory.solvers import zeta
+
+    with pytest.raises(ValueError, match="sigma_w"):
+        zeta("gaussian", sigma_w=1e200)
+    with pytest.raises(ValueError, match="sigma_b"):
+        zeta("gaussian", sigma_b=1e200)
+    with pytest.raises(ValueError, match="a_w"):
+        zeta("uniform", a_w=1e-200, a_b=1.0)

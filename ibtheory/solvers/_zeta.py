@@ -110,6 +110,10 @@ class Zeta:
         raise ValueError(f"no closed form for the family {self.family!r}")
 
 
+#: allowed range of the scales sigma_w, sigma_b, a_w, a_b (zeta is a fourth power of them)
+SCALE_RANGE = (1e-30, 1e30)
+
+
 def zeta(family="gaussian", **params):
     r"""Curvature weight :math:`\zeta` of an initialization family (Jin and Montufar).
 
@@ -183,6 +187,14 @@ def zeta(family="gaussian", **params):
     if unknown:
         raise ValueError(f"unknown parameters for {family!r}: {sorted(unknown)}; allowed {sorted(defaults)}")
     p = {**defaults, **params}
+    for name in ("sigma_w", "sigma_b", "a_w", "a_b"):
+        if name in params:
+            v = check_positive(p[name], name)
+            # zeta involves the fourth power of these scales: beyond this range its values
+            # leave float64 (overflow to inf, or underflow to 0 on its own support)
+            if not SCALE_RANGE[0] <= v <= SCALE_RANGE[1]:
+                raise ValueError(f"{name} must lie in [{SCALE_RANGE[0]:g}, {SCALE_RANGE[1]:g}] (zeta is a "
+                                 f"fourth power of it and would leave the float64 range), got {v!r}")
     if family == "gaussian":
         sw, sb = check_positive(p["sigma_w"], "sigma_w"), check_positive(p["sigma_b"], "sigma_b")
         c = 2 * sw**3 * sb**3 / np.pi
