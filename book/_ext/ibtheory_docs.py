@@ -6,6 +6,8 @@ in plain text (``|beta - X^+ Y|``, for the ``help()`` reader). reStructuredText 
 every ``|`` outside inline literals (````...````) and roles (``:math:`...```)
 before autodoc renders the docstring.
 """
+import importlib
+import inspect
 import re
 
 _PROTECTED = re.compile(r"(``.*?``|:[a-z:]+:`[^`]*`|`[^`]*`_?)")
@@ -70,7 +72,35 @@ def _resolve_reexport(app, env, node, contnode):
             continue
         return domain.resolve_xref(env, node.get("refdoc", ""), app.builder,
                                    node.get("reftype"), best, node, contnode)
+    # A module constant (documented by its comment in the source, not on the API page):
+    # shown as code, without a link, when the name really exists.
+    if node.get("reftype") in ("data", "const", "attr", "obj", "class"):
+        for cand in _candidates(node):
+            obj = _import_object(cand)
+            if obj is not _MISSING and not (inspect.isclass(obj) or inspect.isroutine(obj)
+                                            or inspect.ismodule(obj)):
+                return contnode
     return None
+
+
+_MISSING = object()
+
+
+def _import_object(path):
+    """The object at dotted ``path`` (longest importable module prefix, then attributes)."""
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except Exception:
+            continue
+        try:
+            for name in parts[i:]:
+                obj = getattr(obj, name)
+            return obj
+        except AttributeError:
+            return _MISSING
+    return _MISSING
 
 
 def setup(app):

@@ -27,11 +27,11 @@ def _flow_drift(model, seed):
        "Yun et al. 2021, Corollaries 2, 3, 5, 6 (balancedness conditions)")
 def conservation_laws():
     from ibtheory.models import Convolutional, Diagonal
-    from ibtheory.symbolic import ConvolutionalSystem, DiagonalSystem
+    from ibtheory.symbolic import ConvolutionalDerivation, DiagonalDerivation
 
     nonzero = 0
-    for s in (DiagonalSystem(d=2, L=3, n=2), ConvolutionalSystem(d=4, L=2, n=1),
-              ConvolutionalSystem(d=4, L=3, n=1)):
+    for s in (DiagonalDerivation(d=2, L=3, n=2), ConvolutionalDerivation(d=4, L=2, n=1),
+              ConvolutionalDerivation(d=4, L=3, n=1)):
         for R in s.conserved_rates(any_loss=True).values():
             nonzero += sum(1 for e in R if e != 0)
     drift = max(_flow_drift(Diagonal(d=6, L=3), 0), _flow_drift(Convolutional(d=6, L=3), 1))

@@ -2,7 +2,7 @@
 
 Routes that are compared (none shares code with another):
 
-- SymPy (:class:`ibtheory.symbolic.Lemma4System`): exact derivations;
+- SymPy (:class:`ibtheory.symbolic.Lemma4Derivation`): exact derivations;
 - mpmath's Taylor-series ODE integrator ``mpmath.odefun`` at 30 digits on the raw
   system p' = p^(L-2) q, q' = p^(L-1);
 - SciPy's DOP853 on the raw system in float64;
@@ -64,9 +64,9 @@ def _bracketed_newton(f, df, lo, hi):
 def _first_integral():
     from scipy.integrate import solve_ivp
 
-    from ibtheory.symbolic import Lemma4System
+    from ibtheory.symbolic import Lemma4Derivation
 
-    S = Lemma4System()
+    S = Lemma4Derivation()
     symbolic_zero = S.first_integral_rate == 0 and S.reduction_residual == 0
     worst = 0.0
     for L in DEPTHS:
@@ -93,12 +93,12 @@ def _closed_forms():
     import mpmath as mp
     import sympy as sp
 
-    from ibtheory.symbolic import Lemma4System
+    from ibtheory.symbolic import Lemma4Derivation
 
     worst = 0.0
     with mp.workdps(30):
         for L in CLOSED_FORM_DEPTHS:
-            S = Lemma4System(L)
+            S = Lemma4Derivation(L)
             if any(r != 0 for r in S.closed_form_residuals):
                 return Check(np.inf, 1e-25, "SymPy residual of the closed form is not 0")
             h_cf = sp.lambdify(S.t, S.closed_form["h"], "mpmath")
@@ -127,9 +127,9 @@ def _blowup():
     import sympy as sp
 
     from ibtheory.special import blowup_time
-    from ibtheory.symbolic import Lemma4System
+    from ibtheory.symbolic import Lemma4Derivation
 
-    expr = Lemma4System().blowup_time
+    expr = Lemma4Derivation().blowup_time
     Ls = sp.Symbol("L", positive=True)
     gamma_err = 0.0
     float_err = 0.0
@@ -140,7 +140,7 @@ def _blowup():
             gamma_err = max(gamma_err, float(abs(gamma_form - quad) / quad))
             float_err = max(float_err, abs(blowup_time(L) - float(quad)) / float(quad))
         # L = 2: the solution is (cosh t, sinh t), finite for every t
-        finite = Lemma4System(2).blowup_time == sp.oo and np.isinf(blowup_time(2))
+        finite = Lemma4Derivation(2).blowup_time == sp.oo and np.isinf(blowup_time(2))
     ok = finite and gamma_err < 1e-25
     return Check(
         measured=float_err if ok else np.inf, tolerance=2.3e-16,
@@ -216,12 +216,12 @@ def _H_quad():
     import sympy as sp
 
     from ibtheory.special import H
-    from ibtheory.symbolic import Lemma4System
+    from ibtheory.symbolic import Lemma4Derivation
 
     worst = 0.0
     with mp.workdps(20):
         for L in CLOSED_FORM_DEPTHS:
-            S = Lemma4System(L)
+            S = Lemma4Derivation(L)
             h_cf = sp.lambdify(S.t, S.closed_form["h"], "mpmath")
             dh_cf = sp.lambdify(S.t, sp.diff(S.closed_form["h"], S.t), "mpmath")
             c = None if L == 2 else mp.mpf(sp.N(S.blowup_time, 25))
@@ -279,7 +279,7 @@ def _H_shape():
     import sympy as sp
 
     from ibtheory.special import H
-    from ibtheory.symbolic import Lemma4System
+    from ibtheory.symbolic import Lemma4Derivation
 
     # Series route: from the ODE p = 1 + a t^2, q = t + b t^3 (SymPy solves for a, b),
     # then h = p^(L-1) q, h^{-1} and H by series reversion and integration.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ...symbolic import Derivation, TwoLayerSystem
+from ...symbolic import Derivation, TwoLayerDerivation
 from ..._validation import check_int
 
 __all__ = ["VarreDerivation"]
@@ -21,7 +21,7 @@ class VarreDerivation(Derivation):
 
     Attributes (derived on construction, ``sympy`` expressions)
 
-    - ``system``: :class:`ibtheory.symbolic.TwoLayerSystem` at size ``(d, l, k, n)``;
+    - ``system``: :class:`ibtheory.symbolic.TwoLayerDerivation` at size ``(d, l, k, n)``;
       ``flow`` is :math:`-\partial\mathcal L/\partial W_i` entry by entry, ``flow_matrix``
       the matrix form :math:`\dot W_1 = X^\top RW_2^\top`, :math:`\dot W_2 = W_1^\top X^\top R`.
     - ``scalar_objective``: the log-det problem in one singular direction,
@@ -56,7 +56,7 @@ class VarreDerivation(Derivation):
 
     def __init__(self, d=2, l=2, k=1, n=1):
         d, l, k, n = (check_int(v, name, 1) for v, name in ((d, "d"), (l, "l"), (k, "k"), (n, "n")))
-        self.system = TwoLayerSystem(d=d, l=l, k=k, n=n)
+        self.system = TwoLayerDerivation(d=d, l=l, k=k, n=n)
         self.flow = self.system.flow
         self.flow_matrix = self.system.flow_matrix
         a, s, g, mu = sp.symbols("a s g mu", positive=True)

@@ -149,7 +149,7 @@ def two_layer_point_path(Mx, vbar1, vbar2, nu, *, scaled=False):
 
     :math:`v_1 = U_1(a\odot\cosh(\nu s)+b\odot\sinh(\nu s)) + (I-U_1U_1^\top)\bar v_1`,
     :math:`v_2 = U_2(a\odot\sinh(\nu s)+b\odot\cosh(\nu s)) + (I-U_2U_2^\top)\bar v_2`
-    (:class:`TwoLayerPointSystem`), for any loss; :math:`\nu = -\int_0^t r`.
+    (:class:`TwoLayerPointDerivation`), for any loss; :math:`\nu = -\int_0^t r`.
     Theorem 3 is its limit :math:`\nu\to\mathrm{sign}(y)\infty`, Theorem 6 its value at
     :math:`\nu = g^{-1}(y/\alpha^2)`. With ``scaled=True`` the path is returned times
     :math:`e^{-|\nu|\max_j s_j}` (the same direction, computed without overflow for any
@@ -203,7 +203,7 @@ def thm6_limits(Mx, y, alpha, vbar1, vbar2):
     :math:`a = U_1^\top\bar v_1`, :math:`b = U_2^\top\bar v_2`,
     :math:`\nu^\infty = g^{-1}(y/\alpha^2)` (:func:`g_inv`), from
     :math:`M(x) = U_1\mathrm{diag}(s)U_2^\top` and the flow of
-    :class:`TwoLayerPointSystem` run from :math:`v_l(0) = \alpha\bar v_l`
+    :class:`TwoLayerPointDerivation` run from :math:`v_l(0) = \alpha\bar v_l`
     until :math:`f = y`. The seed's :math:`v_2^\infty` pairs :math:`a` with
     :math:`\cosh` (see :func:`printed_thm6_v2`); that is OCR/typesetting damage.
 

@@ -49,8 +49,8 @@ L1_GAP_MIN_EXPONENT = 1.0
 L2_GAP_EXPONENT = 1e-2
 #: Corollary 2 with lambda = 0: the run stays at least this far (rad) from the l1 direction
 FAILURE_MIN_ANGLE = 0.1
-#: s^(-1/L) is an asymptotic rate: over s in [1e2, 1e4] the next-order imprint of the initialization
-#: (relative O(s^(-1/L))) shifts the fitted exponent; the one-sided rate checks compare the CI's lower
+#: The rate s to the power -1/L is asymptotic: over s in [1e2, 1e4] the next-order imprint of the initialization
+#: (relative to order s to the power -1/L) shifts the fitted exponent; the one-sided rate checks compare the CI's lower
 #: end with -1/L + RATE_SLACK. Worst measured excess over reseeds: +0.003 (fc residual); ~15x.
 RATE_SLACK = 0.05
 #: Theorem 3 with ties: path at nu = 80/s_1 (entries ~e^80) vs the selected direction: round-off of
