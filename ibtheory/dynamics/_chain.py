@@ -52,7 +52,7 @@ class ChainGDResult(OptimizeResult):
     excess : ndarray (B,)
         :math:`(\\beta-\\pi)^\\top\\Sigma(\\beta-\\pi)` for the ``reference`` :math:`\\pi` (a minimizer),
         formed directly (no cancellation); ``nan`` if diverged or without reference.
-    tail_loss : ndarray (B, TAIL)
+    tail_loss : ndarray, shape (B, 4)
         Losses of the last ``TAIL`` iterates :math:`\\theta_{T-3},\\dots,\\theta_T`.
     step1, step2 : ndarray (B,)
         :math:`\\|\\theta_T-\\theta_{T-1}\\|` and :math:`\\|\\theta_T-\\theta_{T-2}\\|`
