@@ -2,8 +2,8 @@
 
 ::
 
-    ibtheory verify [PATTERN] [--json] [--quiet]        # run the theorem ledger
-    ibtheory verify [PATTERN] --reseed K [--seed-base B]  # stochastic claims on K fresh seed sets
+    ibtheory verify [PATTERN] [--json] [--quiet] [--jobs N]  # run the theorem ledger
+    ibtheory verify [PATTERN] --reseed K [--seed-base B]     # stochastic claims on K fresh seed sets
     ibtheory list [PATTERN]                             # the claims of the ledger
     ibtheory reproduce --list [PATTERN]                 # the experiments of every paper
     ibtheory reproduce PAPER|GLOB|--all [options]       # many experiments, one after the other
@@ -87,6 +87,9 @@ def _add_verify(sub) -> None:
                    help="rerun each stochastic claim on K fresh, disjoint seed sets")
     v.add_argument("--seed-base", type=int, metavar="B", default=10_000,
                    help="first seed of the fresh sets (default 10000)")
+    v.add_argument("--jobs", type=int, metavar="N", default=None,
+                   help="processes to run the claims on (default: every core); "
+                        "the table does not depend on it")
     ls = sub.add_parser("list", help="list the claims of the ledger")
     ls.add_argument("pattern", nargs="?", default=None)
 
@@ -239,6 +242,8 @@ def _reproduce_many(pattern: str, backend: str, args) -> int:
 def _verify(args) -> int:
     from . import ledger
 
+    if args.jobs is not None and args.jobs < 1:
+        return _fail(f"--jobs must be >= 1, got {args.jobs}")
     if args.reseed is not None:
         if args.reseed < 1 or args.seed_base < 0:
             return _fail(f"--reseed must be >= 1 and --seed-base >= 0, got {args.reseed} "
@@ -247,7 +252,7 @@ def _verify(args) -> int:
             return _fail(f"no stochastic claim matches {args.pattern!r}")
         quiet = args.quiet or args.json
         rep = ledger.reseed(args.pattern, k=args.reseed, base=args.seed_base,
-                            progress=None if quiet else _reseed_progress)
+                            progress=None if quiet else _reseed_progress, jobs=args.jobs)
         if args.json:
             print(rep.to_json())
         else:
@@ -265,7 +270,8 @@ def _verify(args) -> int:
     claims = ledger.select(args.pattern)
     if not claims:
         return _fail(f"no claim matches {args.pattern!r}")
-    report = ledger.run(args.pattern, progress=None if (args.quiet or args.json) else _progress)
+    report = ledger.run(args.pattern, progress=None if (args.quiet or args.json) else _progress,
+                        jobs=args.jobs)
     if args.json:
         print(report.to_json())
     else:

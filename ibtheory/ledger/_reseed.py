@@ -4,10 +4,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import time
 from typing import Callable
 
-from ._runner import _digest, _fingerprint, _finite_or_str, _float_back, run_claim, select
+from ._runner import _digest, _fingerprint, _finite_or_str, _float_back, select
 
 
 @dataclasses.dataclass
@@ -67,13 +66,15 @@ class ReseedReport:
 
 
 def reseed(pattern: str | None = None, k: int = 5, base: int = 10_000,
-           progress: Callable[[int, int, ReseedRow], None] | None = None) -> ReseedReport:
+           progress: Callable[[int, int, ReseedRow], None] | None = None,
+           jobs: int | None = 1) -> ReseedReport:
     """Rerun every stochastic claim matching ``pattern`` on ``k`` fresh, disjoint seed sets.
 
     Set ``j`` (1..k) of a claim with ``m`` default seeds is
     ``base + (j-1)*m, ..., base + j*m - 1``: disjoint from each other and, for
     ``base`` above the defaults, from the default set. Deterministic claims are
-    skipped (they run once in :func:`run`).
+    skipped (they run once in :func:`run`). ``jobs`` processes share the k × claims
+    runs (``None``: every core); the rows do not depend on it.
 
     Examples
     --------
@@ -91,26 +92,45 @@ def reseed(pattern: str | None = None, k: int = 5, base: int = 10_000,
 
     k = check_int(k, "k", minimum=1)
     base = check_int(base, "base", minimum=0)
+    from ._parallel import check_jobs, map_claims
+
+    jobs = check_jobs(jobs)
     chosen = [c for c in select(pattern) if c.stochastic]
-    rows = []
-    for i, c in enumerate(chosen, 1):
-        t0 = time.perf_counter()
-        results = [run_claim(c, c.reseeded(j, base)) for j in range(1, k + 1)]
-        worst = max(results, key=lambda r: (not math.isfinite(r.measured), r.measured))
-        err = next((r.error for r in results if r.error), None)
-        row = ReseedRow(id=c.id, kind=results[0].kind, n_sets=k,
-                        n_passed=sum(r.passed for r in results),
-                        worst_measured=float(worst.measured), tolerance=float(worst.tolerance),
-                        seconds=time.perf_counter() - t0,
-                        failures=tuple(r.seeds for r in results if not r.passed), error=err)
-        rows.append(row)
-        if progress is not None:
-            progress(i, len(chosen), row)
+    tasks = [(c, c.reseeded(j, base)) for c in chosen for j in range(1, k + 1)]
+    pending: dict[int, list] = {}
+    rows: list = [None] * len(chosen)
+    n_done = [0]
+
+    def done(i, r):
+        # a claim's row is made once its k sets are in
+        ci = i // k
+        pending.setdefault(ci, []).append((i, r))
+        if len(pending[ci]) == k:
+            results = [r for _, r in sorted(pending.pop(ci), key=lambda t: t[0])]
+            rows[ci] = _row(chosen[ci], results, k)
+            n_done[0] += 1
+            if progress is not None:
+                progress(n_done[0], len(chosen), rows[ci])
+
+    map_claims(tasks, jobs, done)
     return ReseedReport(rows, k, base)
 
 
-def reseed_cached(path, pattern: str | None = None, k: int = 2, base: int = 10_000) -> ReseedReport:
+def _row(c, results, k: int) -> ReseedRow:
+    worst = max(results, key=lambda r: (not math.isfinite(r.measured), r.measured))
+    err = next((r.error for r in results if r.error), None)
+    return ReseedRow(id=c.id, kind=results[0].kind, n_sets=k,
+                     n_passed=sum(r.passed for r in results),
+                     worst_measured=float(worst.measured), tolerance=float(worst.tolerance),
+                     seconds=sum(r.seconds for r in results),
+                     failures=tuple(r.seeds for r in results if not r.passed), error=err)
+
+
+def reseed_cached(path, pattern: str | None = None, k: int = 2, base: int = 10_000,
+                  jobs: int | None = None) -> ReseedReport:
     """:func:`reseed`, shared through ``path`` per state of the sources (as :func:`run_cached`).
+
+    ``jobs`` processes (default every core) share the runs; the rows do not depend on it.
 
     Examples
     --------
@@ -142,7 +162,7 @@ def reseed_cached(path, pattern: str | None = None, k: int = 2, base: int = 10_0
                 return ReseedReport(rows, k, base)
         except (ValueError, KeyError, TypeError):
             pass
-    report = reseed(pattern, k=k, base=base)
+    report = reseed(pattern, k=k, base=base, jobs=jobs)
     payload = json.loads(report.to_json())
     out = {"fingerprint": fp, "key": key, "rows": payload["rows"],
            "digest": _digest(payload["rows"], fp)}
