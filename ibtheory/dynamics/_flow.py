@@ -91,6 +91,67 @@ def _check_tol(x, name, allow_none=True):
 
 
 @quiet_overflow
+def _check_flow_args(name, model, params, X, y, loss, *, t_max, loss_tol, grad_tol, stat_tol,
+                     rtol, rtol_min, atol, max_steps, stall_steps, method, record, observables,
+                     t_eval):
+    """Validate the arguments shared by the single-trajectory flows (:func:`gradient_flow`,
+    :func:`~ibtheory.dynamics.reparam_flow`) and fill in their defaults, once.
+
+    Returns ``(P0, X, Y, record, observables, rtol, atol, loss_tol, grad_tol, stat_tol,
+    t_max, t_eval, max_steps, stall_steps, theta0)``.
+    """
+    check_model(model)
+    check_loss(loss)
+    P0, batched = model._check_params(params)
+    if batched:
+        raise ValueError(f"params must be one run (no batch axis); {name} integrates one trajectory")
+    X, Y = model.check_data(X, y, loss, require_y=True)
+    if Y.shape[0] != 1:
+        raise ValueError(f"y must be one label vector (no batch axis) for {name}")
+    record, observables = check_record(model, record, observables)
+    if isinstance(rtol, (bool, np.bool_)) or not isinstance(rtol, numbers.Real) or not (rtol_min <= rtol <= 1e-3):
+        raise ValueError(f"rtol must be a real in [{rtol_min:g}, 1e-3] (float64 cannot meet a smaller one), "
+                         f"got {rtol!r}")
+    rtol = float(rtol)
+    loss_tol = _check_tol(loss_tol, "loss_tol")
+    grad_tol = _check_tol(grad_tol, "grad_tol")
+    if isinstance(t_max, (bool, np.bool_)) or not isinstance(t_max, numbers.Real) or not t_max > 0:
+        raise ValueError(f"t_max must be a positive real or inf, got {t_max!r}")
+    t_max = float(t_max)
+    if t_eval is not None:
+        t_eval = as_real_array(t_eval, "t_eval").ravel()
+        if t_eval.size == 0 or np.any(np.diff(t_eval) <= 0) or t_eval[0] < 0:
+            raise ValueError("t_eval must be a non-empty increasing array of times >= 0")
+        t_max = min(t_max, float(t_eval[-1]))
+    stat_tol = _check_tol(stat_tol, "stat_tol")
+    if stat_tol is not None and not model.linear:
+        raise ValueError(f"stat_tol needs a linear model (it measures the gradient in beta), got {model!r}")
+    if loss_tol is None and grad_tol is None and stat_tol is None and not np.isfinite(t_max):
+        if model.linear:
+            stat_tol = max(1e-9, 1e3 * rtol)
+        else:
+            grad_tol = 1e-9
+    if stat_tol is not None and stat_tol < 99.999 * rtol:
+        raise ValueError(f"stat_tol={stat_tol:g} cannot be met with rtol={rtol:g}: the integrator's "
+                         f"local error floors it near rtol; use stat_tol >= 100*rtol or a smaller rtol")
+    if (not loss_tol and not grad_tol and not stat_tol) and not np.isfinite(t_max):
+        raise ValueError("zero tolerances with an infinite t_max are a stopping rule that cannot be met")
+    max_steps = check_int(max_steps, "max_steps", minimum=1, maximum=MAX_BUDGET)
+    stall_steps = check_int(stall_steps, "stall_steps", minimum=1, maximum=MAX_BUDGET)
+    if method not in ("auto", "DOP853", "Radau"):
+        raise ValueError(f"method must be 'auto', 'DOP853' or 'Radau', got {method!r}")
+    theta0 = model._flatten_b(P0)[0]
+    if atol is None:
+        scale = np.max(np.abs(theta0))
+        atol = rtol * (scale if scale > 0 else 1.0)
+    else:
+        atol = _check_tol(atol, "atol", allow_none=False)
+        if atol == 0:
+            raise ValueError("atol must be > 0")
+    return (P0, X, Y, record, observables, rtol, atol, loss_tol, grad_tol, stat_tol, t_max, t_eval,
+            max_steps, stall_steps, theta0)
+
+
 def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_tol=None,
                   grad_tol=None, stat_tol=None, rtol=1e-12, atol=None, max_steps=200_000,
                   stall_steps=5000, method="auto", record=("loss",), observables=None,
@@ -187,54 +248,12 @@ def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_to
     >>> bool(np.linalg.norm(net.beta(res.x) - beta_min_norm) < 1e-9)
     True
     """
-    check_model(model)
-    check_loss(loss)
-    P0, batched = model._check_params(params)
-    if batched:
-        raise ValueError("params must be one run (no batch axis); use gradient_descent for batches")
-    X, Y = model.check_data(X, y, loss, require_y=True)
-    if Y.shape[0] != 1:
-        raise ValueError("y must be one label vector (no batch axis) for gradient_flow")
-    record, observables = check_record(model, record, observables)
-    if isinstance(rtol, (bool, np.bool_)) or not isinstance(rtol, numbers.Real) or not (1e-14 <= rtol <= 1e-3):
-        raise ValueError(f"rtol must be a real in [1e-14, 1e-3] (float64 cannot meet a smaller one), got {rtol!r}")
-    rtol = float(rtol)
-    loss_tol = _check_tol(loss_tol, "loss_tol")
-    grad_tol = _check_tol(grad_tol, "grad_tol")
-    if isinstance(t_max, (bool, np.bool_)) or not isinstance(t_max, numbers.Real) or not t_max > 0:
-        raise ValueError(f"t_max must be a positive real or inf, got {t_max!r}")
-    t_max = float(t_max)
-    if t_eval is not None:
-        t_eval = as_real_array(t_eval, "t_eval").ravel()
-        if t_eval.size == 0 or np.any(np.diff(t_eval) <= 0) or t_eval[0] < 0:
-            raise ValueError("t_eval must be a non-empty increasing array of times >= 0")
-        t_max = min(t_max, float(t_eval[-1]))
-    stat_tol = _check_tol(stat_tol, "stat_tol")
-    if stat_tol is not None and not model.linear:
-        raise ValueError(f"stat_tol needs a linear model (it measures the gradient in beta), got {model!r}")
-    if loss_tol is None and grad_tol is None and stat_tol is None and not np.isfinite(t_max):
-        if model.linear:
-            stat_tol = max(1e-9, 1e3 * rtol)
-        else:
-            grad_tol = 1e-9
-    if stat_tol is not None and stat_tol < 99.999 * rtol:
-        raise ValueError(f"stat_tol={stat_tol:g} cannot be met with rtol={rtol:g}: the integrator's "
-                         f"local error floors it near rtol; use stat_tol >= 100*rtol or a smaller rtol")
-    if (not loss_tol and not grad_tol and not stat_tol) and not np.isfinite(t_max):
-        raise ValueError("zero tolerances with an infinite t_max are a stopping rule that cannot be met")
-    max_steps = check_int(max_steps, "max_steps", minimum=1, maximum=MAX_BUDGET)
-    stall_steps = check_int(stall_steps, "stall_steps", minimum=1, maximum=MAX_BUDGET)
-    if method not in ("auto", "DOP853", "Radau"):
-        raise ValueError(f"method must be 'auto', 'DOP853' or 'Radau', got {method!r}")
-
-    theta0 = model._flatten_b(P0)[0]
-    if atol is None:
-        scale = np.max(np.abs(theta0))
-        atol = rtol * (scale if scale > 0 else 1.0)
-    else:
-        atol = _check_tol(atol, "atol", allow_none=False)
-        if atol == 0:
-            raise ValueError("atol must be > 0")
+    a = _check_flow_args("gradient_flow", model, params, X, y, loss, t_max=t_max, loss_tol=loss_tol,
+                         grad_tol=grad_tol, stat_tol=stat_tol, rtol=rtol, rtol_min=1e-14, atol=atol,
+                         max_steps=max_steps, stall_steps=stall_steps, method=method, record=record,
+                         observables=observables, t_eval=t_eval)
+    (P0, X, Y, record, observables, rtol, atol, loss_tol, grad_tol, stat_tol, t_max, t_eval,
+     max_steps, stall_steps, theta0) = a
 
     nfev = [0]
 

@@ -50,11 +50,10 @@ from scipy.integrate import DOP853, Radau
 from scipy.optimize import brentq
 
 from .._contracts import Status
-from .._validation import as_real_array, check_int
-from ..models._base import check_loss, check_model, loss_value_and_dF
-from ._flow import FlowResult, _check_tol
-from ._sharpness import MAX_BUDGET, _power
-from ._observe import DriftMonitor, check_record, observe, stack_records, unbatch
+from ..models._base import loss_value_and_dF
+from ._flow import FlowResult, _check_flow_args
+from ._sharpness import _power
+from ._observe import DriftMonitor, observe, stack_records, unbatch
 from ._observe import quiet_overflow
 
 __all__ = ["ReparamResult", "reparam_flow"]
@@ -187,18 +186,6 @@ def reparam_flow(model, params, X, y, loss="half_sum", *, kappa=1.0, loss_floor=
 
     See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).
     """
-    check_model(model)
-    check_loss(loss)
-    P0, batched = model._check_params(params)
-    if batched:
-        raise ValueError("params must be one run (no batch axis); reparam_flow integrates one trajectory")
-    X, Y = model.check_data(X, y, loss, require_y=True)
-    if Y.shape[0] != 1:
-        raise ValueError("y must be one label vector (no batch axis) for reparam_flow")
-    record, observables = check_record(model, record, observables)
-    if isinstance(rtol, (bool, np.bool_)) or not isinstance(rtol, numbers.Real) or not (1e-13 <= rtol <= 1e-3):
-        raise ValueError(f"rtol must be a real in [1e-13, 1e-3], got {rtol!r}")
-    rtol = float(rtol)
     if isinstance(kappa, (bool, np.bool_)) or not isinstance(kappa, numbers.Real) or not (0 < kappa < np.inf):
         raise ValueError(f"kappa must be a finite positive real, got {kappa!r}")
     kappa = float(kappa)
@@ -206,41 +193,12 @@ def reparam_flow(model, params, X, y, loss="half_sum", *, kappa=1.0, loss_floor=
         if isinstance(loss_floor, (bool, np.bool_)) or not isinstance(loss_floor, numbers.Real) \
                 or not np.isfinite(loss_floor):
             raise ValueError(f"loss_floor must be None or a finite real, got {loss_floor!r}")
-    loss_tol = _check_tol(loss_tol, "loss_tol")
-    grad_tol = _check_tol(grad_tol, "grad_tol")
-    stat_tol = _check_tol(stat_tol, "stat_tol")
-    if stat_tol is not None and not model.linear:
-        raise ValueError(f"stat_tol needs a linear model (it measures the gradient in beta), got {model!r}")
-    if isinstance(t_max, (bool, np.bool_)) or not isinstance(t_max, numbers.Real) or not t_max > 0:
-        raise ValueError(f"t_max must be a positive real or inf, got {t_max!r}")
-    t_max = float(t_max)
-    if t_eval is not None:
-        t_eval = as_real_array(t_eval, "t_eval").ravel()
-        if t_eval.size == 0 or np.any(np.diff(t_eval) <= 0) or t_eval[0] < 0:
-            raise ValueError("t_eval must be a non-empty increasing array of times >= 0")
-        t_max = min(t_max, float(t_eval[-1]))
-    if loss_tol is None and grad_tol is None and stat_tol is None and not np.isfinite(t_max):
-        if model.linear:
-            stat_tol = max(1e-9, 1e3 * rtol)
-        else:
-            grad_tol = 1e-9
-    if stat_tol is not None and stat_tol < 99.999 * rtol:
-        raise ValueError(f"stat_tol={stat_tol:g} cannot be met with rtol={rtol:g}; use stat_tol >= 100*rtol")
-    if (not loss_tol and not grad_tol and not stat_tol) and not np.isfinite(t_max):
-        raise ValueError("zero tolerances with an infinite t_max are a stopping rule that cannot be met")
-    max_steps = check_int(max_steps, "max_steps", minimum=1, maximum=MAX_BUDGET)
-    stall_steps = check_int(stall_steps, "stall_steps", minimum=1, maximum=MAX_BUDGET)
-    if method not in ("auto", "DOP853", "Radau"):
-        raise ValueError(f"method must be 'auto', 'DOP853' or 'Radau', got {method!r}")
-
-    theta0 = model._flatten_b(P0)[0]
-    if atol is None:
-        sc = np.max(np.abs(theta0))
-        atol = rtol * (sc if sc > 0 else 1.0)
-    else:
-        atol = _check_tol(atol, "atol", allow_none=False)
-        if atol == 0:
-            raise ValueError("atol must be > 0")
+    a = _check_flow_args("reparam_flow", model, params, X, y, loss, t_max=t_max, loss_tol=loss_tol,
+                         grad_tol=grad_tol, stat_tol=stat_tol, rtol=rtol, rtol_min=1e-13, atol=atol,
+                         max_steps=max_steps, stall_steps=stall_steps, method=method, record=record,
+                         observables=observables, t_eval=t_eval)
+    (P0, X, Y, record, observables, rtol, atol, loss_tol, grad_tol, stat_tol, t_max, t_eval,
+     max_steps, stall_steps, theta0) = a
     excess_of, excess_kind = _excess_fn(model, X, Y, loss, loss_floor)
     nfev = [0]
 
