@@ -181,8 +181,8 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
     progress : bool
         Show a progress bar (tqdm) of the shards done, with the time left.
     shards : int, optional
-        Number of seed shards; default ``DEFAULT_SHARDS`` (8), with at least
-        ``MIN_SHARD_SEEDS`` (3) seeds per shard (some experiments fit a rate over their
+        Number of seed shards; default ``DEFAULT_SHARDS``, with at least
+        ``MIN_SHARD_SEEDS`` seeds per shard (some experiments fit a rate over their
         seeds; a shard of several seeds also shows the merge how a batch orders its
         rows), *whatever the
         backend and the number of workers*: the shards, hence every batched computation,
