@@ -281,6 +281,21 @@ def test_catalog_lists_the_toy():
     assert row["doc"].startswith("A toy experiment")
 
 
+def test_preset_differences_of_the_toy():
+    from ibtheory.reproduce import preset_differences
+
+    rows = {r["setting"]: r for r in preset_differences("book", "paper") if r["id"] == TOY}
+    # the toy's presets (above) differ in widths and n_steps; lr is the same
+    assert set(rows) == {"widths", "n_steps"}
+    assert rows["widths"]["book"] == "(2, 3)" and rows["widths"]["paper"] == "(2, 3, 5)"
+    assert rows["n_steps"]["book"] == "40" and rows["n_steps"]["paper"] == "60"
+    assert rows["widths"]["seeds_book"] == 5 and rows["widths"]["seeds_paper"] == 8
+    same = [r for r in preset_differences("smoke", "smoke") if r["id"] == TOY]
+    assert [r["setting"] for r in same] == ["(none)"]
+    with pytest.raises(ValueError, match="b must be one of"):
+        preset_differences("book", "huge")
+
+
 def test_cli_reproduce(tmp_path, capsys):
     assert main(["reproduce", "--list"]) == 0
     assert TOY in capsys.readouterr().out
