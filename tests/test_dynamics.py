@@ -350,3 +350,33 @@ def test_model_and_budget_errors():
         gradient_descent(net, p, X, y, lr=0.1, n_steps=10 ** 12)
     with pytest.raises(TypeError, match="n_steps"):
         label_noise_sde(net, p, X, y, dt=0.1, n_steps=2.5, sigma=0.0)
+
+
+@pytest.mark.parametrize("which", ["sgd", "sde"])
+def test_label_noise_run_does_not_depend_on_its_batch(which):
+    # Each run draws from its own stream: run b of a batch equals the same run alone.
+    from ibtheory.dynamics import label_noise_sde, label_noise_sgd
+    from ibtheory.models import TwoLayerLinear, varre_init
+
+    net = TwoLayerLinear(d=3, l=4)
+    rng = np.random.default_rng(np.random.SeedSequence(5))
+    X, y = rng.standard_normal((6, 3)), rng.standard_normal(6)
+    one = varre_init(net, 0.3)
+    three = tuple(np.stack([w] * 3) for w in one)
+    if which == "sgd":
+        go = lambda p, s: label_noise_sgd(net, p, X, y, lr=0.02, n_steps=700, delta=0.5, seed=s)  # noqa: E731
+    else:
+        go = lambda p, s: label_noise_sde(net, p, X, y, dt=0.02, n_steps=700, sigma=0.1, seed=s)  # noqa: E731
+    batch = go(three, [21, 22, 23])
+    alone = go(one, [22])
+    assert np.array_equal(batch.x[0][1], alone.x[0]) and np.array_equal(batch.x[1][1], alone.x[1])
+    assert not np.allclose(batch.x[0][0], batch.x[0][1])       # distinct streams
+    # an int seed gives run b the stream SeedSequence(seed).spawn(B)[b], whatever B
+    two = tuple(np.stack([w] * 2) for w in one)
+    assert np.array_equal(go(three, 4).x[0][:2], go(two, 4).x[0])
+    with pytest.raises(ValueError, match="seed has 2 entries but there are 3 runs"):
+        go(three, [1, 2])
+    with pytest.raises(TypeError, match="seed"):
+        go(one, True)
+    with pytest.raises((TypeError, ValueError), match="seed"):
+        go(one, [1.5])

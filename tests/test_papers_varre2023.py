@@ -97,7 +97,7 @@ def test_label_noise_paths_match_label_noise_sde():
     W1, W2 = varre_init(net, 1.0, seed=2)
     for sigma in (0.0, 0.4):
         ref = Problem(data.X, data.Y[:, 0]).label_noise_sde(
-            net, (W1, W2), dt=5e-3, n_steps=300, sigma=sigma, seed=9)
+            net, (W1, W2), dt=5e-3, n_steps=300, sigma=sigma, seed=[9])
         fast = vr.label_noise_paths(data.X, data.Y, W1[None], W2[None], 5e-3, 300, [sigma],
                                     [np.random.default_rng(9)], record_every=100)
         assert np.allclose(fast.W1[0], ref.x[0], rtol=1e-11, atol=1e-13)

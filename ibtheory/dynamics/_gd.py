@@ -9,6 +9,7 @@ from scipy.optimize import OptimizeResult
 from .._contracts import Status
 from .._validation import as_real_array, check_int
 from ..models._base import check_loss, check_model, loss_value_and_dF
+from ._noise import RunNoise
 from ._observe import check_record, observe, stack_records, unbatch
 from ._sharpness import MAX_BUDGET, sharpness_batched
 from ._observe import quiet_overflow
@@ -91,10 +92,11 @@ def _run(model, params, X, y, lr, n_steps, loss, record, observables, record_eve
     if isinstance(blowup, (bool, np.bool_)) or not isinstance(blowup, numbers.Real) or not blowup > 1:
         raise ValueError(f"blowup must be a real > 1, got {blowup!r}")
     record, observables = check_record(model, record, observables)
-    rng = None
-    seed = check_seed(seed)
+    noise = None
     if label_noise is not None:
-        rng = np.random.default_rng(seed)
+        noise = RunNoise(seed, Y.shape[1:], B=B)  # one stream per run (see _noise)
+    else:
+        seed = check_seed(seed)
 
     P = tuple(p.copy() for p in P)
     steps, rows, sh_steps, sh_rows = [], [], [], []
@@ -107,7 +109,7 @@ def _run(model, params, X, y, lr, n_steps, loss, record, observables, record_eve
     P_prev = P
 
     for t in range(n_steps + 1):
-        Yt = Y if label_noise is None else Y + label_noise * rng.standard_normal((B,) + Y.shape[1:])
+        Yt = Y if label_noise is None else Y + label_noise * noise.next()
         vals, g = model._value_and_grad(P, X, Yt, loss)
         if label_noise is not None:
             # The recorded loss and divergence test use the clean labels.
@@ -229,8 +231,10 @@ def label_noise_sgd(model, params, X, y, lr, n_steps, delta, loss="half_sum", *,
     """Gradient descent with label noise: step ``t`` uses labels :math:`y + \\delta\\,\\varepsilon_t`.
 
     :math:`\\varepsilon_t\\sim\\mathcal N(0, I)` i.i.d. over steps, samples and
-    runs, drawn from ``numpy.random.default_rng(seed)``; the recorded loss
-    uses the clean labels. ``delta = 0`` is :func:`gradient_descent`. For the
+    runs, each run from its own stream: ``seed`` is an int (run ``b`` draws from
+    ``SeedSequence(seed).spawn(B)[b]``) or a sequence of one seed per run (run
+    ``b`` draws from ``default_rng(seed[b])``, so it is the same run whatever it is
+    batched with). The recorded loss uses the clean labels. ``delta = 0`` is :func:`gradient_descent`. For the
     square loss one step is
     :math:`\\theta_{t+1} = \\theta_t - \\eta\\nabla\\mathcal L(\\theta_t) + \\eta\\delta\\,\\kappa J^\\top\\varepsilon_t`
     (:math:`\\kappa = 1` for ``half_sum``, :math:`2/n` for ``mean``), the
@@ -247,6 +251,11 @@ def label_noise_sgd(model, params, X, y, lr, n_steps, delta, loss="half_sum", *,
     >>> a = label_noise_sgd(net, varre_init(net, 0.1), X, y, lr=0.05, n_steps=10, delta=0.5, seed=7)
     >>> b = label_noise_sgd(net, varre_init(net, 0.1), X, y, lr=0.05, n_steps=10, delta=0.5, seed=7)
     >>> bool(np.array_equal(a.x[0], b.x[0]))
+    True
+    >>> p2 = tuple(np.stack([w, w]) for w in varre_init(net, 0.1))   # a batch of two runs
+    >>> c = label_noise_sgd(net, p2, X, y, lr=0.05, n_steps=10, delta=0.5, seed=[3, 7])
+    >>> d = label_noise_sgd(net, varre_init(net, 0.1), X, y, lr=0.05, n_steps=10, delta=0.5, seed=[7])
+    >>> bool(np.array_equal(c.x[0][1], d.x[0]))   # run 1 of the batch = the same run alone
     True
 
     See the book chapter *Gradient flow and its conservation laws* (``book/dynamics.md``).

@@ -9,7 +9,7 @@ from scipy.optimize import OptimizeResult
 from .._contracts import Status
 from .._validation import check_int, check_positive
 from ..models._base import check_loss, check_model, loss_second_dF, loss_value_and_dF
-from ._gd import check_seed
+from ._noise import RunNoise
 from ._sharpness import MAX_BUDGET
 from ._observe import quiet_overflow
 
@@ -34,7 +34,9 @@ def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *,
     (the seed slides set :math:`\\sigma = 1`). The discretization is
     :math:`\\theta_{j+1} = \\theta_j - \\Delta t\\,\\nabla\\mathcal L(\\theta_j) +
     \\sigma\\kappa J(\\theta_j)^\\top \\sqrt{\\Delta t}\\,\\xi_j`,
-    :math:`\\xi_j\\sim\\mathcal N(0, I)` from ``default_rng(seed)``: strong
+    :math:`\\xi_j\\sim\\mathcal N(0, I)`, one stream per run (``seed`` an int:
+    run ``b`` draws from ``SeedSequence(seed).spawn(B)[b]``; a sequence of one seed
+    per run: run ``b`` draws from ``default_rng(seed[b])``): strong
     order 1/2, weak order 1. Label-noise GD with step :math:`\\eta` and noise
     :math:`\\delta` is exactly this scheme with :math:`\\Delta t = \\eta`,
     :math:`\\sigma = \\delta\\sqrt\\eta` (checked in the tests).
@@ -86,8 +88,7 @@ def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *,
         raise ValueError(f"sigma must be a finite real >= 0, got {sigma!r}")
     n_steps = check_int(n_steps, "n_steps", minimum=0, maximum=MAX_BUDGET)
     record_every = check_int(record_every, "record_every", minimum=1, maximum=MAX_BUDGET)
-    seed = check_seed(seed)
-    rng = np.random.default_rng(seed)
+    noise_stream = RunNoise(seed, Y.shape[1:], B=B)  # one stream per run (see _noise)
     P = tuple(p.copy() for p in P)
     P_prev = P
     ts, losses = [], []
@@ -107,7 +108,7 @@ def label_noise_sde(model, params, X, y, dt, n_steps, sigma, loss="half_sum", *,
         if j == n_steps:
             break
         g = model._vjp(P, X, G)
-        xi = rng.standard_normal((B,) + F.shape[1:])
+        xi = noise_stream.next()
         noise = model._vjp(P, X, loss_second_dF(F, Y, loss, xi))
         P_prev = P
         with np.errstate(over="ignore", invalid="ignore"):
