@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import real_array
-from ._result import DEFAULT_TOL, KKT, SolverResult, check_tol, finish, rel
+from ._result import DEFAULT_TOL, KKT, SolverResult, check_method, check_tol, finish, rel
 from ._zeta import Zeta, zeta as make_zeta
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
@@ -189,7 +189,37 @@ class WeightedSplineResult(SolverResult):
         return g.reshape(t.shape)
 
 
-def weighted_spline(x, y, zeta, *, tol=DEFAULT_TOL):
+def _prepare(x, y, zeta):
+    """Validated, sorted data and a :class:`Zeta` (shared by both routes of :func:`weighted_spline`)."""
+    x = real_array(x, "x")
+    y = real_array(y, "y")
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"x must be a 1-D array of at least 2 points, got shape {x.shape}")
+    if y.shape != x.shape:
+        raise ValueError(f"y must have shape {x.shape} to match x, got {y.shape}")
+    if x.size > MAX_KNOTS:
+        raise ValueError(f"x has {x.size} points; at most {MAX_KNOTS} are supported")
+    if isinstance(zeta, str):
+        zeta = make_zeta(zeta)
+    elif not isinstance(zeta, Zeta):
+        if not callable(zeta):
+            raise TypeError(f"zeta must be a Zeta, a callable or a family name, got {zeta!r}")
+        fn = zeta
+        zeta = Zeta("callable", lambda t: np.asarray(fn(t), float), {})
+    order = np.argsort(x, kind="stable")
+    k, yk = x[order], y[order]
+    if np.any(np.diff(k) == 0):
+        raise ValueError("x must not contain repeated knots")
+    if np.any(np.diff(k) <= 4 * np.finfo(float).eps * np.maximum(np.abs(k[1:]), np.abs(k[:-1]))):
+        raise ValueError("x has knots closer than a few ulps (relative 1e-15): merge them")
+    lo_s, hi_s = zeta.support
+    if k[0] < lo_s or k[-1] > hi_s:
+        raise ValueError(f"x must lie in the support of zeta, [{lo_s}, {hi_s}] (zeta = 0 outside)")
+    return k, yk, zeta
+
+
+def weighted_spline(x, y, zeta, *, tol=DEFAULT_TOL, method="moments", cells=None, levels=None,
+                    polish=True):
     r"""Minimum weighted curvature interpolant of Jin and Montufar.
 
     .. math::
@@ -217,6 +247,20 @@ def weighted_spline(x, y, zeta, *, tol=DEFAULT_TOL):
         ``"constant"``) with default parameters.
     tol : float, optional
         Tolerance on the relative residuals (default 1e-8).
+    method : {"moments", "cvxpy"}, optional
+        ``"moments"`` (default): the exact route above (moment equations; its only
+        approximation is the quadrature of the moments, whose error is reported).
+        ``"cvxpy"``: the problem stated in CVXPY on nested grids (C^1 cubic
+        Hermite elements, Clarabel), solved at ``levels`` grid sizes and
+        Richardson-extrapolated (the module docstring of ``ibtheory/solvers/_spline_cvxpy.py``);
+        it shares no numerical code with the default route.
+    cells, levels : int, optional
+        ``method="cvxpy"`` only: cells of the coarsest grid over the hull (default
+        16; at least one between consecutive knots or kinks of zeta) and number of
+        nested grids, each twice finer (default 5, at least 2).
+    polish : bool, optional
+        ``method="cvxpy"`` only: refine Clarabel's answer on each grid by Newton
+        steps on the discrete KKT system (default True).
 
     Returns
     -------
@@ -225,10 +269,24 @@ def weighted_spline(x, y, zeta, *, tol=DEFAULT_TOL):
         the data), ``x`` (knot values of :math:`m = g''/\zeta`), ``knots``,
         ``fun`` = :math:`\int g''^2/\zeta`, ``slope_right`` (g' right of the data),
         and ``kkt`` with ``primal_feasibility`` (``max |g(x_i) - y_i| /
-        max(||y||_inf, 1)`` through the callable) and ``stationarity`` (the
+        ||y||_inf`` through the callable) and ``stationarity`` (the
         relative residual of the continuity of g' at the interior knots, the
         Euler-Lagrange condition; the natural conditions hold by construction)
         and ``quadrature`` (the estimated relative error of the moments of zeta).
+
+        With ``method="cvxpy"``: ``x``, ``u``, ``v``, ``slope_right`` and ``fun``
+        are the extrapolated values (``x`` from the multipliers of the
+        interpolation constraints); ``grid`` and ``grid_values`` (g on the
+        coarsest grid); ``kkt`` = the worst over the grids of the discrete
+        QP's ``primal_feasibility``, ``stationarity`` and ``duality_gap`` (each
+        relative to the terms it is made of); ``discretization_error`` (the
+        estimated error of ``grid_values``, in units of y: the difference
+        between the last two diagonal Richardson extrapolants plus the
+        rounding carried from each grid) and ``error_estimates`` (the same for
+        ``g``, ``m``, ``u``, ``slope_right``, ``fun``); ``levels`` (per grid:
+        ``cells``, ``kkt``, ``unpolished`` = Clarabel's residuals, ``seconds``).
+        Calling the result evaluates g from the extrapolated ``x`` by the
+        Green's function of the module docstring.
 
     Raises
     ------
@@ -243,6 +301,13 @@ def weighted_spline(x, y, zeta, *, tol=DEFAULT_TOL):
 
     Notes
     -----
+    A grid solution is not the minimizer of the continuous problem, so it cannot
+    meet that problem's certificate. With ``method="cvxpy"`` the certificate is
+    the KKT system of each discretized QP (checked against ``tol``, else
+    ``SolverError``), and the extrapolated answer carries its own error
+    estimate, ``discretization_error``; the two routes agree to within it
+    (tested on constant, Gaussian and uniform-bias density weights).
+
     Used in the chapter *The limiting optimization problems* (``book/solvers.md``).
 
     Examples
@@ -252,32 +317,21 @@ def weighted_spline(x, y, zeta, *, tol=DEFAULT_TOL):
     >>> g = weighted_spline([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], "constant")
     >>> np.round(g(np.array([0.5, 1.0, 3.0])), 12)  # natural cubic spline, then linear
     array([ 0.6875,  1.    , -1.5   ])
+    >>> h = weighted_spline([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], "gaussian", method="cvxpy")
+    >>> e = weighted_spline([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], "gaussian")
+    >>> h.success, bool(np.max(np.abs(h.grid_values - e(h.grid))) <= h.discretization_error)
+    (True, True)
     """
     tol = check_tol(tol)
-    x = real_array(x, "x")
-    y = real_array(y, "y")
-    if x.ndim != 1 or x.size < 2:
-        raise ValueError(f"x must be a 1-D array of at least 2 points, got shape {x.shape}")
-    if y.shape != x.shape:
-        raise ValueError(f"y must have shape {x.shape} to match x, got {y.shape}")
-    if x.size > MAX_KNOTS:
-        raise ValueError(f"x has {x.size} points; at most {MAX_KNOTS} are supported")
-    if isinstance(zeta, str):
-        zeta = make_zeta(zeta)
-    elif not isinstance(zeta, Zeta):
-        if not callable(zeta):
-            raise TypeError(f"zeta must be a Zeta, a callable or a family name, got {zeta!r}")
-        fn = zeta
-        zeta = Zeta("callable", lambda t: np.asarray(fn(t), float), {})
-    order = np.argsort(x, kind="stable")
-    k, yk = x[order], y[order]
-    if np.any(np.diff(k) == 0):
-        raise ValueError("x must not contain repeated knots")
-    if np.any(np.diff(k) <= 4 * np.finfo(float).eps * np.maximum(np.abs(k[1:]), np.abs(k[:-1]))):
-        raise ValueError("x has knots closer than a few ulps (relative 1e-15): merge them")
-    lo_s, hi_s = zeta.support
-    if k[0] < lo_s or k[-1] > hi_s:
-        raise ValueError(f"x must lie in the support of zeta, [{lo_s}, {hi_s}] (zeta = 0 outside)")
+    method = check_method(method, ("moments", "cvxpy"))
+    if method == "cvxpy":
+        from ._spline_cvxpy import spline_cvxpy
+
+        return spline_cvxpy(x, y, zeta, tol=tol, cells=cells, levels=levels, polish=polish)
+    if cells is not None or levels is not None:
+        raise ValueError("cells and levels apply only to method='cvxpy' (the grid route); "
+                         "leave them None for method='moments'")
+    k, yk, zeta = _prepare(x, y, zeta)
     # Positivity is checked at every quadrature node (an adaptive grid over the whole
     # hull, refined where the moments are), and for the named families analytically.
     M = k.size
