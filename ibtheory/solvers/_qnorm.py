@@ -31,9 +31,13 @@ import numpy as np
 from .._validation import as_real_array, check_depth, check_positive
 from ._checks import check_flag, design, real_array, require_in_range, svd_range, targets
 from ._margin import MAX_DEPTH
+from ._qnorm_edge import REFINE_ABOVE, refine_at_edge
 from ._result import DEFAULT_TOL, KKT, SolverError, check_method, check_tol, cvx_solve, finish, rel
 
 _METHODS = ("dual-newton", "primal-newton", "cvxpy")
+#: Dual Newton steps before the near-edge Newton is tried (the dual run is continued
+#: to 500 steps only when that fails).
+_SHORT_DUAL = 60
 
 
 def q2_from_h(L: int, hv: np.ndarray) -> np.ndarray:
@@ -79,13 +83,16 @@ def qnorm_kkt(A, y, a, b, L, z, lam):
 
     grad = (a / b) * h_inv(L, z / b)
     g = A.T @ lam
+    gs = float(np.max(np.abs(g))) if g.size and np.all(np.isfinite(g)) and np.any(g) else 1.0
     return KKT(
         # normwise backward error: z's entries may span many decades (weights w spread
         # over 1e6 give b_j over 1e18), and then ||y|| alone is below the rounding floor
         # eps ||A|| ||z|| of the residual itself.
         primal_feasibility=rel(np.linalg.norm(A @ z - y),
                                np.linalg.norm(y) + np.linalg.norm(A, 2) * np.linalg.norm(z)),
-        stationarity=float(np.linalg.norm(grad - g)) / max(float(np.linalg.norm(g)), 1e-300),
+        # both scaled by max|g| first: near the l1 end (a/b) ~ alpha^(2-L) can reach
+        # 1e200, and an overflowing ||g|| would otherwise pass any residual.
+        stationarity=rel(np.linalg.norm((grad - g) / gs), np.linalg.norm(g / gs)),
     )
 
 
@@ -354,13 +361,30 @@ def solve_separable(A, y, a, b, L, method):
         return _primal_newton(A, y, a, b, L)
     if method == "cvxpy":
         return _cvxpy_dual(A, y, a, b, L)[:3]
-    try:
-        z, lam, it, _ = _dual_newton(A, y, a, b, L)
-        return z, lam, it
-    except _NewtonFailure as exc:
-        kkt = qnorm_kkt(A, y, a, b, L, exc.z, exc.lam)
-        raise SolverError(f"qnorm_interpolator: the dual Newton method stopped ({exc.status}); "
-                          f"{_edge_hint(A, a, b, L, exc.lam)}", exc.status, kkt) from None
+    svd = svd_range(A)
+    require_in_range(svd[0], y, "y", "X")
+    # A short dual run first: near the l1 end it cannot converge (float64 limit), and
+    # the near-edge Newton then finishes from its point or from the l1 solution; the
+    # dual run is continued only when both fail.
+    nu, it = None, 0
+    for budget in (_SHORT_DUAL, 500 - _SHORT_DUAL):
+        failure = None
+        try:
+            z, lam, nit, nu = _dual_newton(A, y, a, b, L, maxiter=budget, nu0=nu, svd=svd)
+        except _NewtonFailure as exc:
+            failure, z, lam, nit, nu = exc, exc.z, exc.lam, budget, exc.nu
+        it += nit
+        kkt = qnorm_kkt(A, y, a, b, L, z, lam)
+        if L > 2 and not kkt.meets(REFINE_ABOVE):
+            z, lam, it2, kkt = refine_at_edge(A, y, a, b, L, svd, z, lam, nu, kkt)
+            it += it2
+        if kkt.meets(DEFAULT_TOL) or failure is None or failure.status != "max_iter":
+            break
+    if failure is not None and not kkt.meets(DEFAULT_TOL):
+        raise SolverError(f"qnorm_interpolator: the dual Newton method stopped ({failure.status}) "
+                          f"and the near-edge Newton did not recover; {_edge_hint(A, a, b, L, lam)}",
+                          failure.status, kkt) from None
+    return z, lam, it
 
 
 def qnorm_interpolator(X, y, L, alpha, w=None, *, method="dual-newton", tol=DEFAULT_TOL,

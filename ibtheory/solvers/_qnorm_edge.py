@@ -1,0 +1,209 @@
+r"""The norm-like interpolator near its l1 end: a primal-dual Newton in mixed variables.
+
+Problem of :mod:`ibtheory.solvers._qnorm` (:math:`a_j, b_j > 0`, :math:`c_j = b_j/a_j`,
+orthonormal constraint rows :math:`Vz = \tilde y`):
+
+.. math::
+
+    \min_z \sum_j a_j H_L(z_j/b_j)\ \text{s.t.}\ Vz = \tilde y
+    \iff
+    h_L^{-1}(z_j/b_j) = t_j := c_j (V^\top\nu)_j\ (\forall j),\quad Vz = \tilde y .
+
+**Why the dual route stops.** For small :math:`\alpha` the coordinates in the support
+of the l1 limit have :math:`z_j/b_j \sim \alpha^{-L}`, so their dual variable sits at
+:math:`t_j = \pm(c_L - g_j)` with a gap :math:`g_j \asymp (z_j/b_j)^{-(L-2)/L}\sim
+\alpha^{L-2}` (from :math:`c_L - I_{L-2}(u) \sim 2^{L-2}e^{-(L-2)u}/(L-2)` and
+:math:`h_L \sim e^{Lu}/2^L`). A float64 :math:`\nu` resolves :math:`t_j` only to
+:math:`\epsilon c_L` in absolute terms, hence :math:`g_j` to a relative
+:math:`\epsilon c_L/g_j` and :math:`z_j = b_j h_L(t_j)` to
+:math:`\tfrac{L}{L-2}\epsilon c_L/g_j`: about :math:`10^{-7}` at :math:`L = 5,
+\alpha = 10^{-3}`. No reformulation of the dual alone helps: the optimum
+:math:`\nu` itself is not representable closely enough.
+
+**Mixed variables.** On the near-edge set :math:`S = \{j : c_L - |t_j| < \kappa c_L\}`
+the unknown is :math:`z_j` and the equation is written in the dual units,
+:math:`r_j = h_L^{-1}(z_j/b_j) - t_j = 0` (:func:`ibtheory.special.h_inv` is
+accurate to :math:`\epsilon c_L` in absolute terms, which is all this equation
+needs); off :math:`S` the unknown :math:`z_j = b_j h_L(t_j)` is eliminated
+(:math:`t_j` is interior there, so :math:`h_L` is well conditioned). Newton's method
+on :math:`(z_S, \nu)`:
+
+.. math::
+
+    \begin{pmatrix} \operatorname{diag}(D_S) & -\operatorname{diag}(c_S) V_S^\top \\
+                    V_S & V_{\bar S}\operatorname{diag}(W_{\bar S}) V_{\bar S}^\top \end{pmatrix}
+    \begin{pmatrix}\delta z_S \\ \delta\nu\end{pmatrix}
+    = \begin{pmatrix} -r_S \\ \tilde y - Vz \end{pmatrix},
+    \qquad D_j = \frac{1}{b_j h_L'(h_L^{-1}(z_j/b_j))},\quad W_j = b_j c_j h_L'(t_j),
+
+with :math:`h_L' = (1 + q^2)^{L-2}(1 + Lq^2)`. As :math:`\alpha \to 0`,
+:math:`D_S \to 0` and the matrix tends to
+:math:`\begin{pmatrix}0 & -C_S V_S^\top\\ V_S & \cdot\end{pmatrix}`, nonsingular when
+the l1 support has :math:`n` well-conditioned columns: the system stays well
+conditioned where the dual Hessian :math:`V\operatorname{diag}(W)V^\top` (with
+:math:`W_S \to \infty`) does not. A backtracking line search on the merit
+:math:`\|r_S\|^2/c_L^2 + \|\tilde y - Vz\|^2/\|\tilde y\|^2` keeps :math:`|t_j| < c_L`
+off :math:`S`. Started from the dual Newton's last point, or from the exact
+weighted l1 solution (:func:`l1_start`) when :math:`\alpha` is so small that
+:math:`t_S` rounds to :math:`\pm c_L`.
+
+See the book chapter *The limiting optimization problems* (``book/solvers.md``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: Coordinates with c_L - |t| < KAPPA c_L are solved for z (the t-form equation);
+#: beyond, z = b h_L(t) loses at most eps / KAPPA * L/(L-2) ~ 1e-12 relatively.
+KAPPA = 1e-3
+
+
+def _log_h_prime(L, e):
+    """log h_L' = (L-2) log(1 + q^2) + log(1 + L q^2), given e = q^2 (no overflow)."""
+    return (L - 2) * np.log1p(e) + np.log1p(L * e)
+
+
+def l1_start(A, y, a, b, L, svd):
+    r"""The alpha -> 0 start: the weighted l1 solution and its dual, in the solver's variables.
+
+    Near the l1 end :math:`a_j H_L(z_j/b_j) \approx c_L |z_j|/c_j`, so the limit is
+    :math:`z = c\odot\zeta` with :math:`\zeta = \arg\min\|\zeta\|_1` s.t.
+    :math:`A\,\mathrm{diag}(c)\,\zeta = y`, and its dual :math:`\lambda_1`
+    (:math:`|c_j (A^\top\lambda_1)_j| \le 1`) gives :math:`\lambda = c_L\lambda_1`, i.e.
+    :math:`t = \pm c_L` on the support. Returns ``(z0, nu0, S)`` or None when the LP
+    is not certified.
+    """
+    from ..special import blowup_time
+    from ._interpolators import min_l1_interpolator
+    from ._result import SolverError
+
+    U, sv, Vt = svd
+    c = b / a
+    try:
+        res = min_l1_interpolator(A * c, y)
+    except SolverError:
+        return None
+    cL = blowup_time(L)
+    z0 = c * res.x
+    nu0 = sv * (U.T @ (cL * res.dual))
+    t = c * (Vt.T @ nu0)
+    S = (np.abs(t) > (1.0 - KAPPA) * cL) | (z0 != 0)
+    return z0, nu0, S
+
+
+def edge_newton(A, y, a, b, L, z0, nu0, S, svd, maxiter=100):
+    """Newton's method on the mixed system (module docstring) from ``(z0, nu0)``.
+
+    Returns ``(z, lam, nit)``; raises ``ValueError`` (caught by the caller) when the
+    start is outside the domain or the line search fails before any progress.
+    """
+    from ..special import blowup_time, h, h_inv
+
+    from ._qnorm import q2_from_h
+
+    U, sv, Vt = svd
+    yr = (U.T @ y) / sv
+    c = b / a
+    cL = blowup_time(L)
+    S = np.asarray(S, dtype=bool)
+    O = ~S
+    VS, VO = Vt[:, S], Vt[:, O]
+    m, r = int(S.sum()), Vt.shape[0]
+    ys = max(float(np.linalg.norm(yr)), 1e-300)
+
+    def state(nu, zS):
+        t = c * (Vt.T @ nu)
+        if np.any(np.abs(t[O]) >= cL):
+            return None
+        try:
+            hO = h(L, t[O])
+        except ValueError:
+            return None
+        z = np.empty_like(t)
+        z[O], z[S] = b[O] * hO, zS
+        rS = h_inv(L, zS / b[S]) - t[S]
+        rf = yr - Vt @ z
+        merit = float(np.sum(rS**2)) / cL**2 + float(np.sum(rf**2)) / ys**2
+        return merit, z, t, hO, rS, rf
+
+    nu, zS = np.array(nu0, dtype=float), np.array(z0, dtype=float)[S]
+    cur = state(nu, zS)
+    if cur is None:
+        raise ValueError("start outside the domain |t| < c_L off S")
+    floor = (8 * np.finfo(float).eps) ** 2
+    flat = 0
+    for it in range(1, maxiter + 1):
+        merit, z, t, hO, rS, rf = cur
+        if merit <= floor:
+            break
+        with np.errstate(over="ignore", under="ignore"):
+            DS = np.exp(-np.log(b[S]) - _log_h_prime(L, q2_from_h(L, zS / b[S])))
+            WO = np.exp(np.log(b[O]) + np.log(c[O]) + _log_h_prime(L, q2_from_h(L, hO)))
+        K = np.zeros((m + r, m + r))
+        K[:m, :m] = np.diag(DS)
+        K[:m, m:] = -c[S][:, None] * VS.T
+        K[m:, :m] = VS
+        K[m:, m:] = (VO * WO) @ VO.T
+        try:
+            step = np.linalg.solve(K, np.concatenate([-rS, rf]))
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(K, np.concatenate([-rS, rf]), rcond=None)[0]
+        if not np.all(np.isfinite(step)):
+            break
+        dz, dnu = step[:m], step[m:]
+        tau, new = 1.0, None
+        while tau >= 1e-10:
+            trial = state(nu + tau * dnu, zS + tau * dz)
+            if trial is not None and trial[0] <= (1.0 - 1e-4 * tau) * merit:
+                new = trial
+                break
+            tau *= 0.5
+        if new is None:  # no decrease: the merit is at its round-off floor
+            break
+        # Stop after 3 steps that fail to halve the merit (its noise floor).
+        flat = flat + 1 if new[0] > 0.25 * merit else 0
+        nu, zS, cur = nu + tau * dnu, zS + tau * dz, new
+        if flat >= 3:
+            break
+    z = cur[1]
+    return z, U @ (nu / sv), it
+
+
+#: The dual Newton's answer is refined when its worst KKT residual exceeds this.
+REFINE_ABOVE = 1e-12
+
+
+def refine_at_edge(A, y, a, b, L, svd, z, lam, nu, kkt):
+    """Best certified point among the dual Newton's and :func:`edge_newton` from two starts.
+
+    Starts: the dual Newton's last point (near-edge set from its t), then the exact
+    weighted l1 solution (:func:`l1_start`). Returns ``(z, lam, nit, kkt)`` with the
+    smallest worst KKT residual (the dual's own when nothing improves on it).
+    """
+    from ..special import blowup_time
+
+    from ._qnorm import qnorm_kkt
+
+    best = (z, lam, 0, kkt)
+    c, cL = b / a, blowup_time(L)
+    starts = []
+    if nu is not None and np.all(np.isfinite(nu)):
+        t = c * (svd[2].T @ nu)
+        S = np.abs(t) > (1.0 - KAPPA) * cL
+        if np.any(S) and np.all(np.isfinite(z)):
+            starts.append(lambda: (z, nu, S))
+    starts.append(lambda: l1_start(A, y, a, b, L, svd))
+    for make in starts:
+        if best[3].meets(REFINE_ABOVE):
+            break
+        start = make()
+        if start is None:
+            continue
+        try:
+            z1, lam1, it1 = edge_newton(A, y, a, b, L, *start, svd)
+        except ValueError:
+            continue
+        k1 = qnorm_kkt(A, y, a, b, L, z1, lam1)
+        if np.isfinite(k1.worst) and not (k1.worst >= best[3].worst):
+            best = (z1, lam1, it1, k1)
+    return best
