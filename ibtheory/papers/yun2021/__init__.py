@@ -3,7 +3,9 @@
 Modules by stage: :mod:`.tensors` (data tensors and diagnostics), :mod:`.derivation`
 (SymPy), :mod:`.closed_forms` (predictions; ``printed_*`` as the slides print them),
 :mod:`.data` (random instances), :mod:`.experiments` (classification; registers
-:mod:`.experiments_tensor` and :mod:`.experiments_regression`).
+:mod:`.experiments_tensor` and :mod:`.experiments_regression`), :mod:`.odn`, :mod:`.tied`,
+:mod:`.conv_short` (filters shorter than the signal), :mod:`.conv_point` (Corollary 4, derived),
+:mod:`.derivation_conv` (SymPy for both).
 
 See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
 """
@@ -19,6 +21,9 @@ from .experiments_regression import (alpha_path, conv_regression, diagonal_regre
 from .experiments_tensor import tensor_identities
 from .odn import odn_flows, odn_regression_limit, odn_rho, odn_tensor, random_odn
 from .tied import tied_instance, tied_limit, tied_single_point
+from .conv_short import ShortConvolutional, conv_stationarity_residual, short_conv_flows, short_conv_tensor
+from .conv_point import Cor4Limit, conv_point_instance, conv_single_point, cor4_limit
+from .derivation_conv import ConvPointDerivation, ShortConvDerivation
 from .tensors import (KINDS, angle, concrete_output, data_tensor, even_part, init_margin,
                       multilinear, singular_vector_residual, support_size)
 
@@ -32,5 +37,7 @@ __all__ = [
     "tensor_identities", "exponential_flows", "diagonal_directions", "conv_directions",
     "single_point", "diagonal_regression", "alpha_path", "conv_regression",
     "two_layer_point_regression", "odn_tensor", "odn_rho", "odn_regression_limit", "random_odn",
-    "odn_flows", "tied_limit", "tied_instance", "tied_single_point",
+    "odn_flows", "tied_limit", "tied_instance", "tied_single_point", "ShortConvolutional",
+    "short_conv_tensor", "conv_stationarity_residual", "short_conv_flows", "Cor4Limit", "cor4_limit",
+    "conv_point_instance", "conv_single_point", "ShortConvDerivation", "ConvPointDerivation",
 ]

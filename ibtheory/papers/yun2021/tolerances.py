@@ -9,7 +9,8 @@ See the book chapter *A unifying view through linear tensor networks* (``book/yu
 __all__ = ["TENSOR_IDENTITY", "FLOW_EQUATION", "LOGTIME_DRIFT", "PATH", "PATH_LIMIT",
            "QNORM_FLOW", "CONV_FLOW", "PRINTED_CONV_MIN", "PRINTED_RESOLUTION", "THM6_FLOW", "NU_ROUTES",
            "PRINTED_THM6_MIN", "L1_GAP_MIN_EXPONENT", "L2_GAP_EXPONENT", "FAILURE_MIN_ANGLE",
-           "RATE_SLACK", "TIED_LIMIT",
+           "RATE_SLACK", "TIED_LIMIT", "SHORT_CONV_TENSOR", "SHORT_CONV_FD", "SHORT_CONV_ROUTES",
+           "COR4_PATH", "COR4_LIMIT", "COR4_SOLVER",
            "SOLVER_QNORM_FLOW", "PRINTED_QNORM_MIN", "SOLVER_LIMITS", "SOLVER_L1", "SOLVER_L2_MARGIN",
            "SOLVER_STATIONARY", "SOLVER_FOURIER", "FOURIER_CERTIFICATE", "SOLVER_FOURIER_L2"]
 
@@ -88,3 +89,23 @@ FOURIER_CERTIFICATE = 1e-7
 #: Corollary 6, alpha = 1e4: fourier_qnorm_interpolator vs weighted least norm, relative
 SOLVER_FOURIER_L2_WORST = 2.4e-15
 SOLVER_FOURIER_L2 = 3e-13  # ~120x: round-off (the O(alpha^-2L) gap is 1e-24)
+
+# Convolutional networks with short filters (Theorem 1) and Corollary 4 (derived).
+#: short filters: FFT model vs TensorNetwork on short_conv_tensor (outputs and gradients), relative:
+#: round-off, worst ~6e-16; ~100x
+SHORT_CONV_TENSOR = 1e-13
+#: short filters: gradient vs central finite differences (h = 1e-6), relative to max|grad|: truncation
+#: h^2 plus round-off eps/h, worst ~6e-10; ~30x
+SHORT_CONV_FD = 2e-8
+#: short filters: Theorem 1 residual by the data tensor vs by FFTs (same quantity, two routes): round-off,
+#: worst ~4e-16; ~200x
+SHORT_CONV_ROUTES = 1e-13
+#: Corollary 4: flow (LSODA rtol 1e-10, t up to e^1000) vs the exact path, relative; worst 2.9e-9
+#: over 30 seeds; ~10x
+COR4_PATH = 3e-8
+#: Corollary 4: path at nu = 40/(s_1 - s_next) (SVD route) vs cor4_limit (FFT route): e^-40 plus
+#: round-off of entries ~e^40 scaled, worst 1.1e-12 over 30 seeds; ~100x
+COR4_LIMIT = 1e-10
+#: Corollary 4: cor4_limit beta vs fourier_max_margin (SOCP stopped at relative KKT 1e-8), angle;
+#: worst 3.5e-10 over 30 seeds; ~15x
+COR4_SOLVER = 5e-9
