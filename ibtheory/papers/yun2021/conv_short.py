@@ -77,7 +77,7 @@ class ShortConvolutional(Convolutional):
     >>> import numpy as np
     >>> from ibtheory.papers.yun2021 import ShortConvolutional
     >>> net = ShortConvolutional(4, (2, 4))
-    >>> np.round(net.beta((np.array([1., 1.]), np.eye(4)[0])), 12)    # (1, 1, 0, 0) * delta_0
+    >>> np.round(net.beta((np.array([1., 1.]), np.eye(4)[0])), 12) + 0.0    # (1, 1, 0, 0) * delta_0
     array([1., 1., 0., 0.])
 
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
