@@ -11,8 +11,10 @@ interpolant :math:`k(\cdot,X)\,k(X,X)^{-1}y` of the output-layer kernel
 This module holds the kernels of the initializations used by Jin & Montufar (one input)
 and their two-input extension, the interpolant as a certified solver, and the polyharmonic
 spline (saddle-point system), each returning a :class:`SolverResult` whose certificate is
-the interpolation residual relative to the data scale; the condition number of the linear
-system is reported beside it (``cond``).
+the interpolation residual relative to :math:`\max|y|` (purely relative, so scaling y does not
+change it); the condition number of the linear system is reported beside it (``cond``).
+The polyharmonic spline is solved in coordinates centred at the data and scaled to unit
+radius, so its condition number and certificate do not depend on the units of X either.
 
 See the book chapters *Wide ReLU networks learn weighted splines* (``book/jin2023.md``) and
 *Extension: wide ReLU networks on 2-D inputs* (``book/jin2023_2d.md``).
@@ -22,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import as_real_array, check_positive
-from ._result import DEFAULT_TOL, KKT, SolverError, SolverResult, check_tol, finish
+from ._result import DEFAULT_TOL, KKT, SolverError, SolverResult, check_tol, finish, rel
 
 __all__ = ["relu_kernel", "arccos_kernel", "circle_kernel", "kernel_interpolant", "KernelInterpolantResult",
            "polyharmonic_spline", "PolyharmonicSplineResult"]
@@ -172,7 +174,7 @@ class KernelInterpolantResult(SolverResult):
     fun : float
         The RKHS norm squared :math:`y^\top c`.
     kkt : KKT
-        ``interpolation``: :math:`\max_j|k(x_j,X)c-y_j|/\max(\max|y|, 1)`.
+        ``interpolation``: :math:`\max_j|k(x_j,X)c-y_j|/\max|y|`.
     """
 
     def __call__(self, t):
@@ -225,8 +227,7 @@ def kernel_interpolant(X, y, kernel, *, tol=DEFAULT_TOL):
     if K.shape != (X.shape[0], X.shape[0]) or not np.all(np.isfinite(K)):
         raise ValueError(f"kernel must return a finite ({X.shape[0]}, {X.shape[0]}) Gram matrix, got {K.shape}")
     c, cond = _cond_solve(K, y, "kernel_interpolant")
-    scale = max(float(np.max(np.abs(y))), 1.0)
-    kkt = KKT(interpolation=float(np.max(np.abs(K @ c - y))) / scale)
+    kkt = KKT(interpolation=rel(np.max(np.abs(K @ c - y)), np.max(np.abs(y))))
     res = finish("kernel_interpolant", c, float(y @ c), kkt, tol, centers=X, kernel=kernel, cond=cond)
     return KernelInterpolantResult(**res)
 
@@ -245,25 +246,32 @@ class PolyharmonicSplineResult(SolverResult):
     kernel : str
     centers : ndarray, shape (M, 2)
     coef : ndarray, shape (M,)
-        Radial coefficients :math:`c_j` (:math:`\sum_jc_j=0`, :math:`\sum_jc_jx_j=0`).
+        Radial coefficients :math:`c_j` (:math:`\sum_jc_j=0`, :math:`\sum_jc_jx_j=0`), in the
+        units of the data.
     linear : ndarray, shape (3,)
         :math:`(v, u_1, u_2)`: the linear part :math:`L(x)=v+u^\top x`.
+    normalization : tuple
+        ``(center, radius)``: the system is solved in the coordinates
+        :math:`\tilde x = (x - \text{center})/\text{radius}` (and evaluated in them).
     cond : float
-        Condition number of the saddle-point matrix.
+        Condition number of the saddle-point matrix (in the normalized coordinates).
     kkt : KKT
-        ``interpolation`` (relative to the data scale) and ``side_conditions``
-        (:math:`|\sum c_j| + |\sum c_jx_j|` relative to :math:`\sum|c_j|`).
+        ``interpolation`` (relative to :math:`\max|y|`) and ``side_conditions``
+        (:math:`|\sum c_j| + |\sum c_j\tilde x_j|` relative to :math:`\sum|c_j|`).
     """
 
     def __call__(self, T):
         T = _points(T, "T")
-        r = np.linalg.norm(T[..., None, :] - self.centers, axis=-1)
-        return _PHI[self.kernel](r) @ self.coef + self.linear_part(T)
+        center, radius = self.normalization
+        Tn = (T - center) / radius
+        r = np.linalg.norm(Tn[..., None, :] - self._centers_n, axis=-1)
+        return _PHI[self.kernel](r) @ self._coef_n + self._linear_n[0] + Tn @ self._linear_n[1:]
 
     def linear_part(self, T):
-        """The linear part :math:`L(x) = v+u^\\top x` on points ``T``."""
+        """The linear part :math:`L(x) = v+u^\top x` on points ``T``."""
         T = _points(T, "T")
-        return self.linear[0] + T @ self.linear[1:]
+        center, radius = self.normalization
+        return self._linear_n[0] + ((T - center) / radius) @ self._linear_n[1:]
 
 
 def polyharmonic_spline(X, y, kernel="thin_plate_spline", *, tol=DEFAULT_TOL):
@@ -294,16 +302,31 @@ def polyharmonic_spline(X, y, kernel="thin_plate_spline", *, tol=DEFAULT_TOL):
         raise ValueError(f"kernel must be one of {tuple(_PHI)}, got {kernel!r}")
     tol = check_tol(tol)
     M = X.shape[0]
-    P = np.concatenate([np.ones((M, 1)), X], 1)
+    # Centred, unit-radius coordinates: phi(r / radius) differs from phi(r) by a factor
+    # (and, for r^2 log r, a multiple of r^2, which the side conditions reduce to a constant),
+    # so the spline is the same function; the system's conditioning no longer depends on units.
+    center = X.mean(axis=0)
+    radius = float(np.max(np.linalg.norm(X - center, axis=1)))
+    if not radius > 0:
+        raise ValueError("X must hold at least 3 points not on a line (the linear part must be determined)")
+    Xn = (X - center) / radius
+    P = np.concatenate([np.ones((M, 1)), Xn], 1)
     if M < 3 or np.linalg.matrix_rank(P) < 3:
         raise ValueError("X must hold at least 3 points not on a line (the linear part must be determined)")
-    Phi = _PHI[kernel](np.linalg.norm(X[:, None] - X[None], axis=-1))
+    Phi = _PHI[kernel](np.linalg.norm(Xn[:, None] - Xn[None], axis=-1))
     A = np.block([[Phi, P], [P.T, np.zeros((3, 3))]])
     sol, cond = _cond_solve(A, np.concatenate([y, np.zeros(3)]), "polyharmonic_spline")
     c, lin = sol[:M], sol[M:]
-    scale = max(float(np.max(np.abs(y))), 1.0)
-    kkt = KKT(interpolation=float(np.max(np.abs(Phi @ c + P @ lin - y))) / scale,
-              side_conditions=float(np.sum(np.abs(P.T @ c))) / max(float(np.sum(np.abs(c))), 1.0))
-    res = finish("polyharmonic_spline", sol, float(c @ Phi @ c), kkt, tol, kernel=kernel, centers=X, coef=c,
-                 linear=lin, cond=cond)
+    kkt = KKT(interpolation=rel(np.max(np.abs(Phi @ c + P @ lin - y)), np.max(np.abs(y))),
+              side_conditions=rel(np.sum(np.abs(P.T @ c)), np.sum(np.abs(c))))
+    # The same function in the data's units: phi(r/R) = phi(r)/R^3 (cubic), or
+    # (phi(r) - r^2 log R)/R^2 (thin plate), where sum_j c_j |x - x_j|^2 = R^2 sum_j c_j |xn_j|^2.
+    # The semi-norm c^T Phi c scales the same way (c^T [|xn_i - xn_j|^2] c = 0 under the side conditions).
+    power = 3 if kernel == "cubic" else 2
+    coef = c / radius**power
+    const = 0.0 if kernel == "cubic" else -np.log(radius) * float(c @ np.sum(Xn * Xn, axis=1))
+    linear = np.concatenate([[lin[0] - lin[1:] @ center / radius + const], lin[1:] / radius])
+    res = finish("polyharmonic_spline", sol, float(c @ Phi @ c) / radius**power, kkt, tol, kernel=kernel, centers=X, coef=coef,
+                 linear=linear, normalization=(center, radius), cond=cond, _centers_n=Xn, _coef_n=c,
+                 _linear_n=lin)
     return PolyharmonicSplineResult(**res)

@@ -189,7 +189,10 @@ def min_sharpness_over_minimizers(widths, X, y, *, n_starts=4, seed=0, maxiter=4
     (:func:`ibtheory.dynamics.hessian`, exact HVPs, ``loss="mean"``), minimized by BFGS then
     Nelder-Mead from ``n_starts`` random starts drawn from ``SeedSequence(seed)``.
     The value is the sharpness *at a certified minimizer* (an upper bound on the
-    infimum); the certificate is the minimizer's feasibility.
+    infimum); the certificate is the minimizer's feasibility. The search runs on
+    :math:`(X/s_x, y/s_y)` (:math:`s_x = \max|X|`, :math:`s_y = \max|y|`): scaling every layer
+    by :math:`d^{1/L}`, :math:`d = s_y/s_x`, maps its minimizers onto the original ones and
+    multiplies the sharpness by :math:`s_x^2d^{2-2/L}`, so the answer does not depend on units.
 
     Parameters
     ----------
@@ -230,6 +233,15 @@ def min_sharpness_over_minimizers(widths, X, y, *, n_starts=4, seed=0, maxiter=4
     n_starts = check_int(n_starts, "n_starts", minimum=1)
     maxiter = check_int(maxiter, "maxiter", minimum=1)
     tol = check_tol(tol)
+    # Solve at unit scale: X/sx, y/sy. W -> d^(1/L) W (d = sy/sx) maps the minimizers of the
+    # normalized problem onto those of the original one and multiplies every sharpness by
+    # sx^2 d^(2 - 2/L), so the brute force sees the same landscape whatever the units.
+    L = len(widths) - 1
+    sx = float(np.max(np.abs(X)))
+    sy = float(np.max(np.abs(y))) or 1.0
+    d = sy / sx
+    factor = sx * sx * d ** (2.0 - 2.0 / L)
+    X, y = X / sx, y / sy
     n = X.shape[0]
     Sig, c = X.T @ X / n, X.T @ y / n
     pi = np.linalg.solve(Sig, c)
@@ -254,7 +266,9 @@ def min_sharpness_over_minimizers(widths, X, y, *, n_starts=4, seed=0, maxiter=4
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     best, funs, feas = None, [], 0.0
     for _ in range(n_starts):
-        r = minimize(f, rng.standard_normal(sum(sizes)), method="BFGS", options={"maxiter": maxiter, "gtol": 1e-10})
+        # The start drawn in the data's units, mapped to the normalized problem.
+        start = rng.standard_normal(sum(sizes)) * d ** (-1.0 / L)
+        r = minimize(f, start, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-10})
         r = minimize(f, r.x, method="Nelder-Mead",
                      options={"maxiter": maxiter, "xatol": 1e-10, "fatol": 1e-13, "adaptive": True})
         W = unpack(r.x)
@@ -262,5 +276,6 @@ def min_sharpness_over_minimizers(widths, X, y, *, n_starts=4, seed=0, maxiter=4
         funs.append(float(r.fun))
         if best is None or r.fun < best[0]:
             best = (float(r.fun), W)
-    return finish("min_sharpness_over_minimizers", net.flatten(best[1]), best[0], KKT(primal_feasibility=feas),
-                  tol, layers=best[1], funs=np.array(funs))
+    layers = tuple(W * d ** (1.0 / L) for W in best[1])
+    return finish("min_sharpness_over_minimizers", net.flatten(layers), best[0] * factor,
+                  KKT(primal_feasibility=feas), tol, layers=layers, funs=np.array(funs) * factor)

@@ -116,7 +116,8 @@ def polish_stationary(X, y, z, p, *, rel=1e-2, active=5e-2, tol=1e-9):
     (zero off :math:`S`) is certified by residuals recomputed from it: relative
     stationarity on :math:`S`, primal feasibility :math:`\max_i(1 - a_i^\top z^*)^+`,
     dual feasibility :math:`\max(-\mu)^+/\max|\mu|`, complementarity
-    :math:`\max_i\mu_i|a_i^\top z^*-1|`, and the sign pattern of :math:`z_S`.
+    :math:`\max_i\mu_i|a_i^\top z^*-1|/\max|\mu|`, and the sign pattern of :math:`z_S`;
+    all are dimensionless (the margins are scaled to 1), so scaling X leaves them unchanged.
 
     Returns
     -------
@@ -149,16 +150,21 @@ def polish_stationary(X, y, z, p, *, rel=1e-2, active=5e-2, tol=1e-9):
             raise ValueError(f"{name} must be a number in (0, 1), got {v!r}")
     S = np.flatnonzero(np.abs(z) > rel * np.abs(z).max())
     T = np.flatnonzero(A @ z <= 1 + active)
-    As = A[np.ix_(T, S)]
+    # Solve in units where max|A| = 1 (zn = sA z, mun = sA^p mu): the Lagrange system then
+    # has unit-size blocks whatever the units of X (issue 15: scale-free certificates).
+    sA = float(np.max(np.abs(A)))
+    As = A[np.ix_(T, S)] / sA
     sg = np.sign(z[S])
 
     def F(u):
         zs, mu = u[:S.size], u[S.size:]
         return np.concatenate([p * np.abs(zs) ** (p - 1) * sg - As.T @ mu, As @ zs - 1])
 
-    mu0, _ = nnls(As.T, p * np.abs(z[S]) ** (p - 1) * sg)
-    sol = root(F, np.concatenate([z[S], mu0]), method="lm", tol=1e-15)
-    zs, mu = sol.x[:S.size], sol.x[S.size:]
+    z0 = z[S] * sA
+    mu0, _ = nnls(As.T, p * np.abs(z0) ** (p - 1) * sg)
+    sol = root(F, np.concatenate([z0, mu0]), method="lm", tol=1e-15)
+    zs, mu = sol.x[:S.size] / sA, sol.x[S.size:] * sA ** -p
+    As = As * sA
     out = np.zeros_like(z)
     out[S] = zs
     marg = A @ out
@@ -168,7 +174,7 @@ def polish_stationary(X, y, z, p, *, rel=1e-2, active=5e-2, tol=1e-9):
         stationarity=float(np.linalg.norm(grad - As.T @ mu) / np.linalg.norm(grad)),
         primal_feasibility=float(max(0.0, np.max(1.0 - marg))),
         dual_feasibility=float(max(0.0, -float(np.min(mu))) / mu_scale) if mu.size else 0.0,
-        complementarity=float(np.max(mu * np.abs(marg[T] - 1.0))) if mu.size else 0.0,
+        complementarity=float(np.max(mu * np.abs(marg[T] - 1.0)) / mu_scale) if mu.size else 0.0,
         sign_pattern=float(np.any(np.sign(zs) != sg)),
     )
     if not kkt.meets(tol):
