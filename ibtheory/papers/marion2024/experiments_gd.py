@@ -237,8 +237,20 @@ class SweepReport(Report):
     d: int
 
 
-def _sweep(data_of, kinds, init, depth, lr_of, steps_of, scales, seeds, sharp_iters, data_seed):
-    """Runs (seed, kind, lr index, scale index), grouped by (kind, step count) for the batched calls."""
+def _reps(reps, lrs, seeds):
+    """Repetitions per step size: ``None`` (every seed) or one count per step size, each <= len(seeds)."""
+    if reps is None:
+        return [len(seeds)] * len(lrs)
+    if len(reps) != len(lrs):
+        raise ValueError(f"reps must hold one count per step size ({len(lrs)}), got {len(reps)}")
+    return [check_int(r, "reps entry", minimum=1, maximum=len(seeds)) for r in reps]
+
+
+def _sweep(data_of, kinds, init, depth, lrs, steps, reps, scales, seeds, sharp_iters, data_seed):
+    """Runs (seed, kind, lr index, scale index), one batched call per data kind (per-run step budgets).
+
+    Step size ``i`` runs on the first ``reps[i]`` seeds (the authors use more repetitions for some step sizes).
+    """
     from ...dynamics import chain_gd, chain_sharpness
 
     rows = []
@@ -249,29 +261,28 @@ def _sweep(data_of, kinds, init, depth, lr_of, steps_of, scales, seeds, sharp_it
             w /= np.linalg.norm(w)
         e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
         s_inf, s_low = cf.minimal_sharpness(depth, D), cf.sharpness_lower_bound(depth, D.a, D.pi_norm)
-        for st in sorted(set(steps_of)):
-            runs = [(s, i, k) for s in seeds for i in range(len(lr_of(j))) if steps_of[i] == st
-                    for k in range(len(scales))]
-            rngs = [child_rng(s, j, i, k) for s, i, k in runs]
-            sc = np.array([scales[k] for _, _, k in runs])
-            lr = np.array([lr_of(j)[i] for _, i, _ in runs])
-            if init == "gaussian":
-                Q, u = gaussian_layers(d, depth, sc, rngs)
-                r = chain_gd(Q, u, D.Sigma, D.c, lr, st, y_sq=D.y_sq, reference=D.pi_star)
-            else:
-                Q = residual_layers(d, depth, sc, rngs)
-                r = chain_gd(Q, w, D.Sigma, D.c, lr, st, y_sq=D.y_sq, reference=D.pi_star, train_head=False)
-            out = classify(r, e0)
-            lam, ok = np.full(len(runs), np.nan), np.zeros(len(runs), dtype=bool)
-            live = ~r.diverged
-            if sharp_iters and np.any(live):
-                sh = chain_sharpness(r.layers[live], r.head[live] if init == "gaussian" else w, D.X, D.y,
-                                     train_head=init == "gaussian", iters=sharp_iters)
-                lam[live], ok[live] = sh.sharpness, sh.converged
-            dist = np.where(r.diverged, np.nan, np.mean((r.beta - D.pi_star) ** 2, axis=1))
-            for b, (s, i, k) in enumerate(runs):
-                rows.append((s, D.pi_norm, data_of[j][1], lr[b], sc[b], out[b], r.excess[b] / e0, dist[b], r.loss[b],
-                             lam[b], ok[b], s_inf, s_low, 4 * D.Lam / D.lam))
+        runs = [(s, i, k) for i in range(len(lrs)) for s in seeds[:reps[i]] for k in range(len(scales))]
+        rngs = [child_rng(s, j, i, k) for s, i, k in runs]
+        sc = np.array([scales[k] for _, _, k in runs])
+        lr = np.array([lrs[i] for _, i, _ in runs])
+        st = np.array([steps[i] for _, i, _ in runs])
+        if init == "gaussian":
+            Q, u = gaussian_layers(d, depth, sc, rngs)
+            r = chain_gd(Q, u, D.Sigma, D.c, lr, st, y_sq=D.y_sq, reference=D.pi_star)
+        else:
+            Q = residual_layers(d, depth, sc, rngs)
+            r = chain_gd(Q, w, D.Sigma, D.c, lr, st, y_sq=D.y_sq, reference=D.pi_star, train_head=False)
+        out = classify(r, e0)
+        lam, ok = np.full(len(runs), np.nan), np.zeros(len(runs), dtype=bool)
+        live = ~r.diverged
+        if sharp_iters and np.any(live):
+            sh = chain_sharpness(r.layers[live], r.head[live] if init == "gaussian" else w, D.X, D.y,
+                                 train_head=init == "gaussian", iters=sharp_iters)
+            lam[live], ok[live] = sh.sharpness, sh.converged
+        dist = np.where(r.diverged, np.nan, np.mean((r.beta - D.pi_star) ** 2, axis=1))
+        for b, (s, i, k) in enumerate(runs):
+            rows.append((s, D.pi_norm, data_of[j][1], lr[b], sc[b], out[b], r.excess[b] / e0, dist[b], r.loss[b],
+                         lam[b], ok[b], s_inf, s_low, 4 * D.Lam / D.lam))
     return [np.array(v) for v in zip(*rows)]
 
 
@@ -286,14 +297,15 @@ _SCALES_G = tuple(float(v) for v in np.linspace(0.25, 0.6, 10))
 _SCALES_R = tuple(float(v) for v in np.linspace(0.0, 1.7, 10))
 
 
-def _sharpness_vs_scale(*, seeds, init, lrs, steps, scales, depth, data_seed, sharp_iters):
+def _sharpness_vs_scale(*, seeds, init, lrs, steps, scales, depth, data_seed, sharp_iters, reps):
     r"""The authors' sweep: sharpness after GD versus initialization scale, per step size (``n=50, d=5``).
 
     ``init`` is ``"gaussian"`` (``init_mlp``: trainable head) or ``"residual"`` (``init_resnet``:
     fixed unit projection drawn from ``data_seed``). One run per (seed, step size, scale); the
     sharpness of every run that did not diverge is a converged power iteration on exact HVPs
-    (the authors take 20 iterations). The authors use 20 repetitions (80 for the largest step
-    of the Gaussian sweep): pass more seeds for the latter.
+    (the authors take 20 iterations). Step size ``lrs[i]`` runs ``steps[i]`` steps on the first
+    ``reps[i]`` seeds (``None``: every seed); the ``paper`` preset of the Gaussian sweep is the
+    authors' experiment A: 20 repetitions, 80 for the largest step (13.2 M run-steps).
 
     Examples
     --------
@@ -308,28 +320,28 @@ def _sharpness_vs_scale(*, seeds, init, lrs, steps, scales, depth, data_seed, sh
         raise ValueError(f"lrs and steps must have the same length, got {len(lrs)} and {len(steps)}")
     steps = [check_int(v, "steps entry", minimum=2) for v in steps]
     D = make_data(n=50, d=5, seed=data_seed)
-    cols = _sweep([(1.0, 1.0)], [D], init, check_int(depth, "depth", minimum=2), lambda j: lrs, steps, scales,
-                  seeds, sharp_iters, data_seed)
+    cols = _sweep([(1.0, 1.0)], [D], init, check_int(depth, "depth", minimum=2), lrs, steps, _reps(reps, lrs, seeds),
+                  scales, seeds, sharp_iters, data_seed)
     return _sweep_report(cols, init, depth, D)
 
 
 sharpness_vs_scale = experiment("marion2024.sharpness_vs_scale", figure=figure_sweep, presets={
     "smoke": {"seeds": (0,), "init": "gaussian", "lrs": (0.1,), "steps": (300,), "scales": (0.3, 0.5),
-              "depth": 10, "data_seed": 0, "sharp_iters": 300},
+              "depth": 10, "data_seed": 0, "sharp_iters": 300, "reps": None},
     "book": {"seeds": (0,), "init": "gaussian", "lrs": (0.02, 0.07, 0.1, 0.2), "steps": (10_000, 4_000, 4_000, 2_000),
-             "scales": _SCALES_G, "depth": 10, "data_seed": 0, "sharp_iters": 2000},
-    "paper": {"seeds": tuple(range(20)), "init": "gaussian", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2),
-              "steps": (40_000, 10_000, 4_000, 4_000, 2_000), "scales": _SCALES_G, "depth": 10, "data_seed": 0,
-              "sharp_iters": 3000},
+             "scales": _SCALES_G, "depth": 10, "data_seed": 0, "sharp_iters": 2000, "reps": None},
+    "paper": {"seeds": tuple(range(80)), "init": "gaussian", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2),
+              "steps": (40_000, 10_000, 4_000, 4_000, 2_000), "reps": (20, 20, 20, 20, 80), "scales": _SCALES_G,
+              "depth": 10, "data_seed": 0, "sharp_iters": 3000},
 })(_sharpness_vs_scale)
 
 residual_sharpness_vs_scale = experiment("marion2024.residual_sharpness_vs_scale", figure=figure_sweep, presets={
     "smoke": {"seeds": (0,), "init": "residual", "lrs": (0.1,), "steps": (300,), "scales": (0.0, 1.0),
-              "depth": 10, "data_seed": 0, "sharp_iters": 300},
+              "depth": 10, "data_seed": 0, "sharp_iters": 300, "reps": None},
     "book": {"seeds": (0,), "init": "residual", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2), "steps": (4_000,) * 5,
-             "scales": _SCALES_R, "depth": 10, "data_seed": 0, "sharp_iters": 2000},
+             "scales": _SCALES_R, "depth": 10, "data_seed": 0, "sharp_iters": 2000, "reps": None},
     "paper": {"seeds": tuple(range(20)), "init": "residual", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2),
-              "steps": (4_000,) * 5, "scales": _SCALES_R, "depth": 10, "data_seed": 0, "sharp_iters": 3000},
+              "steps": (4_000,) * 5, "scales": _SCALES_R, "depth": 10, "data_seed": 0, "sharp_iters": 3000, "reps": None},
 })(_sharpness_vs_scale)
 
 
