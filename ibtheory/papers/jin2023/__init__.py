@@ -32,3 +32,12 @@ __all__ += ["figures"]
 from .adjustment import adjustment_effect  # noqa: E402
 
 __all__ += ["adjustment_effect"]
+from .general import GENERAL_INITS, SCALED_INIT, general_limit, general_width_rate, network_output  # noqa: E402
+from .general_derivation import GeneralLimitDerivation  # noqa: E402
+from .random_features import min_norm_random_features, random_features_rate  # noqa: E402
+
+__all__ += ["GENERAL_INITS", "SCALED_INIT", "general_limit", "general_width_rate", "network_output",
+            "GeneralLimitDerivation", "min_norm_random_features", "random_features_rate"]
+from .network_gap import kernel_path, network_gap_rate  # noqa: E402
+
+__all__ += ["kernel_path", "network_gap_rate"]
