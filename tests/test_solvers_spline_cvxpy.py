@@ -2,17 +2,16 @@
 
 The two routes share no numerical code (moment equations vs. a Hermite-element QP solved by
 Clarabel). Agreement is asserted to within the cvxpy route's *own* reported error estimate;
-the only allowance added is the default route's rounding, ``FLOOR`` of each quantity's
-scale (its moments are certified to 1e-13 relative; the tridiagonal solve and the Green's
-function evaluation lose at most a few digits more).
+the only allowance added is the default route's rounding, ``ROUTE_ROUNDING`` (1e-12) of
+each quantity's scale (its moments are certified to 1e-13 relative; the tridiagonal solve
+and the Green's function evaluation lose at most a few digits more).
 """
 import numpy as np
 import pytest
 from scipy.interpolate import CubicSpline
 
 from ibtheory.solvers import SolverError, weighted_spline, zeta
-
-FLOOR = 1e-12
+from ibtheory.solvers._spline_cvxpy import ROUTE_ROUNDING as FLOOR
 
 
 def _uniform_bias_density(a_b=1.5):
@@ -87,6 +86,12 @@ def test_estimate_shrinks_with_levels_and_bounds_the_error():
         assert diff <= bound and b.discretization_error < prev
         prev = b.discretization_error
     assert prev < 1e-8
+    # The grids converge at order 4: each halving divides the change of g by ~16 (h^4), the
+    # order the Richardson table assumes first.
+    v = [lev["grid_values"] for lev in b.levels]
+    changes = [np.max(np.abs(v1 - v0)) for v0, v1 in zip(v[:-1], v[1:])]
+    ratios = np.array(changes[:-1]) / np.array(changes[1:])
+    assert np.all((ratios > 12) & (ratios < 20)), ratios
 
 
 def test_certificate_is_the_discrete_kkt():

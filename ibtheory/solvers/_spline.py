@@ -284,7 +284,8 @@ def weighted_spline(x, y, zeta, *, tol=DEFAULT_TOL, method="moments", cells=None
         between the last two diagonal Richardson extrapolants plus the
         rounding carried from each grid) and ``error_estimates`` (the same for
         ``g``, ``m``, ``u``, ``slope_right``, ``fun``); ``levels`` (per grid:
-        ``cells``, ``kkt``, ``unpolished`` = Clarabel's residuals, ``seconds``).
+        ``cells``, ``kkt``, ``unpolished`` = Clarabel's residuals, ``seconds``,
+        ``grid_values`` = that grid's own g on the coarsest grid).
         Calling the result evaluates g from the extrapolated ``x`` by the
         Green's function of the module docstring.
 

@@ -72,6 +72,10 @@ _GX, _GW = 0.5 * (_GX + 1.0), 0.5 * _GW
 CELLS, LEVELS = 16, 5
 #: Largest number of cells of the finest grid (the QP has 2 (N + 1) variables).
 MAX_CELLS = 200_000
+#: Relative rounding allowed to the *default* route when the two routes are compared (its
+#: moments are certified to 1e-13; its solve and Green's-function evaluation lose a few digits
+#: more): agreement means |difference| <= reported error + ROUTE_ROUNDING * scale.
+ROUTE_ROUNDING = 1e-12
 
 
 def _grid(tn, nseg, k):
@@ -186,7 +190,8 @@ def _level(tn, nseg, k, knot_pos, yn, zfun, polish):
     seconds = time.perf_counter() - t0
     q = _quantities(B, t, idx, 2**k, z, lam)
     rounding = np.abs(_quantities(B, t, idx, 2**k, z + dz, lam + dl) - q)
-    return q, rounding, {"cells": t.size - 1, "kkt": kkt, "unpolished": raw, "seconds": seconds}
+    return q, rounding, {"cells": t.size - 1, "kkt": kkt, "unpolished": raw, "seconds": seconds,
+                         "grid_values": q[:offsets[-1] // 2**k + 1]}
 
 
 def _richardson(rows):
@@ -259,6 +264,8 @@ def spline_cvxpy(x, y, zeta, *, tol, cells=None, levels=None, polish=True):
         vals, err = vals * unit, err * unit
         est = {"g": float(np.max(err[:n0])), "m": float(np.max(err[n0:n0 + M])), "u": float(err[-3]),
                "slope_right": float(err[-2]), "fun": float(err[-1])}
+        for p in per:  # each grid's own (unextrapolated) values of g, in the data's units
+            p["grid_values"] = p["grid_values"] * Y + yk[0] + slope * (grid - lo)
         kkt = KKT({key: max(float(p["kkt"][key]) for p in per) for key in per[0]["kkt"]})
         seconds = sum(p["seconds"] for p in per)
     vals[:n0] += yk[0] + slope * (grid - lo)
