@@ -33,6 +33,8 @@ from ._observe import quiet_overflow
 __all__ = ["ASIRun", "asi_gradient_descent", "relu_jacobian"]
 
 _STOPS = ("loss_change", "residual")
+_METHODS = ("pattern", "dense", "spectral")
+_FRINGE, _SMALL = 2000, 64
 
 
 def _check_params(P, k):
@@ -132,10 +134,249 @@ def _dL(problem, R):
     return R, 0.5 * np.sum(R * R, axis=0)
 
 
+def _finish_rule(stop, tol, pv, L, R):
+    """Stopping rule of each network (loss change or largest residual) and non-finite losses."""
+    crit = np.abs(pv - L) < tol if stop == "loss_change" else np.max(np.abs(R), axis=0) < tol
+    return crit, ~np.isfinite(L)
+
+
+def _dense_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
+    """Reference engine: every neuron of every running network updated at every step, O(M n) per step."""
+    X, y = problem.X, problem.y
+    B = len(nets)
+    state = [list(P) for P in nets]
+    nit, gd_loss = np.zeros(B, int), np.full(B, np.nan)
+    finished, diverged, prev = np.zeros(B, bool), np.zeros(B, bool), np.full(B, np.inf)
+    step = 0
+    while step < max_steps and not np.all(finished | diverged):
+        act = np.flatnonzero(~(finished | diverged))
+        sizes = np.array([state[k][0].shape[0] for k in act])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        seg = np.repeat(np.arange(act.size), sizes)
+        Wt = np.concatenate([state[k][0] for k in act]).T.copy()     # (d, neurons)
+        b = np.concatenate([state[k][1] for k in act])
+        a = np.concatenate([state[k][2] for k in act])
+        c = np.array([state[k][3] for k in act])
+        eta, pv, done = lr[act].copy(), prev[act].copy(), np.zeros(act.size, bool)
+        for _ in range(min(check_every, max_steps - step)):
+            Z = X @ Wt + b
+            phi = np.maximum(Z, 0.0)
+            R = np.add.reduceat(phi * a, starts, axis=1) + (c - y[:, None])     # (M, nets)
+            G, L = _dL(problem, R)
+            crit, bad = _finish_rule(stop, tol, pv, L, R)
+            newly = ~done & (crit | bad)
+            for i in np.flatnonzero(newly):
+                k = act[i]
+                nit[k], gd_loss[k] = step, L[i]
+                finished[k], diverged[k] = not bad[i], bool(bad[i])
+            done |= newly
+            if done.all():
+                break
+            pv = np.where(done, pv, L)
+            Ge = G * np.where(done, 0.0, eta)                 # step-scaled dL/df per network
+            Gn = Ge[:, seg]
+            gz = (Z > 0) * Gn * a
+            Wt = Wt - hid * (X.T @ gz)
+            b = b - hid * gz.sum(0)
+            a = a - s * np.einsum("mn,mn->n", phi, Gn)
+            c = c - Ge.sum(0)
+            step += 1
+        for i, k in enumerate(act):
+            sl = slice(starts[i], starts[i] + sizes[i])
+            state[k] = [Wt[:, sl].T.copy(), b[sl].copy(), a[sl].copy(), float(c[i])]
+            prev[k] = pv[i]
+    return state, nit, gd_loss, finished, diverged, step
+
+
+def _groups(S, net, n_act):
+    """Group of each neuron by (network, activation pattern on the data); every network gets a group.
+
+    Returns the group of each neuron, the network and the 0/1 pattern (M, groups) of each group, and
+    the first group of each network (groups are sorted by network)."""
+    M = S.shape[1]
+    if M <= 40:
+        key = (net.astype(np.int64) << M) | (S.astype(np.int64) @ (np.int64(1) << np.arange(M, dtype=np.int64)))
+        uk, inv = np.unique(np.concatenate([key, np.arange(n_act, dtype=np.int64) << M]), return_inverse=True)
+        gnet, pat = uk >> M, ((uk[None, :] >> np.arange(M)[:, None]) & 1).astype(float)
+    else:
+        rows = np.concatenate([np.column_stack([net, S]), np.column_stack([np.arange(n_act), np.zeros((n_act, M))])])
+        uk, inv = np.unique(rows.astype(np.int64), axis=0, return_inverse=True)
+        gnet, pat = uk[:, 0], uk[:, 1:].T.astype(float)
+    return inv[:net.size], gnet, pat, np.flatnonzero(np.r_[True, gnet[1:] != gnet[:-1]])
+
+
+def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, s, stop, tol):
+    r"""K steps of the networks in ``n_act``: bulk neurons through their groups' moments, fringe neurons one by one.
+
+    For a neuron :math:`z=(u,a)`, :math:`u=(w,b)`, of activation pattern :math:`S` the step is linear,
+    :math:`z\leftarrow M_S z`, :math:`M_S=\begin{pmatrix}I&-hp\\-sp^\top&1\end{pmatrix}`, :math:`p=E^\top(S\odot g)`,
+    so a group carries :math:`C=\sum zz^\top\leftarrow MCM^\top` (its output on the data is
+    :math:`S\odot Ec_{ua}`) and the product :math:`T=\prod M`. A neuron's pre-activation at :math:`x_j` drifts by
+    :math:`-h\sum_t(e_j^\top p_t)\,a(t)`, :math:`a(t)=T_a(t)z`, at most :math:`D^a_j|a|+D^u_j\|u\|` with
+    :math:`D^a_j=h\sum_t|e_j^\top p_t||T_{aa}(t)|`, :math:`D^u_j=h\sum_t|e_j^\top p_t|\|T_{au}(t)\|`."""
+    M, k = E.shape
+    gi, gnet, Sg, gstart = _groups(Ub @ E.T > 0, nb, n_act)
+    ng = gnet.size
+    z = np.column_stack([Ub, Ab])
+    mom = np.stack([np.bincount(gi, z[:, i] * z[:, j], ng) for i in range(k + 1) for j in range(k + 1)])
+    mom = mom.reshape(k + 1, k + 1, ng)
+    Cuu, cua, caa = mom[:k, :k].copy(), mom[:k, k].copy(), mom[k, k].copy()
+    Tu = np.zeros((k, k + 1, ng))
+    Tu[np.arange(k), np.arange(k)] = 1.0
+    Ta = np.zeros((k + 1, ng))
+    Ta[k] = 1.0
+    Da, Du, Dn, EE = np.zeros((M, ng)), np.zeros((M, ng)), np.zeros((M, n_act)), np.abs(E @ E.T)
+    Uf = np.concatenate([Uf, np.zeros((n_act, k))])       # one zero neuron per network (stays 0): reduceat
+    Af, nf = np.concatenate([Af, np.zeros(n_act)]), np.concatenate([nf, np.arange(n_act)])
+    order = np.argsort(nf, kind="stable")
+    Uf, Af, nf = Uf[order], Af[order], nf[order]
+    fstart = np.flatnonzero(np.r_[True, nf[1:] != nf[:-1]])
+    done, fin, nit, gdl = np.zeros(n_act, bool), np.zeros(n_act, bool), np.zeros(n_act, int), np.full(n_act, np.nan)
+    t = 0
+    while True:
+        F = np.add.reduceat(Sg * (E @ cua), gstart, axis=1)           # (M, networks)
+        Zf = Uf @ E.T
+        F = F + np.add.reduceat(np.maximum(Zf, 0.0) * Af[:, None], fstart, axis=0).T
+        R = F + (c - problem.y[:, None])
+        G, L = _dL(problem, R)
+        crit, bad = _finish_rule(stop, tol, pv, L, R)
+        newly = ~done & (crit | bad)
+        nit[newly], gdl[newly], fin[newly] = t, L[newly], ~bad[newly]
+        done |= newly
+        if done.all() or t == K:
+            back = np.argsort(order)[:order.size - n_act]
+            ga = np.maximum.reduceat(Da, gstart, axis=1).T
+            return dict(t=t, done=done, fin=fin, nit=nit, gd_loss=gdl, pv=pv, c=c, Da=Da, Du=Du, gi=gi, Tu=Tu,
+                        Ta=Ta, Uf=Uf[back], Af=Af[back], rate_a=np.maximum(ga, 0.5 * Dn.T) / max(t, 1),
+                        rate_u=np.maximum.reduceat(Du, gstart, axis=1).T / max(t, 1) ** 2)
+        pv = np.where(done, pv, L)
+        Ge = G * np.where(done, 0.0, eta)
+        P = E.T @ (Sg * Ge[:, gnet])                                    # (k, groups)
+        Dn += EE @ np.abs(Ge)                                           # >= |e_j.p| for every pattern
+        Cp = np.einsum("ijg,jg->ig", Cuu, P)
+        pc, pCp = np.sum(P * cua, 0), np.sum(P * Cp, 0)
+        if h:
+            eP = np.abs(E @ P)
+            Da += eP * np.abs(Ta[k])
+            Du += eP * np.sqrt(np.einsum("ig,ig->g", Ta[:k], Ta[:k]))
+            pTu = np.einsum("ig,ijg->jg", P, Tu)
+            Tu = Tu - P[:, None] * Ta[None]
+            Ta = Ta - s * pTu
+            Cuu = Cuu - (cua[:, None] * P[None] + P[:, None] * cua[None]) + caa * P[:, None] * P[None]
+        else:
+            Ta = Ta - s * np.einsum("ig,ijg->jg", P, Tu)
+        cua, caa = cua - s * Cp - h * caa * P + h * s * P * pc, caa - 2 * s * pc + s * s * pCp
+        Gf = Ge[:, nf].T
+        gz = (Zf > 0) * Gf * Af[:, None]
+        Uf, Af = Uf - h * (gz @ E), Af - s * np.einsum("nm,nm->n", np.maximum(Zf, 0.0), Gf)
+        c = c - Ge.sum(0)
+        t += 1
+
+
+def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
+    """Engine of :func:`asi_gradient_descent` with ``method="pattern"`` (see there)."""
+    X = problem.X
+    M, d = X.shape
+    E = np.column_stack([X, np.ones(M)])
+    B = len(nets)
+    sizes = np.array([W.shape[0] for W, *_ in nets])
+    owner = np.repeat(np.arange(B), sizes)
+    U = np.concatenate([np.column_stack([W, b]) for W, b, _, _ in nets]) if sizes.sum() else np.zeros((0, d + 1))
+    A = np.concatenate([a for _, _, a, _ in nets])
+    c = np.array([P[3] for P in nets], float)
+    nit, gd_loss = np.zeros(B, int), np.full(B, np.nan)
+    finished, diverged, prev = np.zeros(B, bool), np.zeros(B, bool), np.full(B, np.inf)
+    rate_a, rate_u = np.zeros((B, M)), np.zeros((B, M))   # pre-activation drift per step and unit |a|, ||u||: last chunk
+    forced = np.zeros(owner.size, bool)
+    step, K = 0, 8
+    while step < max_steps and not np.all(finished | diverged):
+        act = np.flatnonzero(~(finished | diverged))
+        local = np.full(B, -1)
+        local[act] = np.arange(act.size)
+        idx = np.flatnonzero(local[owner] >= 0)
+        K = min(K, max_steps - step)
+        pre = U[idx] @ E.T
+        au, uu = np.abs(A[idx]), np.sqrt(np.sum(U[idx] ** 2, 1))
+        o = owner[idx]
+        al, be, ap = rate_a[o] * au[:, None], rate_u[o] * uu[:, None], np.abs(pre)
+        with np.errstate(divide="ignore", invalid="ignore"):   # steps K with 2(al K + be K^2) = |pre|: to a kink
+            reach = np.nan_to_num(np.min(ap / (al + np.sqrt(al * al + 2.0 * be * ap)), 1), nan=np.inf)
+        small = sizes[o] <= _SMALL                       # small networks: every neuron one by one
+        big = reach[~small]
+        if big.size > _FRINGE:          # longest chunk that keeps at most _FRINGE other neurons one by one
+            K = int(max(min(K, np.partition(big, _FRINGE)[_FRINGE]), 1))
+        fr = forced[idx] | (reach <= K) | small
+        ib, jf = idx[~fr], idx[fr]
+        out = _pattern_chunk(problem, E, K, lr[act], prev[act], c[act], U[ib], A[ib], local[owner[ib]],
+                             U[jf], A[jf], local[owner[jf]], act.size, hid, s, stop, tol)
+        gi = out["gi"]
+        lost = out["done"] & ~out["fin"]                                 # diverged: exactness moot
+        bound = out["Da"][:, gi].T * au[~fr, None] + out["Du"][:, gi].T * uu[~fr, None]
+        safe = lost[local[owner[ib]]] | np.all(np.abs(pre[~fr]) > bound, axis=1)
+        if not safe.all():                  # a bulk neuron may have changed pattern: redo with it in the fringe
+            forced[ib[~safe]] = True
+            continue
+        z = np.column_stack([U[ib], A[ib]])
+        U[ib] = np.einsum("ijn,nj->ni", out["Tu"][:, :, gi], z)
+        A[ib] = np.einsum("jn,nj->n", out["Ta"][:, gi], z)
+        U[jf], A[jf] = out["Uf"], out["Af"]
+        c[act], prev[act] = out["c"], out["pv"]
+        new = act[out["done"]]
+        nit[new], gd_loss[new] = step + out["nit"][out["done"]], out["gd_loss"][out["done"]]
+        finished[new], diverged[new] = out["fin"][out["done"]], ~out["fin"][out["done"]]
+        rate_a[act], rate_u[act] = out["rate_a"], out["rate_u"]
+        step += out["t"]
+        K = min(4 * K, 16384)
+    state = [[U[owner == k, :d].copy(), U[owner == k, d].copy(), A[owner == k].copy(), float(c[k])] for k in range(B)]
+    return state, nit, gd_loss, finished, diverged, step
+
+
+def _spectral_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
+    r"""Output layer only: gradient descent's iterate at its stopping step, in closed form.
+
+    With the hidden layer frozen, :math:`r_t=f_t(X)-y` obeys :math:`r_{t+1}=(I-A)r_t`,
+    :math:`A=\eta\kappa'(s\Phi\Phi^\top+\mathbf 1\mathbf 1^\top)=Q\,\mathrm{diag}(\mu)Q^\top` (:math:`\kappa'=2/M` or 1),
+    so :math:`r_t=Q(1-\mu)^tQ^\top r_0`, the loss at every step is a sum of :math:`M` geometric terms (the
+    stopping step is found by scanning them) and :math:`a_t=a_0-\eta\kappa's\Phi^\top\sum_{\tau<t}r_\tau`,
+    :math:`\sum_{\tau<t}r_\tau=Q\,\frac{1-(1-\mu)^t}{\mu}Q^\top r_0`: :math:`O(Mn)` per network."""
+    X, y, M = problem.X, problem.y, problem.n
+    kp, lw = (2.0 / M, 1.0 / M) if problem.loss == "mean" else (1.0, 0.5)
+    B = len(nets)
+    state, nit, gd_loss = [], np.zeros(B, int), np.full(B, np.nan)
+    finished = np.zeros(B, bool)
+    for k, (W, b, a, c) in enumerate(nets):
+        Phi = np.maximum(X @ W.T + b, 0.0)
+        mu, Q = np.linalg.eigh(lr[k] * kp * (s * (Phi @ Phi.T) + 1.0))
+        mu = np.clip(mu, 0.0, None)
+        q = Q.T @ (Phi @ a + c - y)
+        t_end = max_steps
+        for t0 in range(0, max_steps + 1, 4096):
+            t = np.arange(t0, min(t0 + 4096, max_steps + 1))
+            dec = np.power((1.0 - mu)[:, None], t[None])                 # (M, steps)
+            L = lw * np.sum((dec * q[:, None]) ** 2, 0)
+            if stop == "loss_change":
+                pv = lw * np.sum((np.power((1.0 - mu)[:, None], np.maximum(t - 1, 0)[None]) * q[:, None]) ** 2, 0)
+                crit = np.abs(np.where(t == 0, np.inf, pv) - L) < tol
+            else:
+                crit = np.max(np.abs(Q @ (dec * q[:, None])), 0) < tol
+            if crit.any():
+                t_end, finished[k] = int(t[np.argmax(crit)]), True
+                break
+        small = mu < 0.5
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sig = np.where(small, -np.expm1(t_end * np.log1p(-np.where(small, mu, 0.0))) / mu,
+                           (1.0 - np.power(1.0 - mu, t_end)) / mu)
+        sig = np.where(mu == 0.0, float(t_end), sig)
+        rsum = Q @ (sig * q)
+        nit[k], gd_loss[k] = t_end, lw * np.sum((np.power(1.0 - mu, t_end) * q) ** 2)
+        state.append([W, b, a - lr[k] * kp * s * (Phi.T @ rsum), float(c - lr[k] * kp * rsum.sum())])
+    return state, nit, gd_loss, finished, np.zeros(B, bool), int(nit.max())
+
+
 @quiet_overflow
 def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0, train="all",
                          stop="loss_change", tol=1e-9, max_steps=200_000, check_every=50, polish=False,
-                         polish_points=None, polish_steps=5):
+                         polish_points=None, polish_steps=5, method="pattern"):
     r"""Gradient descent on many two-layer ReLU networks (anti-symmetric initialization), all in one step.
 
     Each network's step is :math:`\eta = \texttt{lr\_factor}\cdot\kappa/\lambda_{\max}` with
@@ -162,13 +403,24 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     stop : {"loss_change", "residual"}
     tol : float
     max_steps, check_every : int
-        Budget, and how often finished networks are removed from the vectorized step.
+        Budget, and how often finished networks are removed from the vectorized step (``"dense"``).
     polish : bool
     polish_points : array_like, shape (N, d), optional
         Where the tail's change of the output is measured (default: the training inputs).
     polish_steps : int
         Most Gauss-Newton steps of the tail (a step can move a ReLU's kink across a data point,
         which changes the piecewise-linear model; more steps then help).
+    method : {"pattern", "dense", "spectral"}
+        The same iteration, three ways. ``"dense"`` updates every neuron at every step (:math:`O(Mn)`
+        per step). ``"pattern"`` (default) uses that a step is linear in each neuron's
+        :math:`z=(w,b,a)` for a fixed activation pattern on the data: neurons of one network and one
+        pattern advance together through :math:`\sum zz^\top` and the product of the step matrices
+        (a few numbers per pattern and step), are mapped explicitly every chunk of steps, and the
+        neurons that could cross a data point within the chunk (a certified bound on their
+        pre-activation drift; a violated bound reruns the chunk) are stepped one by one: the iterates
+        are those of plain gradient descent up to rounding, at a per-step cost independent of the
+        width. ``"spectral"`` (``train="output"`` only) gives the iterate at the stopping step in
+        closed form in the eigenbasis of the :math:`M\times M` tangent kernel.
 
     Returns
     -------
@@ -209,6 +461,10 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     tol = check_positive(tol, "tol")
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     check_every = check_int(check_every, "check_every", minimum=1)
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if method == "spectral" and train != "output":
+        raise ValueError("method='spectral' needs train='output' (the hidden layer frozen: a linear least-squares problem)")
     if polish not in (True, False):
         raise ValueError(f"polish must be True or False, got {polish!r}")
     polish_steps = check_int(polish_steps, "polish_steps", minimum=1)
@@ -220,54 +476,9 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     B = len(nets)
     lr = np.array([lr_factor * kappa / np.linalg.eigvalsh(
         (lambda J: J @ J.T)(relu_jacobian(P, X, output_lr_scale, train)))[-1] for P in nets])
-    state = [list(P) for P in nets]
-    nit = np.zeros(B, int)
-    gd_loss = np.full(B, np.nan)
-    finished = np.zeros(B, bool)
-    diverged = np.zeros(B, bool)
-    prev = np.full(B, np.inf)
-    step = 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        while step < max_steps and not np.all(finished | diverged):
-            act = np.flatnonzero(~(finished | diverged))
-            sizes = np.array([state[k][0].shape[0] for k in act])
-            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-            seg = np.repeat(np.arange(act.size), sizes)
-            Wt = np.concatenate([state[k][0] for k in act]).T.copy()     # (d, neurons)
-            b = np.concatenate([state[k][1] for k in act])
-            a = np.concatenate([state[k][2] for k in act])
-            c = np.array([state[k][3] for k in act])
-            eta = lr[act].copy()
-            pv = prev[act].copy()
-            done = np.zeros(act.size, bool)
-            for _ in range(min(check_every, max_steps - step)):
-                Z = X @ Wt + b
-                phi = np.maximum(Z, 0.0)
-                R = np.add.reduceat(phi * a, starts, axis=1) + (c - y[:, None])     # (M, nets)
-                G, L = _dL(problem, R)
-                crit = np.abs(pv - L) < tol if stop == "loss_change" else np.max(np.abs(R), axis=0) < tol
-                bad = ~np.isfinite(L)
-                newly = ~done & (crit | bad)
-                for i in np.flatnonzero(newly):
-                    k = act[i]
-                    nit[k], gd_loss[k] = step, L[i]
-                    finished[k], diverged[k] = not bad[i], bool(bad[i])
-                done |= newly
-                if done.all():
-                    break
-                pv = np.where(done, pv, L)
-                Ge = G * np.where(done, 0.0, eta)                 # step-scaled dL/df per network
-                Gn = Ge[:, seg]
-                gz = (Z > 0) * Gn * a
-                Wt = Wt - hid * (X.T @ gz)
-                b = b - hid * gz.sum(0)
-                a = a - output_lr_scale * np.einsum("mn,mn->n", phi, Gn)
-                c = c - Ge.sum(0)
-                step += 1
-            for i, k in enumerate(act):
-                sl = slice(starts[i], starts[i] + sizes[i])
-                state[k] = [Wt[:, sl].T.copy(), b[sl].copy(), a[sl].copy(), float(c[i])]
-                prev[k] = pv[i]
+    engine = {"pattern": _pattern_gd, "dense": _dense_gd, "spectral": _spectral_gd}[method]
+    state, nit, gd_loss, finished, diverged, step = engine(problem, nets, lr, output_lr_scale, hid, stop, tol,
+                                                           max_steps, check_every)
     out_params, losses, shifts, status = [], np.empty(B), np.zeros(B), []
     for k in range(B):
         W, b, a, c = state[k]
