@@ -5,15 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ibtheory.ledger import Check, claim
-from ibtheory.papers.jin2023 import (DATA_X, RATE_LINEARIZED, RATE_WIDTH, GeneralLimitDerivation, general_width_rate,
-                                     network_gap_rate, random_features_rate)
+from ibtheory.papers.jin2023 import (DATA_X, RATE_LEE, RATE_LINEARIZED, RATE_WIDTH, TOL_LIMIT_IDENTITY, TOL_RF_RESIDUAL,
+                                     GeneralLimitDerivation, general_width_rate, network_gap_rate, random_features_rate)
 
-#: two routes to the infinite-width correction S - u x - v (kernel interpolant vs weighted spline), absolute
-TOL_LIMIT_IDENTITY = 1e-9
-#: interpolation residual of the minimum-norm random-features solution
-TOL_RF_RESIDUAL = 1e-9
-#: Lee et al.'s rate for the distance between a network and its linearization
-RATE_LEE = -0.5
+
+def _rate_parts(fits):
+    """Per init: the one-sided O(n^-1/2) test of its fit and the decrease (interval's upper end below 0)."""
+    parts = {}
+    for k, (name, fit) in enumerate(fits.items()):
+        parts[f"rate_{k}"] = Check.rate(fit, RATE_WIDTH, side="upper", details=name)
+        parts[f"decreasing_{k}"] = Check.bound(fit.ci[1], 0.0, details=f"{name}: upper end of the interval < 0")
+    return parts
 
 
 @claim("jin2023.general.derivation",
@@ -54,10 +56,7 @@ def general_derivation():
        "Jin & Montufar, Main theorem (general initialization, problem (4))", seeds=general_width_rate.seeds("book"))
 def general_width_rate_claim(seeds):
     rep = general_width_rate("book", seeds=seeds)
-    parts = {}
-    for k, (name, fit) in enumerate(rep.fits.items()):
-        parts[f"rate_{k}"] = Check.rate(fit, RATE_WIDTH, side="upper", details=name)
-        parts[f"decreasing_{k}"] = Check.bound(fit.ci[1], 0.0, details=f"{name}: upper end of the interval < 0")
+    parts = _rate_parts(rep.fits)
     wide = rep.width == rep.width.max()
     ratio = float(np.max(rep.sup_error[wide] / rep.error_ignoring_f0[wide]))
     n_bad = int(np.sum(~rep.converged()))
@@ -86,10 +85,7 @@ def general_width_rate_claim(seeds):
        seeds=random_features_rate.seeds("book"))
 def random_features_claim(seeds):
     rep = random_features_rate("book", seeds=seeds)
-    parts = {}
-    for k, (name, fit) in enumerate(rep.fits.items()):
-        parts[f"rate_{k}"] = Check.rate(fit, RATE_WIDTH, side="upper", details=name)
-        parts[f"decreasing_{k}"] = Check.bound(fit.ci[1], 0.0, details=f"{name}: upper end of the interval < 0")
+    parts = _rate_parts(rep.fits)
     res = float(rep.residual.max())
     return Check.combine(
         details=(f"paper's data adjusted per init; widths {sorted(set(rep.width.tolist()))} x {len(seeds)} seeds; "

@@ -1,8 +1,11 @@
-"""Jin & Montufar (2023): wide one-input ReLU networks trained by gradient descent learn weighted splines.
+r"""Jin & Montufar (2023): wide one-input ReLU networks trained by gradient descent learn weighted splines.
 
 Stages: :mod:`.derivation` (SymPy), :mod:`.closed_forms` (predictions), :mod:`.linearized`
 (the linearized model), :mod:`.experiments` (the chapter's and the ledger's experiments) and
-:mod:`.extension_2d` (two inputs, beyond the paper).
+:mod:`.extension_2d` (two inputs, beyond the paper); beyond the anti-symmetric case,
+:mod:`.general` and :mod:`.general_derivation` (the general theorem, :math:`f(\cdot,\theta_0)\neq0`),
+:mod:`.random_features` (problem (17) to (18) on its own) and :mod:`.network_gap` (real networks
+against their linearization and against output-only training), drawn by :mod:`.figures_general`.
 
 See the book chapters *Wide ReLU networks learn weighted splines* (``book/jin2023.md``) and
 *Extension: wide ReLU networks on 2-D inputs* (``book/jin2023_2d.md``).
@@ -32,12 +35,16 @@ __all__ += ["figures"]
 from .adjustment import adjustment_effect  # noqa: E402
 
 __all__ += ["adjustment_effect"]
-from .general import GENERAL_INITS, SCALED_INIT, general_limit, general_width_rate, network_output  # noqa: E402
+from .general import (GENERAL_INITS, SCALED_INIT, TOL_LIMIT_IDENTITY, general_limit, general_width_rate,  # noqa: E402
+                      network_output)
 from .general_derivation import GeneralLimitDerivation  # noqa: E402
-from .random_features import min_norm_random_features, random_features_rate  # noqa: E402
+from .random_features import TOL_RF_RESIDUAL, min_norm_random_features, random_features_rate  # noqa: E402
 
-__all__ += ["GENERAL_INITS", "SCALED_INIT", "general_limit", "general_width_rate", "network_output",
-            "GeneralLimitDerivation", "min_norm_random_features", "random_features_rate"]
-from .network_gap import kernel_path, network_gap_rate  # noqa: E402
+__all__ += ["TOL_LIMIT_IDENTITY", "TOL_RF_RESIDUAL", "GENERAL_INITS", "SCALED_INIT", "general_limit",
+            "general_width_rate", "network_output", "GeneralLimitDerivation", "min_norm_random_features", "random_features_rate"]
+from .network_gap import RATE_LEE, kernel_path, network_gap_rate  # noqa: E402
 
-__all__ += ["kernel_path", "network_gap_rate"]
+__all__ += ["RATE_LEE", "kernel_path", "network_gap_rate"]
+from . import figures_general  # noqa: E402
+
+__all__ += ["figures_general"]

@@ -32,9 +32,11 @@ from ...stats import loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS
 
-__all__ = ["NetworkGapReport", "network_gap_rate", "kernel_path"]
+__all__ = ["RATE_LEE", "NetworkGapReport", "network_gap_rate", "kernel_path"]
 
 _NOT_IN_TABLE = {"table": False}
+#: Lee et al.'s rate for the distance between a network and its linearization, O(n^-1/2).
+RATE_LEE = -0.5
 
 
 def kernel_path(J, G, y, eta, steps):
