@@ -34,7 +34,7 @@ __all__ = ["ASIRun", "asi_gradient_descent", "relu_jacobian"]
 
 _STOPS = ("loss_change", "residual")
 _METHODS = ("pattern", "dense", "spectral")
-_FRINGE, _SMALL = 2000, 64
+_CHUNK, _SMALL = 1024, 64
 
 
 def _check_params(P, k):
@@ -205,6 +205,15 @@ def _groups(S, net, n_act):
     return inv[:net.size], gnet, pat, np.flatnonzero(np.r_[True, gnet[1:] != gnet[:-1]])
 
 
+def _mm(A, B):
+    """``A @ B`` as a sum of outer products in a fixed order: each entry's rounding is independent of the
+    other rows and columns (a BLAS kernel's may not be), so a network's run does not depend on its batch."""
+    out = A[:, 0, None] * B[0]
+    for i in range(1, A.shape[1]):
+        out = out + A[:, i, None] * B[i]
+    return out
+
+
 def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, s, stop, tol):
     r"""K steps of the networks in ``n_act``: bulk neurons through their groups' moments, fringe neurons one by one.
 
@@ -215,28 +224,26 @@ def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, 
     :math:`-h\sum_t(e_j^\top p_t)\,a(t)`, :math:`a(t)=T_a(t)z`, at most :math:`D^a_j|a|+D^u_j\|u\|` with
     :math:`D^a_j=h\sum_t|e_j^\top p_t||T_{aa}(t)|`, :math:`D^u_j=h\sum_t|e_j^\top p_t|\|T_{au}(t)\|`."""
     M, k = E.shape
-    gi, gnet, Sg, gstart = _groups(Ub @ E.T > 0, nb, n_act)
+    gi, gnet, Sg, gstart = _groups(_mm(Ub, E.T) > 0, nb, n_act)
     ng = gnet.size
     z = np.column_stack([Ub, Ab])
     mom = np.stack([np.bincount(gi, z[:, i] * z[:, j], ng) for i in range(k + 1) for j in range(k + 1)])
     mom = mom.reshape(k + 1, k + 1, ng)
     Cuu, cua, caa = mom[:k, :k].copy(), mom[:k, k].copy(), mom[k, k].copy()
-    Tu = np.zeros((k, k + 1, ng))
-    Tu[np.arange(k), np.arange(k)] = 1.0
-    Ta = np.zeros((k + 1, ng))
-    Ta[k] = 1.0
+    Tu, Ta = np.zeros((k, k + 1, ng)), np.zeros((k + 1, ng))
+    Tu[np.arange(k), np.arange(k)], Ta[k] = 1.0, 1.0
     Da, Du, Dn, EE = np.zeros((M, ng)), np.zeros((M, ng)), np.zeros((M, n_act)), np.abs(E @ E.T)
     Uf = np.concatenate([Uf, np.zeros((n_act, k))])       # one zero neuron per network (stays 0): reduceat
     Af, nf = np.concatenate([Af, np.zeros(n_act)]), np.concatenate([nf, np.arange(n_act)])
     order = np.argsort(nf, kind="stable")
-    Uf, Af, nf = Uf[order], Af[order], nf[order]
+    Uf, Af, nf, ET = Uf[order], Af[order], nf[order], E.T.copy()
     fstart = np.flatnonzero(np.r_[True, nf[1:] != nf[:-1]])
     done, fin, nit, gdl = np.zeros(n_act, bool), np.zeros(n_act, bool), np.zeros(n_act, int), np.full(n_act, np.nan)
     t = 0
     while True:
-        F = np.add.reduceat(Sg * (E @ cua), gstart, axis=1)           # (M, networks)
-        Zf = Uf @ E.T
-        F = F + np.add.reduceat(np.maximum(Zf, 0.0) * Af[:, None], fstart, axis=0).T
+        Zf = _mm(Uf, ET)
+        F = np.add.reduceat(Sg * _mm(E, cua), gstart, axis=1) + np.add.reduceat(
+            np.maximum(Zf, 0.0) * Af[:, None], fstart, axis=0).T          # (M, networks)
         R = F + (c - problem.y[:, None])
         G, L = _dL(problem, R)
         crit, bad = _finish_rule(stop, tol, pv, L, R)
@@ -244,50 +251,50 @@ def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, 
         nit[newly], gdl[newly], fin[newly] = t, L[newly], ~bad[newly]
         done |= newly
         if done.all() or t == K:
-            back = np.argsort(order)[:order.size - n_act]
-            ga = np.maximum.reduceat(Da, gstart, axis=1).T
+            ga, gu = np.maximum.reduceat(Da, gstart, axis=1).T, np.maximum.reduceat(Du, gstart, axis=1).T
             return dict(t=t, done=done, fin=fin, nit=nit, gd_loss=gdl, pv=pv, c=c, Da=Da, Du=Du, gi=gi, Tu=Tu,
-                        Ta=Ta, Uf=Uf[back], Af=Af[back], rate_a=np.maximum(ga, 0.5 * Dn.T) / max(t, 1),
-                        rate_u=np.maximum.reduceat(Du, gstart, axis=1).T / max(t, 1) ** 2)
+                        Ta=Ta, Uf=Uf[np.argsort(order)[:order.size - n_act]],
+                        Af=Af[np.argsort(order)[:order.size - n_act]],
+                        rate_a=np.maximum(ga, 0.5 * Dn.T) / max(t, 1), rate_u=gu / max(t, 1) ** 2)
         pv = np.where(done, pv, L)
         Ge = G * np.where(done, 0.0, eta)
-        P = E.T @ (Sg * Ge[:, gnet])                                    # (k, groups)
-        Dn += EE @ np.abs(Ge)                                           # >= |e_j.p| for every pattern
-        Cp = np.einsum("ijg,jg->ig", Cuu, P)
+        P = _mm(ET, Sg * Ge[:, gnet])                                   # (k, groups)
+        Dn += _mm(EE, np.abs(Ge))                                       # >= |e_j.p| for every pattern
+        Cp = sum(Cuu[:, j] * P[j] for j in range(k))
         pc, pCp = np.sum(P * cua, 0), np.sum(P * Cp, 0)
         if h:
-            eP = np.abs(E @ P)
+            eP = np.abs(_mm(E, P))
             Da += eP * np.abs(Ta[k])
-            Du += eP * np.sqrt(np.einsum("ig,ig->g", Ta[:k], Ta[:k]))
-            pTu = np.einsum("ig,ijg->jg", P, Tu)
-            Tu = Tu - P[:, None] * Ta[None]
-            Ta = Ta - s * pTu
+            Du += eP * np.sqrt(np.sum(Ta[:k] * Ta[:k], 0))
+            pTu = sum(P[i] * Tu[i] for i in range(k))
+            Tu, Ta = Tu - P[:, None] * Ta[None], Ta - s * pTu
             Cuu = Cuu - (cua[:, None] * P[None] + P[:, None] * cua[None]) + caa * P[:, None] * P[None]
         else:
-            Ta = Ta - s * np.einsum("ig,ijg->jg", P, Tu)
+            Ta = Ta - s * sum(P[i] * Tu[i] for i in range(k))
         cua, caa = cua - s * Cp - h * caa * P + h * s * P * pc, caa - 2 * s * pc + s * s * pCp
         Gf = Ge[:, nf].T
         gz = (Zf > 0) * Gf * Af[:, None]
-        Uf, Af = Uf - h * (gz @ E), Af - s * np.einsum("nm,nm->n", np.maximum(Zf, 0.0), Gf)
+        Uf, Af = Uf - h * _mm(gz, E), Af - s * np.sum(np.maximum(Zf, 0.0) * Gf, 1)
         c = c - Ge.sum(0)
         t += 1
 
 
 def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
-    """Engine of :func:`asi_gradient_descent` with ``method="pattern"`` (see there)."""
+    """Engine of :func:`asi_gradient_descent` with ``method="pattern"`` (see there). The chunk lengths are fixed
+    and every choice (fringe, rerun) is made per network, so a network's run does not depend on its batch."""
     X = problem.X
     M, d = X.shape
     E = np.column_stack([X, np.ones(M)])
     B = len(nets)
     sizes = np.array([W.shape[0] for W, *_ in nets])
-    owner = np.repeat(np.arange(B), sizes)
-    U = np.concatenate([np.column_stack([W, b]) for W, b, _, _ in nets]) if sizes.sum() else np.zeros((0, d + 1))
+    owner, ends = np.repeat(np.arange(B), sizes), np.cumsum(sizes)
+    U = np.concatenate([np.column_stack([W, b]) for W, b, _, _ in nets])
     A = np.concatenate([a for _, _, a, _ in nets])
     c = np.array([P[3] for P in nets], float)
     nit, gd_loss = np.zeros(B, int), np.full(B, np.nan)
     finished, diverged, prev = np.zeros(B, bool), np.zeros(B, bool), np.full(B, np.inf)
-    rate_a, rate_u = np.zeros((B, M)), np.zeros((B, M))   # pre-activation drift per step and unit |a|, ||u||: last chunk
-    forced = np.zeros(owner.size, bool)
+    rate_a, rate_u = np.zeros((B, M)), np.zeros((B, M))   # pre-activation drift per unit |a| (step), ||u|| (step^2)
+    forced = sizes[owner] <= _SMALL                          # small networks: every neuron one by one
     step, K = 0, 8
     while step < max_steps and not np.all(finished | diverged):
         act = np.flatnonzero(~(finished | diverged))
@@ -295,30 +302,24 @@ def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
         local[act] = np.arange(act.size)
         idx = np.flatnonzero(local[owner] >= 0)
         K = min(K, max_steps - step)
-        pre = U[idx] @ E.T
-        au, uu = np.abs(A[idx]), np.sqrt(np.sum(U[idx] ** 2, 1))
-        o = owner[idx]
+        pre = _mm(U[idx], E.T)
+        au, uu, o = np.abs(A[idx]), np.sqrt(np.sum(U[idx] ** 2, 1)), owner[idx]
         al, be, ap = rate_a[o] * au[:, None], rate_u[o] * uu[:, None], np.abs(pre)
-        with np.errstate(divide="ignore", invalid="ignore"):   # steps K with 2(al K + be K^2) = |pre|: to a kink
-            reach = np.nan_to_num(np.min(ap / (al + np.sqrt(al * al + 2.0 * be * ap)), 1), nan=np.inf)
-        small = sizes[o] <= _SMALL                       # small networks: every neuron one by one
-        big = reach[~small]
-        if big.size > _FRINGE:          # longest chunk that keeps at most _FRINGE other neurons one by one
-            K = int(max(min(K, np.partition(big, _FRINGE)[_FRINGE]), 1))
-        fr = forced[idx] | (reach <= K) | small
+        with np.errstate(divide="ignore", invalid="ignore"):   # a drift twice the last chunk's reaches a kink
+            fr = forced[idx] | np.any(2.0 * K * (al + K * be) >= ap, 1)
         ib, jf = idx[~fr], idx[fr]
         out = _pattern_chunk(problem, E, K, lr[act], prev[act], c[act], U[ib], A[ib], local[owner[ib]],
                              U[jf], A[jf], local[owner[jf]], act.size, hid, s, stop, tol)
         gi = out["gi"]
         lost = out["done"] & ~out["fin"]                                 # diverged: exactness moot
         bound = out["Da"][:, gi].T * au[~fr, None] + out["Du"][:, gi].T * uu[~fr, None]
-        safe = lost[local[owner[ib]]] | np.all(np.abs(pre[~fr]) > bound, axis=1)
-        if not safe.all():                  # a bulk neuron may have changed pattern: redo with it in the fringe
+        safe = lost[local[owner[ib]]] | np.all(ap[~fr] > bound, axis=1)
+        if not safe.all():                  # a bulk neuron may have changed pattern: rerun with it in the fringe
             forced[ib[~safe]] = True
             continue
         z = np.column_stack([U[ib], A[ib]])
-        U[ib] = np.einsum("ijn,nj->ni", out["Tu"][:, :, gi], z)
-        A[ib] = np.einsum("jn,nj->n", out["Ta"][:, gi], z)
+        U[ib] = sum(out["Tu"][:, j, gi].T * z[:, j, None] for j in range(d + 2))
+        A[ib] = sum(out["Ta"][j, gi] * z[:, j] for j in range(d + 2))
         U[jf], A[jf] = out["Uf"], out["Af"]
         c[act], prev[act] = out["c"], out["pv"]
         new = act[out["done"]]
@@ -326,8 +327,9 @@ def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
         finished[new], diverged[new] = out["fin"][out["done"]], ~out["fin"][out["done"]]
         rate_a[act], rate_u[act] = out["rate_a"], out["rate_u"]
         step += out["t"]
-        K = min(4 * K, 16384)
-    state = [[U[owner == k, :d].copy(), U[owner == k, d].copy(), A[owner == k].copy(), float(c[k])] for k in range(B)]
+        K = min(4 * K, _CHUNK)
+    state = [[U[e - m:e, :d].copy(), U[e - m:e, d].copy(), A[e - m:e].copy(), float(c[k])]
+             for k, (m, e) in enumerate(zip(sizes, ends))]
     return state, nit, gd_loss, finished, diverged, step
 
 
