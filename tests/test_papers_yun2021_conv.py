@@ -108,3 +108,21 @@ def test_smoke_experiments():
     assert short.routes_difference.max() < 1e-12 and short.fd_error.max() < 1e-7
     with pytest.raises(ValueError, match="ks"):
         short.fit("residual", (2, 6))
+
+
+def test_cached_tensor_network_equals_tensor_network():
+    from ibtheory.papers.yun2021 import CachedTensorNetwork
+    from ibtheory.papers.yun2021 import fast
+
+    rng = np.random.default_rng(5)
+    for shape in [(3, 2, 4, 2), (4, 3, 3), (2, 60, 60, 60)]:     # the last one is above DIRECT_LIMIT
+        T = rng.standard_normal(shape)
+        P = tuple(rng.standard_normal(k) for k in shape[1:])
+        X, y = rng.standard_normal((3, shape[0])), rng.standard_normal(3)
+        a, b = CachedTensorNetwork(T), TensorNetwork(T)
+        assert np.allclose(a.forward(P, X), b.forward(P, X), rtol=1e-12, atol=1e-12)
+        for ga, gb in zip(a.grad(P, X, y, "half_sum"), b.grad(P, X, y, "half_sum")):
+            assert np.allclose(ga, gb, rtol=1e-12, atol=1e-10)
+        V = tuple(rng.standard_normal(k) for k in shape[1:])
+        assert np.allclose(a.hvp(P, X, y, V, "half_sum")[0], b.hvp(P, X, y, V, "half_sum")[0], rtol=1e-10, atol=1e-8)
+    assert T.size > fast.DIRECT_LIMIT

@@ -1,11 +1,12 @@
-"""Yun, Krishnan & Mobahi (2021): a unifying view on implicit bias via linear tensor networks.
+r"""Yun, Krishnan & Mobahi (2021): a unifying view on implicit bias via linear tensor networks.
 
 Modules by stage: :mod:`.tensors` (data tensors and diagnostics), :mod:`.derivation`
 (SymPy), :mod:`.closed_forms` (predictions; ``printed_*`` as the slides print them),
 :mod:`.data` (random instances), :mod:`.experiments` (classification; registers
 :mod:`.experiments_tensor` and :mod:`.experiments_regression`), :mod:`.odn`, :mod:`.tied`,
 :mod:`.conv_short` (filters shorter than the signal), :mod:`.conv_point` (Corollary 4, derived),
-:mod:`.derivation_conv` (SymPy for both).
+:mod:`.derivation_conv` (SymPy for both), :mod:`.fast` (a tensor network with cheap contractions), :mod:`.experiments_deep` (Corollaries 3 and 6 at
+:math:`L\ge3`).
 
 See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
 """
@@ -24,6 +25,8 @@ from .tied import tied_instance, tied_limit, tied_single_point
 from .conv_short import ShortConvolutional, conv_stationarity_residual, short_conv_flows, short_conv_tensor
 from .conv_point import Cor4Limit, conv_point_instance, conv_single_point, cor4_limit
 from .derivation_conv import ConvPointDerivation, ShortConvDerivation
+from .fast import CachedTensorNetwork
+from .experiments_deep import deep_conv_directions, deep_conv_regression, fourier_margin_kkt_residual
 from .tensors import (KINDS, angle, concrete_output, data_tensor, even_part, init_margin,
                       multilinear, singular_vector_residual, support_size)
 
@@ -40,4 +43,5 @@ __all__ = [
     "odn_flows", "tied_limit", "tied_instance", "tied_single_point", "ShortConvolutional",
     "short_conv_tensor", "conv_stationarity_residual", "short_conv_flows", "Cor4Limit", "cor4_limit",
     "conv_point_instance", "conv_single_point", "ShortConvDerivation", "ConvPointDerivation",
+    "fourier_margin_kkt_residual", "deep_conv_directions", "deep_conv_regression", "CachedTensorNetwork",
 ]

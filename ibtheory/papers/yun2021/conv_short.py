@@ -70,7 +70,9 @@ class ShortConvolutional(Convolutional):
     matrix); the
     gradient of filter :math:`l` is the first :math:`k_l` entries of the full-length one.
     Gradient flow conserves :math:`\|w_l\|^2 - \|w_L\|^2` (the law of every tensor
-    network); the Fourier-wise laws of full-length filters do not hold for :math:`k_l < d`.
+    network); the Fourier-wise laws of full-length filters do not hold for :math:`k_l < d`
+    (with every :math:`k_l = d` they are the monitored laws, and the class is a faster
+    :class:`~ibtheory.models.Convolutional` at small :math:`d`).
 
     Examples
     --------
@@ -121,6 +123,8 @@ class ShortConvolutional(Convolutional):
         return tuple(g[..., :k] for g, k in zip(super()._beta_vjp_tangent(P, Gb, V), self.ks))
 
     def _conserved(self, P):
+        if all(k == self.d for k in self.ks):      # full length: the Fourier-wise laws
+            return super()._conserved(P)
         n = [np.sum(w**2, axis=-1, keepdims=True) for w in P]
         return {f"||w{l + 1}||^2 - ||w{self.L}||^2": n[l] - n[-1] for l in range(self.L - 1)}
 

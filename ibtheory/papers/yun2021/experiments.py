@@ -151,7 +151,8 @@ def exponential_flows(*, seeds, networks, widths, ks, s_min, s_max, num, init_sc
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...dynamics import logtime_flow
-    from ...models import DeepLinear, TensorNetwork, tensor_form
+    from ...models import DeepLinear, tensor_form
+    from .fast import CachedTensorNetwork
     from ...solvers import max_margin
 
     if len(widths) != len(ks) or len(ks) < 2:
@@ -168,7 +169,7 @@ def exponential_flows(*, seeds, networks, widths, ks, s_min, s_max, num, init_sc
             if kind == "fc":   # flow of DeepLinear (fast); residual on its tensor form
                 net, T, as_v = fc, fc_tensor.T, to_v
             elif kind == "tensor":
-                net = TensorNetwork(rng.standard_normal((widths[0],) + tuple(ks)))
+                net = CachedTensorNetwork(rng.standard_normal((widths[0],) + tuple(ks)))
                 T, as_v = net.T, tuple
             else:
                 raise ValueError(f"networks must hold 'fc' and/or 'tensor', got {kind!r}")
@@ -338,8 +339,8 @@ def conv_directions(*, seeds, d, n, s_min, s_max, num, offset, last_scale, s_fit
 
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
-    from ...models import Convolutional
     from ...solvers import fourier_max_margin
+    from .conv_short import ShortConvolutional
 
     s_eval = log_grid(s_min, s_max, num)
     e = np.eye(d)[0]
@@ -350,7 +351,8 @@ def conv_directions(*, seeds, d, n, s_min, s_max, num, offset, last_scale, s_fit
     for seed in seeds:
         X, y = separable_instance(rng_for(seed), n, d)
         ref = fourier_max_margin(X, y, 2)
-        r = _diag_run(Convolutional(d, 2), wb, X, y, 2, s_max, s_eval, ref, "conv")
+        # the full-length network (models.Convolutional) with DFTs as matrix products: faster at small d
+        r = _diag_run(ShortConvolutional(d, (d, d)), wb, X, y, 2, s_max, s_eval, ref, "conv")
         rows.append((seed, 2) + r + (np.nan, False, np.nan))
     return _diag_report(rows, s_eval, s_fit_from)
 
@@ -386,8 +388,8 @@ def single_point(*, seeds, s_max, nu_far, label):
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...dynamics import logtime_flow
-    from ...models import TensorNetwork
     from ...solvers import max_margin
+    from .fast import CachedTensorNetwork
     from .closed_forms import g_inv, two_layer_point_path
 
     if label not in (-1.0, 1.0):
@@ -395,7 +397,7 @@ def single_point(*, seeds, s_max, nu_far, label):
     rows = []
     for seed in seeds:
         ins = two_layer_point_instance(rng_for(seed))
-        fl = logtime_flow(TensorNetwork(ins.T), (ins.vbar1, ins.vbar2), ins.x[None],
+        fl = logtime_flow(CachedTensorNetwork(ins.T), (ins.vbar1, ins.vbar2), ins.x[None],
                           np.array([label]), s_max, log_grid(s_max / 100, s_max, 3))
         rho = max_margin(ins.s[None], np.array([label]), p=1).x
         eta = np.sqrt(np.abs(rho))

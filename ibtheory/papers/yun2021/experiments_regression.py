@@ -235,6 +235,7 @@ def conv_regression(*, seeds, cases, n, d):
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...models import Convolutional, yun_init
+    from .conv_short import ShortConvolutional
     from ...solvers import fourier_qnorm_interpolator
 
     rows = []
@@ -242,8 +243,8 @@ def conv_regression(*, seeds, cases, n, d):
         X, y, wbar = even_regression_instance(rng_for(seed), n, d)
         fmin = float(np.min(np.abs(np.fft.fft(wbar, norm="ortho"))))
         for L, alpha in cases:
-            net = Convolutional(d, L)
-            res = regression_limit(net, yun_init(net, alpha, wbar), X, y)
+            net = ShortConvolutional(d, (d,) * L)   # Convolutional with matrix DFTs (faster at small d)
+            res = regression_limit(net, yun_init(Convolutional(d, L), alpha, wbar), X, y)
             beta = net.beta(res.x)
             zd = fourier_qnorm_interpolator(X, y, L, alpha, wbar).x
             zp = fourier_qnorm_interpolator(X, y, L, alpha, wbar, scaling="printed").x
@@ -284,7 +285,7 @@ def two_layer_point_regression(*, seeds, alphas, target):
 
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
-    from ...models import TensorNetwork
+    from .fast import CachedTensorNetwork
     from ...reference.yun2021 import g_inv_reference
     from .closed_forms import printed_thm6_v2, thm6_limits
 
@@ -292,7 +293,7 @@ def two_layer_point_regression(*, seeds, alphas, target):
     for seed in seeds:
         ins = two_layer_point_instance(rng_for(seed))
         for alpha in alphas:
-            res = regression_limit(TensorNetwork(ins.T), (alpha * ins.vbar1, alpha * ins.vbar2),
+            res = regression_limit(CachedTensorNetwork(ins.T), (alpha * ins.vbar1, alpha * ins.vbar2),
                                    ins.x[None], np.array([target]), stat_tol=1e-11)
             lim = thm6_limits(ins.Mx, target, alpha, ins.vbar1, ins.vbar2)
             nu_mp = g_inv_reference(target / alpha**2, ins.s, ins.a, ins.b, dps=40)
