@@ -1,8 +1,9 @@
-"""Tests of ibtheory.dynamics.asi_gradient_descent (the fast path for anti-symmetrically initialized
+"""Tests of ibtheory.dynamics.asi_gradient_descent (the fast paths for anti-symmetrically initialized
 two-layer ReLU networks) against the generic batched engine ibtheory.dynamics.gradient_descent."""
 import numpy as np
 import pytest
 
+import ibtheory.dynamics._asi as asi_mod
 from ibtheory import Status
 from ibtheory.dynamics import Problem, asi_gradient_descent, relu_jacobian
 from ibtheory.models import TwoLayerReLU, relu_init
@@ -13,25 +14,98 @@ def _problem(d, loss="mean"):
     return Problem(rng.uniform(-1.5, 1.5, (6, d)), rng.standard_normal(6), loss=loss)
 
 
-@pytest.mark.parametrize("d,loss", [(1, "mean"), (2, "mean"), (2, "half_sum")])
-def test_matches_generic_gradient_descent(d, loss):
-    prob = _problem(d, loss)
-    widths = (8, 30)
-    P = [relu_init(TwoLayerReLU(d, m), "gaussian", 1.0, 1.0, seed=s) for m in widths for s in (0, 1)]
-    n_steps = 300
-    run = asi_gradient_descent(prob, P, lr_factor=0.9, stop="residual", tol=1e-300, max_steps=n_steps, check_every=37)
-    assert [s is Status.MAX_ITER for s in run.status] == [True] * 4 and np.all(run.nit == n_steps)
-    for k, (m, P0) in enumerate(zip(np.repeat(widths, 2), P)):
-        ref = prob.gradient_descent(TwoLayerReLU(d, int(m)), P0, lr=run.lr[k], n_steps=n_steps)
+def _patterns(P, X):
+    return np.maximum(X @ np.asarray(P[0]).T + np.asarray(P[1]), 0.0) > 0
+
+
+def _assert_matches_gd(prob, P, run, n_steps, train="all"):
+    """Every network of ``run`` equals ``n_steps`` of the generic engine (a different code path)."""
+    for k, P0 in enumerate(P):
+        ref = prob.gradient_descent(TwoLayerReLU(prob.d, P0[0].shape[0], train=train), P0, lr=run.lr[k],
+                                    n_steps=n_steps)
         for p_fast, p_ref in zip(run.params[k], ref.x):
             assert np.max(np.abs(np.asarray(p_fast) - p_ref)) < 1e-10 * max(1.0, np.max(np.abs(p_ref)))
         assert abs(run.loss[k] - ref.fun) < 1e-12 * max(1.0, ref.fun)
 
 
-def test_output_only_freezes_hidden_layer_and_halved_output_step():
+@pytest.mark.parametrize("method", ["pattern", "dense"])
+@pytest.mark.parametrize("d,loss", [(1, "mean"), (2, "mean"), (2, "half_sum")])
+def test_matches_generic_gradient_descent(d, loss, method):
+    prob = _problem(d, loss)
+    P = [relu_init(TwoLayerReLU(d, m), "gaussian", 1.0, 1.0, seed=s) for m in (8, 30, 100) for s in (0, 1)]
+    n_steps = 300
+    run = asi_gradient_descent(prob, P, lr_factor=0.9, stop="residual", tol=1e-300, max_steps=n_steps, check_every=37,
+                               method=method)
+    assert all(s is Status.MAX_ITER for s in run.status) and np.all(run.nit == n_steps)
+    _assert_matches_gd(prob, P, run, n_steps)
+
+
+@pytest.mark.parametrize("small", [None, 0])
+def test_pattern_engine_through_kink_crossings(monkeypatch, small):
+    # Long runs on the paper's kind of data, where kinks cross data points: the pattern engine (with its
+    # groups for every network when small=0, so that reruns and the fringe are exercised) stays plain GD.
+    if small is not None:
+        monkeypatch.setattr(asi_mod, "_SMALL", small)
+    prob = Problem(np.array([[-2.0], [-1.0], [0.0], [1.0], [2.0]]), np.array([1.5, 0.5, 1.5, 0.5, 1.5]), loss="mean")
+    P = [relu_init(TwoLayerReLU(1, m), dist, 1.0, 2.0, seed=s)
+         for m, dist, s in ((20, "uniform", 0), (80, "binary_uniform", 1), (160, "uniform", 2))]
+    calls = []
+    real = asi_mod._pattern_chunk
+    monkeypatch.setattr(asi_mod, "_pattern_chunk", lambda *a: calls.append(a[2]) or real(*a))
+    n_steps = 2500
+    run = asi_gradient_descent(prob, P, stop="residual", tol=1e-300, max_steps=n_steps)
+    crossed = [int(np.sum(_patterns(P0, prob.X) != _patterns(P1, prob.X))) for P0, P1 in zip(P, run.params)]
+    assert sum(crossed) > 0 and len(calls) >= 6, (crossed, calls)
+    _assert_matches_gd(prob, P, run, n_steps)
+
+
+def test_pattern_engine_batch_independent_bit_for_bit():
+    prob = Problem(np.array([[-2.0], [-1.0], [0.0], [1.0], [2.0]]), np.array([1.5, 0.5, 1.5, 0.5, 1.5]), loss="mean")
+    P = [relu_init(TwoLayerReLU(1, 2 * n), "uniform", 1.0, 2.0, seed=s) for n in (10, 80, 320) for s in (0, 1)]
+    kw = dict(output_lr_scale=0.5, tol=1e-9, max_steps=100_000)
+    full = asi_gradient_descent(prob, P, **kw)
+    for k in (1, 3, 4):
+        one = asi_gradient_descent(prob, [P[k]], **kw)
+        assert one.nit[0] == full.nit[k] and one.loss[0] == full.loss[k]
+        assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(one.params[0], full.params[k]))
+
+
+@pytest.mark.parametrize("loss", ["mean", "half_sum"])
+def test_spectral_output_layer_matches_generic_gradient_descent(loss):
+    prob = _problem(1, loss)
+    P = [relu_init(TwoLayerReLU(1, m), "uniform", 1.0, 2.0, seed=s) for m, s in ((20, 0), (100, 1))]
+    for n_steps in (1, 37, 400):
+        run = asi_gradient_descent(prob, P, train="output", stop="residual", tol=1e-300, max_steps=n_steps,
+                                   method="spectral")
+        assert np.all(run.nit == n_steps)
+        _assert_matches_gd(prob, P, run, n_steps, train="output")
+
+
+def test_spectral_stopping_step_and_limit():
+    # The closed form stops where the step-by-step engine stops (loss-change rule) and, with the tail, reaches
+    # the minimum-norm correction of the output weights (lstsq in the step metric), i.e. GD's limit.
+    prob = Problem(np.array([[-2.0], [-1.0], [0.0], [1.0], [2.0]]), np.array([1.5, 0.5, 1.5, 0.5, 1.5]), loss="mean")
+    P = [relu_init(TwoLayerReLU(1, 2 * n), "gaussian", 1.0, 1.0, seed=s) for n in (20, 200) for s in (0, 1)]
+    kw = dict(train="output", output_lr_scale=0.5, tol=1e-9, max_steps=200_000)
+    spec = asi_gradient_descent(prob, P, method="spectral", **kw)
+    dense = asi_gradient_descent(prob, P, method="dense", **kw)
+    assert np.all(np.abs(spec.nit - dense.nit) <= 1) and spec.success
+    for a, b in zip(spec.params, dense.params):
+        assert np.max(np.abs(a[2] - b[2])) < 1e-9 and abs(float(a[3]) - float(b[3])) < 1e-9
+    lim = asi_gradient_descent(prob, P, method="spectral", polish=True, **kw)
+    for P0, Pl in zip(P, lim.params):
+        Phi = np.maximum(prob.X @ P0[0].T + P0[1], 0.0)
+        J = np.column_stack([np.sqrt(0.5) * Phi, np.ones(prob.n)])
+        delta = np.linalg.pinv(J) @ (prob.y - Phi @ P0[2] - float(P0[3]))
+        assert np.max(np.abs(Pl[2] - (P0[2] + np.sqrt(0.5) * delta[:-1]))) < 1e-9
+        assert abs(float(Pl[3]) - (float(P0[3]) + delta[-1])) < 1e-9
+
+
+@pytest.mark.parametrize("method", ["pattern", "dense", "spectral"])
+def test_output_only_freezes_hidden_layer_and_halved_output_step(method):
     prob = _problem(1)
-    P = relu_init(TwoLayerReLU(1, 20), "uniform", 1.0, 2.0, seed=3)
-    run = asi_gradient_descent(prob, [P], train="output", output_lr_scale=0.5, tol=1e-300, max_steps=50)
+    P = relu_init(TwoLayerReLU(1, 100), "uniform", 1.0, 2.0, seed=3)
+    run = asi_gradient_descent(prob, [P], train="output", output_lr_scale=0.5, tol=1e-300, max_steps=50, method=method)
     assert np.array_equal(run.params[0][0], P[0]) and np.array_equal(run.params[0][1], P[1])
     # Output-only GD on a = a0 + delta is GD on a linear least-squares problem: explicit loop.
     Phi = np.maximum(prob.X @ P[0].T + P[1], 0.0)
@@ -85,5 +159,9 @@ def test_bad_input():
         asi_gradient_descent(prob, [P[:3]])
     with pytest.raises(ValueError, match="inputs"):
         asi_gradient_descent(_problem(2), [P])
+    with pytest.raises(ValueError, match="method"):
+        asi_gradient_descent(prob, [P], method="fast")
+    with pytest.raises(ValueError, match="spectral"):
+        asi_gradient_descent(prob, [P], method="spectral")
     with pytest.raises(ValueError, match="square loss"):
         asi_gradient_descent(Problem(prob.X, np.sign(prob.y), loss="exponential"), [P])

@@ -23,15 +23,20 @@ from ...stats import RateFit, loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, predicted_limit
 
-__all__ = ["WidthRateReport", "width_rate", "GapReport", "linearized_gap_rate", "MinDistanceReport",
+__all__ = ["WidthRateReport", "width_rate", "OutputLayerReport", "output_layer", "LIMIT_INITS", "GapReport",
+           "linearized_gap_rate", "MinDistanceReport",
            "min_distance", "ZetaMCReport", "zeta_breakpoints", "InfiniteWidthReport", "infinite_width"]
 
 _NOT_IN_TABLE = {"table": False}
 
 
+#: the paper's three inits and the binary-uniform one (W = +-1, B ~ U(-2.5, 2.5))
+LIMIT_INITS = dict(INITS, **{"binary x U(-2.5,2.5)": ("binary_uniform", 1.0, 2.5)})
+
+
 def _check_inits(inits):
-    if isinstance(inits, str) or not all(i in INITS for i in inits):
-        raise ValueError(f"inits must be a tuple of names from {tuple(INITS)}, got {inits!r}")
+    if isinstance(inits, str) or not all(i in LIMIT_INITS for i in inits):
+        raise ValueError(f"inits must be a tuple of names from {tuple(LIMIT_INITS)}, got {inits!r}")
     return tuple(inits)
 
 
@@ -97,7 +102,7 @@ def _fit(widths, err, ok):
               "fit_min_width": 10, "max_steps": 50_000, "adjust": True},
     "book": {"seeds": (0, 1, 2, 3, 4, 5), "inits": tuple(INITS), "widths": (10, 20, 40, 80, 160, 320), "n_eval": 401,
              "fit_min_width": 40, "max_steps": 200_000, "adjust": True},
-    "paper": {"seeds": (0, 1, 2, 3, 4), "inits": tuple(INITS),
+    "paper": {"seeds": (0, 1, 2, 3, 4), "inits": tuple(LIMIT_INITS),
               "widths": (10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240), "n_eval": 401,
               "fit_min_width": 320, "max_steps": 1_000_000, "adjust": True}})
 def width_rate(*, seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust):
@@ -109,6 +114,11 @@ def width_rate(*, seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust
     With ``adjust`` the labels are :math:`y_i-\bar ux_i-\bar v` and the target
     :math:`g^*-\bar ux-\bar v`; without, the raw labels and :math:`g^*` (the authors' comparison).
     """
+    return WidthRateReport(**_sweep(seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust, "all"))
+
+
+def _sweep(seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust, train):
+    """Train (``train`` = "all" or "output") and measure every (init, width, seed); the fields of the report."""
     import time
 
     from ibtheory.dynamics import Problem, asi_gradient_descent
@@ -119,18 +129,18 @@ def width_rate(*, seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust
     rows, outs, targets, fits, rms_fits = [], [], {}, {}, {}
     t0 = time.perf_counter()
     for name in inits:
-        dist, ws, bs = INITS[name]
+        dist, ws, bs = LIMIT_INITS[name]
         g, u, v = predicted_limit(DATA_X, DATA_Y, dist, ws, bs)
         shift = (u * DATA_X + v) if adjust else 0.0
-        target = g(t) - ((u * t + v) if adjust else 0.0)
-        targets[name] = target
+        targets[name] = g(t) - ((u * t + v) if adjust else 0.0)
         prob = Problem(DATA_X[:, None], DATA_Y - shift, loss="mean")
         P = [relu_init(TwoLayerReLU(1, 2 * n), dist, ws, bs, seed=s) for n in widths for s in seeds]
-        run = asi_gradient_descent(prob, P, output_lr_scale=0.5, stop="loss_change", tol=1e-9,
-                                   max_steps=max_steps, polish=True, polish_points=t[:, None], polish_steps=50)
+        run = asi_gradient_descent(prob, P, output_lr_scale=0.5, train=train, stop="loss_change", tol=1e-9,
+                                   max_steps=max_steps, polish=True, polish_points=t[:, None], polish_steps=50,
+                                   method="spectral" if train == "output" else "pattern")
         for k, (n, s) in enumerate((n, s) for n in widths for s in seeds):
             f = run(k, t[:, None])
-            d = f - target
+            d = f - targets[name]
             rows.append((name, n, s, str(run.status[k]), run.loss[k], run.gd_loss[k], run.nit[k],
                          run.polish_shift[k], np.max(np.abs(d)), np.sqrt(np.mean(d * d))))
             outs.append(f)
@@ -143,12 +153,54 @@ def width_rate(*, seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust
         sel = init == name
         fits[name] = _fit(width[sel], sup[sel], ok[sel])
         rms_fits[name] = _fit(width[sel], rms[sel], ok[sel])
-    return WidthRateReport(
-        init=init, width=width, seed=seed, outcome=outcome, final_loss=np.array(cols[4], float),
-        gd_loss=np.array(cols[5], float), nit=np.array(cols[6]), polish_shift=np.array(cols[7], float),
-        sup_error=sup, rms_error=rms, t=t, outputs=np.array(outs), targets=targets, fits=fits,
-        rms_fits=rms_fits, fit_min_width=int(fit_min_width), adjusted=bool(adjust),
-        seconds=time.perf_counter() - t0)
+    return dict(init=init, width=width, seed=seed, outcome=outcome, final_loss=np.array(cols[4], float),
+                gd_loss=np.array(cols[5], float), nit=np.array(cols[6]), polish_shift=np.array(cols[7], float),
+                sup_error=sup, rms_error=rms, t=t, outputs=np.array(outs), targets=targets, fits=fits,
+                rms_fits=rms_fits, fit_min_width=int(fit_min_width), adjusted=bool(adjust),
+                seconds=time.perf_counter() - t0)
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputLayerReport(WidthRateReport):
+    """:class:`WidthRateReport` of output-layer-only training, with ``limit_error``: the sup over the grid of
+    :math:`|f_n-k_n|`, :math:`k_n` the kernel interpolant of the trained labels with the family's output-layer
+    kernel (the infinite-width limit of this training, :func:`ibtheory.solvers.kernel_interpolant`), and
+    ``limit_fits``, its ensemble fits per init."""
+
+    limit_error: np.ndarray = None
+    limit_fits: dict = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
+
+
+@experiment("jin2023.output_layer", presets={
+    "smoke": {"seeds": (0, 1), "inits": ("U(-1,1) x U(-2,2)",), "widths": (10, 40, 160), "n_eval": 101,
+              "fit_min_width": 10, "adjust": False},
+    "book": {"seeds": (0, 1, 2), "inits": tuple(LIMIT_INITS), "widths": (10, 40, 160, 640, 2560), "n_eval": 401,
+             "fit_min_width": 40, "adjust": False},
+    "paper": {"seeds": (0, 1, 2), "inits": tuple(LIMIT_INITS),
+              "widths": (10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120, 10240), "n_eval": 401,
+              "fit_min_width": 320, "adjust": False}})
+def output_layer(*, seeds, inits, widths, n_eval, fit_min_width, adjust):
+    r"""The authors' protocol: only the output layer trained (hidden layer frozen at its anti-symmetric init).
+
+    Gradient descent on the mean squared error (output weights with half the step, output bias with the full
+    one, step :math:`M/(2\lambda_{\max})`), stopped when the loss changes by less than :math:`10^{-9}`: the
+    iterate at that step in closed form (:func:`ibtheory.dynamics.asi_gradient_descent`, ``method="spectral"``),
+    then the exact limit by a Gauss-Newton step (the problem is linear least squares). Raw labels by default
+    (as the authors), so ``sup_error`` is to :math:`g^*`; ``limit_error`` is to the kernel limit of the labels.
+    """
+    from ibtheory.solvers import kernel_interpolant
+
+    f = _sweep(seeds, inits, widths, n_eval, fit_min_width, 1_000_000, adjust, "output")
+    lim, limit_fits = np.empty(f["init"].size), {}
+    for name in _check_inits(inits):
+        dist, ws, bs = LIMIT_INITS[name]
+        g, u, v = predicted_limit(DATA_X, DATA_Y, dist, ws, bs)
+        y = DATA_Y - ((u * DATA_X + v) if adjust else 0.0)
+        sel = f["init"] == name
+        lim[sel] = np.max(np.abs(f["outputs"][sel] - kernel_interpolant(DATA_X, y, init_kernel(dist, ws, bs))(f["t"])), 1)
+        ok = (f["outcome"][sel] == "success") & (f["final_loss"][sel] < 1e-16) & (f["width"][sel] >= fit_min_width)
+        limit_fits[name] = _fit(f["width"][sel], lim[sel], ok)
+    return OutputLayerReport(**f, limit_error=lim, limit_fits=limit_fits)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -282,8 +334,6 @@ class InfiniteWidthReport(Report):
     outcome: np.ndarray = None
 
 
-#: the inits of the infinite-width check: the paper's three and the binary-uniform one
-LIMIT_INITS = dict(INITS, **{"binary x U(-2.5,2.5)": ("binary_uniform", 1.0, 2.5)})
 
 
 @experiment("jin2023.infinite_width", presets={
