@@ -126,3 +126,38 @@ def test_cached_tensor_network_equals_tensor_network():
         V = tuple(rng.standard_normal(k) for k in shape[1:])
         assert np.allclose(a.hvp(P, X, y, V, "half_sum")[0], b.hvp(P, X, y, V, "half_sum")[0], rtol=1e-10, atol=1e-8)
     assert T.size > fast.DIRECT_LIMIT
+
+
+def test_fourier_kkt_residual_zero_at_solver_point_and_errors():
+    from ibtheory.papers.yun2021 import fourier_margin_kkt_residual, separable_instance
+    from ibtheory.solvers import fourier_max_margin
+
+    X, y = separable_instance(rng_for(0), 4, 6)
+    z = fourier_max_margin(X, y, 3).x
+    assert fourier_margin_kkt_residual(X, y, z, 3) < 1e-6
+    assert fourier_margin_kkt_residual(X, y, 7.0 * z, 3) < 1e-6          # scale-free
+    bumped = z + 0.05 * np.random.default_rng(0).standard_normal(6)
+    assert fourier_margin_kkt_residual(X, y, bumped, 3) > 1e-3
+    with pytest.raises(ValueError, match="separate"):
+        fourier_margin_kkt_residual(X, y, -z, 3)
+    with pytest.raises(ValueError, match="X must be"):
+        fourier_margin_kkt_residual(X, y, z[:-1], 3)
+
+
+def test_full_length_short_conv_is_convolutional():
+    rng = np.random.default_rng(7)
+    d, L = 6, 3
+    P = tuple(rng.standard_normal(d) for _ in range(L))
+    a, b = ShortConvolutional(d, (d,) * L), Convolutional(d, L)
+    assert np.allclose(a.beta(P), b.beta(P), atol=1e-13)
+    ca, cb = a.conserved(P), b.conserved(P)
+    assert ca.keys() == cb.keys() and all(np.allclose(ca[k], cb[k]) for k in ca)
+
+
+def test_deep_smoke():
+    from ibtheory.papers.yun2021 import deep_conv_directions, deep_conv_regression
+
+    rep = deep_conv_directions("smoke")
+    assert (rep.outcome == "converged").all() and rep.kkt[0, -1] < rep.kkt[0, 0]
+    reg = deep_conv_regression("smoke")
+    assert (reg.outcome == "converged").all() and reg.error.max() < 1e-7

@@ -11,6 +11,7 @@ See the book chapter *A unifying view through linear tensor networks* (``book/yu
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -100,6 +101,15 @@ def diagonal_regression(*, seeds, depths, alphas, n, d):
                               error=np.array(c[5], float))
 
 
+def _qnorm_once(solved, X, y, L, w, alpha):
+    """qnorm_interpolator(X, y, L, alpha, w).x, solved once per alpha (``solved`` is the memo)."""
+    from ...solvers import qnorm_interpolator
+
+    if alpha not in solved:
+        solved[alpha] = qnorm_interpolator(X, y, L, alpha, w).x
+    return solved[alpha]
+
+
 @dataclasses.dataclass(frozen=True)
 class AlphaPath(Report):
     """Report of :func:`alpha_path`: one row per (seed, L); the paths as 3-D arrays."""
@@ -166,7 +176,7 @@ def alpha_path(*, seeds, depths, alphas, small_alphas, large_alphas, flow_alphas
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...models import Diagonal, yun_init
-    from ...solvers import min_l1_interpolator, min_l2_interpolator, qnorm_interpolator
+    from ...solvers import min_l1_interpolator, min_l2_interpolator
 
     alphas, small, large = (np.asarray(a, float) for a in (alphas, small_alphas, large_alphas))
     flow_alphas = np.asarray(flow_alphas, float)
@@ -177,17 +187,19 @@ def alpha_path(*, seeds, depths, alphas, small_alphas, large_alphas, flow_alphas
         l1, l2 = min_l1_interpolator(X, y).x, min_l2_interpolator(X, y).x
         scale = np.max(np.abs(l1 - l2))
         for L in depths:
-            path = np.array([qnorm_interpolator(X, y, L, a, ones).x for a in alphas])
-            g1 = (np.array([np.max(np.abs(qnorm_interpolator(X, y, L, a, ones).x - l1)) for a in small])
+            solved = {}     # alpha -> solution: the grids share values (each solved once)
+            z_of = functools.partial(_qnorm_once, solved, X, y, L, ones)
+            path = np.array([z_of(a) for a in alphas])
+            g1 = (np.array([np.max(np.abs(z_of(a) - l1)) for a in small])
                   / scale if L >= 3 else np.full(small.size, np.nan))
-            g2 = np.array([np.max(np.abs(qnorm_interpolator(X, y, L, a, ones).x - l2)) for a in large]) / scale
+            g2 = np.array([np.max(np.abs(z_of(a) - l2)) for a in large]) / scale
             fb, fe, ok = [], [], True
             for a in flow_alphas:
                 net = Diagonal(d, L)
                 res = regression_limit(net, yun_init(net, a, ones), X, y)
                 ok &= bool(res.success)
                 fb.append(net.beta(res.x))
-                fe.append(_rel(fb[-1], qnorm_interpolator(X, y, L, a, ones).x))
+                fe.append(_rel(fb[-1], z_of(a)))
             rows.append((seed, L, "converged" if ok else "neither", g2[-1], g1[0], path, g1, g2, l1, l2,
                          np.array(fb), np.array(fe)))
     c = list(zip(*rows))
