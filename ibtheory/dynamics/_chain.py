@@ -166,6 +166,75 @@ class _Batch:
         return np.concatenate([self.Q.reshape(-1, b)] + ([self.u] if train_head else []), 0)
 
 
+def _gd_chunk(Q, u, Sig, cc, lr, ysq, steps, train_head, blowup):
+    """:func:`chain_gd` on one chunk of runs (inputs validated, moments batch-last); returns the per-run outputs."""
+    B, m, d, _ = Q.shape
+    n_par = m * d * d + (d if train_head else 0)
+    per_run = ["idx", "Q", "lr", "ysq", "steps", "limit", "gsq", "prev1", "prev2"]
+    per_run += ["u"] if u.ndim == 2 else []
+    per_run += ["Sig"] if Sig.ndim == 3 else []
+    per_run += ["c"] if cc.shape[1] > 1 else []
+    run = _Batch(per_run, idx=np.arange(B), Q=np.ascontiguousarray(np.moveaxis(Q, 0, -1)),
+                 u=np.ascontiguousarray(u.T) if u.ndim == 2 else u.copy(), Sig=Sig, c=cc, lr=lr.copy(), ysq=ysq,
+                 steps=steps, limit=np.zeros(B), gsq=np.full(B, np.nan), prev1=np.zeros((n_par, B)),
+                 prev2=np.zeros((n_par, B)))
+    out_Q = np.zeros((B, m, d, d))
+    out_u = np.zeros((B, d)) if train_head else None
+    beta = np.zeros((B, d))
+    tail = np.full((B, TAIL), np.nan)
+    step1, step2, gnorm = (np.full(B, np.nan) for _ in range(3))
+    pnorm = np.zeros(B)                               # a diverged run is frozen at theta = 0
+    div_at = np.full(B, -1, dtype=np.int64)
+    t, T = 0, int(steps.min())
+    while True:
+        loss = run.forward()                          # loss of theta_t
+        if t == 0:
+            run.limit = blowup * np.maximum(np.abs(loss), 1.0)
+        bad = ~(loss <= run.limit)                    # non-finite or above the threshold
+        if bad.any():                                 # leaves the batch (reported frozen at zero)
+            div_at[run.idx[bad]] = t
+            run.keep(~bad)
+            loss = loss[~bad]
+            if not run.idx.size:
+                break
+            T = int(run.steps.min())
+        if t >= T + 1 - TAIL:                         # some run is in its last TAIL iterates
+            col = t - run.steps + TAIL - 1
+            w = col >= 0
+            tail[run.idx[w], col[w]] = loss[w]
+            for prev, lag in ((run.prev2, 2), (run.prev1, 1)):
+                w = run.steps - lag == t
+                if w.any():
+                    prev[:, w] = run.theta(train_head)[:, w]
+            if t == T:
+                done = run.steps == T
+                i = run.idx[done]
+                out_Q[i] = np.moveaxis(run.Q[..., done], -1, 0)
+                if train_head:
+                    out_u[i] = run.u[:, done].T
+                beta[i] = run.A[0][:, done].T
+                th = run.theta(train_head)[:, done]
+                step1[i] = np.linalg.norm(th - run.prev1[:, done], axis=0)
+                step2[i] = np.linalg.norm(th - run.prev2[:, done], axis=0)
+                pnorm[i] = np.linalg.norm(th, axis=0)
+                gnorm[i] = np.sqrt(run.gsq[done])
+                run.keep(~done)
+                if not run.idx.size:
+                    break
+                T = int(run.steps.min())
+        last = run.steps - 1 == t                     # the gradient norm of each run's last step
+        gsq = run.step(train_head, want_gsq=bool(last.any()))
+        if gsq is not None:
+            run.gsq[last] = gsq[last]
+        t += 1
+    return dict(layers=out_Q, head=out_u, beta=beta, tail_loss=tail, step1=step1, step2=step2, param_norm=pnorm,
+                grad_norm=gnorm, diverged_at=div_at)
+
+
+#: bytes of layer state per chunk of runs: chunks that fit the L2 cache (the batch is split above this)
+CHUNK_BYTES = 2 ** 21
+
+
 @quiet_overflow
 def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, train_head=True,
              blowup=1e10):
@@ -246,64 +315,20 @@ def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, t
         if ref.shape != (B, d):
             raise ValueError(f"reference must have shape ({d},) or ({B}, {d}), got {ref.shape}")
 
-    n_par = m * d * d + (d if train_head else 0)
-    per_run = ["idx", "Q", "lr", "ysq", "steps", "limit", "gsq", "prev1", "prev2"]
-    per_run += ["u"] if u.ndim == 2 else []
-    per_run += ["Sig"] if Sig.ndim == 3 else []
-    per_run += ["c"] if np.ndim(c) == 2 else []
-    run = _Batch(per_run, idx=np.arange(B), Q=np.ascontiguousarray(np.moveaxis(Q, 0, -1)),
-                 u=np.ascontiguousarray(u.T) if u.ndim == 2 else u.copy(), Sig=Sig, c=cc,
-                 lr=np.broadcast_to(lr, (B,)).astype(float), ysq=ysq, steps=steps, limit=np.zeros(B),
-                 gsq=np.full(B, np.nan), prev1=np.zeros((n_par, B)), prev2=np.zeros((n_par, B)))
-    out_Q = np.zeros((B, m, d, d))
-    out_u = np.zeros((B, d)) if train_head else u.copy()
-    beta = np.zeros((B, d))
-    tail = np.full((B, TAIL), np.nan)
-    step1, step2, gnorm = (np.full(B, np.nan) for _ in range(3))
-    pnorm = np.zeros(B)                               # a diverged run is frozen at theta = 0
-    div_at = np.full(B, -1, dtype=np.int64)
-    t, T = 0, int(steps.min())
-    while True:
-        loss = run.forward()                          # loss of theta_t
-        if t == 0:
-            run.limit = blowup * np.maximum(np.abs(loss), 1.0)
-        bad = ~(loss <= run.limit)                    # non-finite or above the threshold
-        if bad.any():                                 # leaves the batch (reported frozen at zero)
-            div_at[run.idx[bad]] = t
-            run.keep(~bad)
-            loss = loss[~bad]
-            if not run.idx.size:
-                break
-            T = int(run.steps.min())
-        if t >= T + 1 - TAIL:                         # some run is in its last TAIL iterates
-            col = t - run.steps + TAIL - 1
-            w = col >= 0
-            tail[run.idx[w], col[w]] = loss[w]
-            for prev, lag in ((run.prev2, 2), (run.prev1, 1)):
-                w = run.steps - lag == t
-                if w.any():
-                    prev[:, w] = run.theta(train_head)[:, w]
-            if t == T:
-                done = run.steps == T
-                i = run.idx[done]
-                out_Q[i] = np.moveaxis(run.Q[..., done], -1, 0)
-                if train_head:
-                    out_u[i] = run.u[:, done].T
-                beta[i] = run.A[0][:, done].T
-                th = run.theta(train_head)[:, done]
-                step1[i] = np.linalg.norm(th - run.prev1[:, done], axis=0)
-                step2[i] = np.linalg.norm(th - run.prev2[:, done], axis=0)
-                pnorm[i] = np.linalg.norm(th, axis=0)
-                gnorm[i] = np.sqrt(run.gsq[done])
-                run.keep(~done)
-                if not run.idx.size:
-                    break
-                T = int(run.steps.min())
-        last = run.steps - 1 == t                     # the gradient norm of each run's last step
-        gsq = run.step(train_head, want_gsq=bool(last.any()))
-        if gsq is not None:
-            run.gsq[last] = gsq[last]
-        t += 1
+    # chunks of runs whose layers fit the cache, longest budgets first (runs are independent)
+    order = np.argsort(-steps, kind="stable")
+    size = max(16, CHUNK_BYTES // (8 * max(m, 1) * d * d))
+    lr = np.broadcast_to(lr, (B,)).astype(float)
+    res = {}
+    for lo in range(0, B, size):
+        i = order[lo:lo + size]
+        part = _gd_chunk(Q[i], u[i] if u.ndim == 2 else u, Sig if Sig.ndim == 2 else Sig[..., i],
+                         cc[:, i] if cc.shape[1] > 1 else cc, lr[i], ysq[i], steps[i], train_head, blowup)
+        for k, v in part.items():
+            if v is not None:
+                res.setdefault(k, np.empty((B,) + v.shape[1:], dtype=v.dtype))[i] = v
+    out_u = res["head"] if train_head else u.copy()
+    beta, tail, div_at = res["beta"], res["tail_loss"], res["diverged_at"]
     dvg = div_at >= 0
     if ref is not None:
         e = beta - ref
@@ -313,8 +338,8 @@ def chain_gd(layers, head, Sigma, c, lr, n_steps, *, y_sq=0.0, reference=None, t
         excess = np.full(B, np.nan)
     status = np.array([Status.DIVERGED if x else Status.MAX_ITER for x in dvg], dtype=object)
     return ChainGDResult(
-        layers=out_Q, head=out_u, beta=beta, loss=tail[:, -1], excess=excess, tail_loss=tail,
-        step1=step1, step2=step2, param_norm=pnorm, grad_norm=gnorm,
+        layers=res["layers"], head=out_u, beta=beta, loss=tail[:, -1], excess=excess, tail_loss=tail,
+        step1=res["step1"], step2=res["step2"], param_norm=res["param_norm"], grad_norm=res["grad_norm"],
         diverged=dvg, diverged_at=div_at, status=status, success=bool(not np.any(dvg)), nit=int(steps[0]) if np.all(steps == steps[0]) else steps,
         message=f"{int(dvg.sum())} of {B} runs diverged; the others used their step budget")
 

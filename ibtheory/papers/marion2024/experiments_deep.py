@@ -25,12 +25,12 @@ import dataclasses
 
 import numpy as np
 
-from ..._contracts import Report
 from ..._validation import check_int, check_positive
 from .._experiment import experiment
 from . import closed_forms as cf
 from .data import make_data
 from .experiments import child_rng, child_seed
+from .experiments_flow import FlowLimitReport, flow_limit
 
 __all__ = ["DeepFlowReport", "deep_small_init_flow"]
 
@@ -89,30 +89,10 @@ def _arc_length_escape(Ws0, D, rtol, max_sigma=1e3):
 
 
 @dataclasses.dataclass(frozen=True)
-class DeepFlowReport(Report):
+class DeepFlowReport(FlowLimitReport):
     """Per flow: the corollary's quantities and PL constants at depths up to 10 (see the module docstring)."""
 
-    seed: np.ndarray
-    depth: np.ndarray
-    success: np.ndarray
     t_escape: np.ndarray
-    drift: np.ndarray
-    final_excess: np.ndarray
-    eps_init: np.ndarray
-    hypothesis: np.ndarray
-    defect: np.ndarray
-    sigma_min: np.ndarray
-    sigma_max: np.ndarray
-    sigma_lo: np.ndarray
-    sigma_hi: np.ndarray
-    align_min: np.ndarray
-    align_bound: np.ndarray
-    sharpness: np.ndarray
-    s_inf: np.ndarray
-    ratio_hi: np.ndarray
-    mu_end: np.ndarray
-    pl_bound: np.ndarray
-    decay_rate: np.ndarray
     target_hypothesis: float = 0.0
     n: int = 0
     d: int = 0
@@ -136,14 +116,12 @@ def deep_small_init_flow(*, seeds, depths, hypothesis, n, d, rtol):
     """
     from ...dynamics import Problem
     from ...models import DeepLinear
-    from .experiments_flow import TAIL_WINDOW
 
     hypothesis = check_positive(hypothesis, "hypothesis")
     rows = []
     for s in seeds:
         D = make_data(n=n, d=d, seed=child_seed(s, 0))
         prob = Problem(D.X, D.y, loss="mean")
-        e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
         for L in depths:
             L = check_int(L, "depths entry", minimum=2)
             net = DeepLinear([d] * L + [1])
@@ -156,18 +134,6 @@ def deep_small_init_flow(*, seeds, depths, hypothesis, n, d, rtol):
                                    record=("grad_norm", "beta"))
             C0, C1 = _conserved(p0), _conserved(list(r.x))
             drift = max([float(np.linalg.norm(a - b)) for a, b in zip(C0, C1)] + [0.0]) / eps0
-            e = r.records["beta"] - D.pi_star
-            excess = np.einsum("ti,ij,tj->t", e, D.Sigma, e)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                mu = r.records["grad_norm"] ** 2 / excess
-            tail = (excess > TAIL_WINDOW[0] * e0) & (excess < TAIL_WINDOW[1] * e0)
-            rate = -np.polyfit(r.t[tail], np.log(excess[tail]), 1)[0] if tail.sum() >= 3 else np.nan
-            p = cf.corollary_properties(r.x, D, eps0)
-            sh, sok = prob.sharpness(net, r.x, iters=5000, tol=1e-10)
-            rows.append((s, L, bool(ok and r.success), t_esc, drift, excess[-1] / e0, eps0, p.hypothesis, p.defect,
-                         p.sigma.min(), p.sigma.max(), p.sigma_lo, p.sigma_hi, float(np.min(p.align, initial=1.0)),
-                         p.align_bound, float(sh) if sok else np.nan, cf.minimal_sharpness(L, D), p.ratio_hi,
-                         float(mu[-1]), cf.pl_limit_bound(L, D.lam, D.pi_norm), rate))
-    c = [np.array(v) for v in zip(*rows)]
-    names = [f.name for f in dataclasses.fields(DeepFlowReport)][:len(c)]
-    return DeepFlowReport(**dict(zip(names, c)), target_hypothesis=hypothesis, n=n, d=d)
+            cols, _ = flow_limit(prob, net, r, D, eps0, L)
+            rows.append(dict(cols, seed=s, depth=L, success=bool(ok and r.success), t_escape=t_esc, drift=drift))
+    return DeepFlowReport.from_rows(rows, target_hypothesis=hypothesis, n=n, d=d)

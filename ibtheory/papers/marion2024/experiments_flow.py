@@ -37,16 +37,12 @@ TAIL_WINDOW = (1e-15, 1e-10)
 
 
 @dataclasses.dataclass(frozen=True)
-class SmallInitFlowReport(Report):
-    """Per flow: the corollary's quantities at the limit and the PL constants (see the module docstring)."""
+class FlowLimitReport(Report):
+    """Columns shared by the small-initialization flow reports: the corollary's quantities at the limit."""
 
     seed: np.ndarray
     depth: np.ndarray
-    pi_norm: np.ndarray
-    spread: np.ndarray
     success: np.ndarray
-    outcome: np.ndarray
-    t_final: np.ndarray
     drift: np.ndarray
     final_excess: np.ndarray
     eps_init: np.ndarray
@@ -60,13 +56,53 @@ class SmallInitFlowReport(Report):
     align_bound: np.ndarray
     sharpness: np.ndarray
     s_inf: np.ndarray
-    s_lower: np.ndarray
     ratio_hi: np.ndarray
     mu_end: np.ndarray
-    pl_lo: np.ndarray
-    pl_hi: np.ndarray
     pl_bound: np.ndarray
     decay_rate: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows, **constants):
+        """The report of a list of per-flow dicts (one key per array field) and the scalar fields."""
+        arrays = {f.name: np.array([r[f.name] for r in rows]) for f in dataclasses.fields(cls) if f.name in rows[0]}
+        return cls(**arrays, **constants)
+
+
+def flow_limit(prob, net, r, D, eps0, L):
+    r"""The columns of :class:`FlowLimitReport` at the end of the flow ``r`` (and the PL ratio along it).
+
+    Relative excess, the corollary's properties (:func:`closed_forms.corollary_properties`), the
+    sharpness (power iteration), the PL ratio :math:`\mu = \|\nabla R\|^2/(R-R_{\min})` at the end and
+    the decay rate of the excess fitted over :data:`TAIL_WINDOW`.
+    """
+    e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
+    e = r.records["beta"] - D.pi_star
+    excess = np.einsum("ti,ij,tj->t", e, D.Sigma, e)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = r.records["grad_norm"] ** 2 / excess
+    tail = (excess > TAIL_WINDOW[0] * e0) & (excess < TAIL_WINDOW[1] * e0)
+    rate = -np.polyfit(r.t[tail], np.log(excess[tail]), 1)[0] if tail.sum() >= 3 else np.nan
+    p = cf.corollary_properties(r.x, D, eps0)
+    sh, sok = prob.sharpness(net, r.x, iters=5000, tol=1e-10)
+    cols = dict(final_excess=excess[-1] / e0, eps_init=eps0, hypothesis=p.hypothesis, defect=p.defect,
+                sigma_min=p.sigma.min(), sigma_max=p.sigma.max(), sigma_lo=p.sigma_lo, sigma_hi=p.sigma_hi,
+                align_min=float(np.min(p.align, initial=1.0)), align_bound=p.align_bound,
+                sharpness=float(sh) if sok else np.nan, s_inf=cf.minimal_sharpness(L, D), ratio_hi=p.ratio_hi,
+                mu_end=float(mu[-1]), pl_bound=cf.pl_limit_bound(L, D.lam, D.pi_norm), decay_rate=rate)
+    return cols, mu
+
+
+@dataclasses.dataclass(frozen=True)
+class SmallInitFlowReport(FlowLimitReport):
+    """Per flow: the corollary's quantities at the limit and the PL constants (see the module docstring)."""
+
+    pi_norm: np.ndarray
+    spread: np.ndarray
+    outcome: np.ndarray
+    t_final: np.ndarray
+    s_lower: np.ndarray
+    pl_lo: np.ndarray
+    pl_hi: np.ndarray
     mu_min_t1: np.ndarray
     times: tuple = dataclasses.field(default=(), metadata={"table": False})
     mus: tuple = dataclasses.field(default=(), metadata={"table": False})
@@ -102,33 +138,19 @@ def small_init_flow(*, seeds, depths, scale, data_kinds, n, d, rtol):
         for j, (P, spread) in enumerate(data_kinds):
             D = make_data(n=n, d=d, seed=child_seed(s, 0, j), pi_norm=P, spread=spread)
             prob = Problem(D.X, D.y, loss="mean")
-            e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
             for L in depths:
                 L = check_int(L, "depths entry", minimum=2)
                 net = DeepLinear([d] * L + [1])
                 rng = child_rng(s, 1, j, L)
                 p0 = tuple(scale * rng.standard_normal(shape) for shape in net.shapes)
-                eps0 = cf.init_epsilon(p0)
                 r = prob.gradient_flow(net, p0, rtol=rtol, stat_tol=max(1e-8, 100 * rtol),
                                        record=("grad_norm", "beta"))
-                e = r.records["beta"] - D.pi_star
-                excess = np.einsum("ti,ij,tj->t", e, D.Sigma, e)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    mu = r.records["grad_norm"] ** 2 / excess
-                tail = (excess > TAIL_WINDOW[0] * e0) & (excess < TAIL_WINDOW[1] * e0)
-                rate = (-np.polyfit(r.t[tail], np.log(excess[tail]), 1)[0]) if tail.sum() >= 3 else np.nan
-                p = cf.corollary_properties(r.x, D, eps0)
-                sh = prob.sharpness(net, r.x, iters=5000, tol=1e-10)
-                lam = float(sh[0]) if sh[1] else np.nan
+                cols, mu = flow_limit(prob, net, r, D, cf.init_epsilon(p0), L)
                 pl_lo, pl_hi = cf.pl_interval(r.x, D.Sigma)
-                rows.append((s, L, D.pi_norm, spread, bool(r.success), str(r.status), r.t_final, r.drift,
-                             excess[-1] / e0, eps0, p.hypothesis, p.defect, p.sigma.min(), p.sigma.max(), p.sigma_lo,
-                             p.sigma_hi, float(np.min(p.align, initial=1.0)), p.align_bound, lam,
-                             cf.minimal_sharpness(L, D), cf.sharpness_lower_bound(L, D.a, D.pi_norm), p.ratio_hi,
-                             float(mu[-1]), pl_lo, pl_hi, cf.pl_limit_bound(L, D.lam, D.pi_norm), rate,
-                             float(np.min(mu[r.t >= 1]))))
+                rows.append(dict(cols, seed=s, depth=L, pi_norm=D.pi_norm, spread=spread, success=bool(r.success),
+                                 outcome=str(r.status), t_final=r.t_final, drift=r.drift,
+                                 s_lower=cf.sharpness_lower_bound(L, D.a, D.pi_norm), pl_lo=pl_lo, pl_hi=pl_hi,
+                                 mu_min_t1=float(np.min(mu[r.t >= 1]))))
                 times.append(r.t)
                 mus.append(mu)
-    c = [np.array(v) for v in zip(*rows)]
-    names = [f.name for f in dataclasses.fields(SmallInitFlowReport)][:len(c)]
-    return SmallInitFlowReport(**dict(zip(names, c)), times=tuple(times), mus=tuple(mus), scale=scale, n=n, d=d)
+    return SmallInitFlowReport.from_rows(rows, times=tuple(times), mus=tuple(mus), scale=scale, n=n, d=d)

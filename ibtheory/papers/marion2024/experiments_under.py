@@ -22,7 +22,7 @@ from .._experiment import experiment
 from . import closed_forms as cf
 from .data import gaussian_layers, make_underdetermined_data
 from .experiments import child_rng
-from .experiments_gd import classify
+from .experiments_gd import _reps, classify
 
 __all__ = ["UnderdeterminedReport", "underdetermined_sweep"]
 
@@ -50,43 +50,40 @@ class UnderdeterminedReport(Report):
 
 
 def _figure(rep):
-    import matplotlib.pyplot as plt
+    from .figures import new_figure, palette, style
 
-    fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, axs = new_figure(rep, UnderdeterminedReport, 2)
     conv = rep.outcome == "converged"
-    for lr, c in zip(np.unique(rep.lr), plt.cm.plasma(np.linspace(0, 0.8, np.unique(rep.lr).size))):
+    lrs = np.unique(rep.lr)
+    for lr, c in zip(lrs, palette(lrs.size, top=0.8)):
         m = conv & (rep.lr == lr)
         axs[0].plot(rep.scale[m], rep.sharpness[m], "o", ms=3, color=c, label=f"lr={lr:g}")
         axs[0].axhline(2 / lr, color=c, ls="--", lw=0.8)
         axs[1].loglog(rep.sharpness[m], np.abs(rep.gap[m]), "o", ms=3, color=c, label=f"lr={lr:g}")
     axs[0].axhline(rep.s_inf, color="k", ls=":", label=r"$\inf S$")
     axs[0].axhline(rep.s_upper, color="k", ls="-.", label=r"$8L\Lambda$")
-    axs[0].set_yscale("log")
-    axs[0].set_xlabel("initialization scale")
-    axs[0].set_ylabel("sharpness after training (converged runs)")
-    axs[0].legend(fontsize=7)
-    axs[1].set_xlabel("sharpness after training")
-    axs[1].set_ylabel("|test loss - train loss|")
-    axs[1].legend(fontsize=7)
+    style(axs[0], "initialization scale", "sharpness after training (converged runs)", ylog=True)
+    style(axs[1], "sharpness after training", "|test loss - train loss|")
     fig.tight_layout()
     return fig
 
 
 @experiment("marion2024.underdetermined_sweep", figure=_figure, presets={
     "smoke": {"seeds": (0,), "lrs": (0.01,), "steps": (300,), "scales": (0.2, 0.3), "depth": 5, "data_seed": 0,
-              "sharp_iters": 300},
+              "sharp_iters": 300, "reps": None},
     "book": {"seeds": (0,), "lrs": (0.004, 0.01), "steps": (10_000, 4_000),
              "scales": tuple(float(v) for v in np.linspace(0.1, 0.36, 9)), "depth": 5, "data_seed": 0,
-             "sharp_iters": 2000},
-    "paper": {"seeds": tuple(range(20)), "lrs": (0.001, 0.004, 0.01), "steps": (40_000, 10_000, 4_000),
-              "scales": tuple(float(v) for v in np.linspace(0.1, 0.36, 9)), "depth": 5, "data_seed": 0,
-              "sharp_iters": 3000},
+             "sharp_iters": 2000, "reps": None},
+    "paper": {"seeds": tuple(range(100)), "lrs": (0.001, 0.004, 0.01), "steps": (40_000, 10_000, 4_000),
+              "reps": (100, 20, 20), "scales": tuple(float(v) for v in np.linspace(0.1, 0.36, 9)), "depth": 5,
+              "data_seed": 0, "sharp_iters": 3000},
 })
-def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_iters):
+def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_iters, reps):
     r"""GD from the authors' Gaussian init on the underdetermined instance (module docstring).
 
-    One run per (seed, step size, scale); the authors use 100 repetitions for the smallest
-    step size and 20 for the others.
+    One run per (seed, step size, scale): step size ``lrs[i]`` runs ``steps[i]`` steps on the
+    first ``reps[i]`` seeds (``None``: every seed); the ``paper`` preset has the authors' 100
+    repetitions for the smallest step size and 20 for the others (38.5 M run-steps).
 
     Examples
     --------
@@ -103,23 +100,23 @@ def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_
     D = make_underdetermined_data(seed=data_seed)
     e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
     s_inf = cf.minimal_sharpness(depth, D)
-    rows = []
-    for i, (lr, st) in enumerate(zip(lrs, steps)):
-        runs = [(s, k) for s in seeds for k in range(len(scales))]
-        sc = np.array([scales[k] for _, k in runs])
-        Q, u = gaussian_layers(D.d, depth, sc, [child_rng(s, i, k) for s, k in runs])
-        r = chain_gd(Q, u, D.Sigma, D.c, lr, check_int(st, "steps entry", minimum=2), y_sq=D.y_sq,
-                     reference=D.pi_star)
-        out = classify(r, e0)
-        lam, ok = np.full(len(runs), np.nan), np.zeros(len(runs), dtype=bool)
-        live = ~r.diverged
-        if np.any(live):
-            sh = chain_sharpness(r.layers[live], r.head[live], D.X, D.y, iters=sharp_iters)
-            lam[live], ok[live] = sh.sharpness, sh.converged
-        with np.errstate(invalid="ignore"):
-            test = np.where(r.diverged, np.nan, np.mean((D.X_test @ r.beta.T - D.y_test[:, None]) ** 2, axis=0))
-        for b, (s, _) in enumerate(runs):
-            rows.append((s, lr, sc[b], out[b], r.excess[b] / e0, lam[b], ok[b], r.loss[b], test[b], test[b] - r.loss[b]))
+    steps = [check_int(st, "steps entry", minimum=2) for st in steps]
+    nrep = _reps(reps, lrs, seeds)
+    runs = [(s, i, k) for i in range(len(lrs)) for s in seeds[:nrep[i]] for k in range(len(scales))]
+    sc = np.array([scales[k] for _, _, k in runs])
+    lr = np.array([lrs[i] for _, i, _ in runs])
+    Q, u = gaussian_layers(D.d, depth, sc, [child_rng(s, i, k) for s, i, k in runs])
+    r = chain_gd(Q, u, D.Sigma, D.c, lr, np.array([steps[i] for _, i, _ in runs]), y_sq=D.y_sq, reference=D.pi_star)
+    out = classify(r, e0)
+    lam, ok = np.full(len(runs), np.nan), np.zeros(len(runs), dtype=bool)
+    live = ~r.diverged
+    if np.any(live):
+        sh = chain_sharpness(r.layers[live], r.head[live], D.X, D.y, iters=sharp_iters)
+        lam[live], ok[live] = sh.sharpness, sh.converged
+    with np.errstate(invalid="ignore"):
+        test = np.where(r.diverged, np.nan, np.mean((D.X_test @ r.beta.T - D.y_test[:, None]) ** 2, axis=0))
+    rows = [(s, lr[b], sc[b], out[b], r.excess[b] / e0, lam[b], ok[b], r.loss[b], test[b], test[b] - r.loss[b])
+            for b, (s, _, _) in enumerate(runs)]
     c = [np.array(v) for v in zip(*rows)]
     return UnderdeterminedReport(seed=c[0], lr=c[1], scale=c[2], outcome=c[3], excess=c[4], sharpness=c[5],
                                  sharp_converged=c[6].astype(bool), train_loss=c[7], test_loss=c[8], gap=c[9],

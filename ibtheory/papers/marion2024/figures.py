@@ -21,6 +21,34 @@ def _check_report(report, cls, name="rep"):
     return report
 
 
+def new_figure(rep, cls, ncols=1):
+    """Check that ``rep`` is a ``cls`` and open a figure of ``ncols`` panels (the shared scaffolding)."""
+    import matplotlib.pyplot as plt
+
+    _check_report(rep, cls)
+    fig, axs = plt.subplots(1, ncols, figsize=(11, 3.8) if ncols > 1 else (7, 3.8))
+    return fig, axs
+
+
+def style(ax, xlabel, ylabel, *, xlog=False, ylog=False, legend=True, **legend_kw):
+    """Axis labels, log scales and a small legend of one panel."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if xlog:
+        ax.set_xscale("log")
+    if ylog:
+        ax.set_yscale("log")
+    if legend:
+        ax.legend(fontsize=7, **legend_kw)
+
+
+def palette(n, top=0.85, cmap="plasma"):
+    """``n`` colours of a matplotlib colormap, from 0 to ``top``."""
+    import matplotlib.pyplot as plt
+
+    return getattr(plt.cm, cmap)(np.linspace(0, top, n))
+
+
 def figure_sharpness_vs_depth(rep):
     """inf S / (2La|pi*|^2) against depth with its envelope, and the overstatement of eta_c by the lower bound.
 
@@ -34,14 +62,11 @@ def figure_sharpness_vs_depth(rep):
     >>> len(fig.axes) >= 1
     True
     """
-    import matplotlib.pyplot as plt
-
     from .experiments import SharpnessDepthReport
 
-    _check_report(rep, SharpnessDepthReport)
-    fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, axs = new_figure(rep, SharpnessDepthReport, 2)
     seed0 = rep.seed == rep.seed.min()
-    for sp, c in zip(sorted(set(rep.spread.tolist())), plt.cm.viridis(np.linspace(0, 0.85, 5))):
+    for sp, c in zip(sorted(set(rep.spread.tolist())), palette(5, cmap="viridis")):
         m = seed0 & (rep.spread == sp)
         axs[0].plot(rep.depth[m], rep.infimum[m] / rep.printed[m], "o-", ms=3, color=c, label=f"spread {sp:g}")
         axs[0].fill_between(rep.depth[m], rep.envelope_lo[m], rep.envelope_hi[m], color=c, alpha=0.15)
@@ -50,14 +75,8 @@ def figure_sharpness_vs_depth(rep):
             axs[1].plot(rep.depth[mm], rep.overstatement[mm], "o-", ms=2, color=c,
                         label=f"spread {sp:g}" if s == rep.seed.min() else None)
     axs[0].axhline(1, color="k", lw=0.8)
-    axs[0].set_xscale("log")
-    axs[0].set_xlabel("depth $L$")
-    axs[0].set_ylabel(r"$\inf S/(2La\|\pi^\star\|^2)$")
-    axs[0].legend(fontsize=7)
-    axs[1].set_xscale("log")
-    axs[1].set_xlabel("depth $L$")
-    axs[1].set_ylabel(r"$\inf S/(2La\|\pi^\star\|^{2-2/L})$")
-    axs[1].legend(fontsize=7)
+    style(axs[0], "depth $L$", r"$\inf S/(2La\|\pi^\star\|^2)$", xlog=True)
+    style(axs[1], "depth $L$", r"$\inf S/(2La\|\pi^\star\|^{2-2/L})$", xlog=True)
     fig.tight_layout()
     return fig
 
@@ -75,14 +94,10 @@ def figure_outcomes(rep):
     >>> len(fig.axes) >= 1
     True
     """
-    import matplotlib.pyplot as plt
-
     from .experiments import OUTCOMES
     from .experiments_gd import EdgeOfStabilityReport
 
-    _check_report(rep, EdgeOfStabilityReport)
-
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = new_figure(rep, EdgeOfStabilityReport)
     facs = np.unique(rep.lr_factor)
     bottom = np.zeros(facs.size)
     for o in OUTCOMES:
@@ -91,9 +106,7 @@ def figure_outcomes(rep):
         bottom += frac
     ax.set_xticks(np.arange(facs.size), [f"{f:g}" for f in facs])
     ax.axvline(np.searchsorted(facs, 1.0) - 0.5, color="k", ls="--")
-    ax.set_xlabel(r"step size $\eta/\eta_c$, $\eta_c = 2/\inf S$")
-    ax.set_ylabel("fraction of runs")
-    ax.legend(fontsize=7, loc="upper right")
+    style(ax, r"step size $\eta/\eta_c$, $\eta_c = 2/\inf S$", "fraction of runs", loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -111,14 +124,11 @@ def figure_lr_vs_depth(rep):
     >>> len(fig.axes) >= 1
     True
     """
-    import matplotlib.pyplot as plt
-
     from .experiments_gd import EdgeOfStabilityReport
 
-    _check_report(rep, EdgeOfStabilityReport)
-    fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, axs = new_figure(rep, EdgeOfStabilityReport, 2)
     depths = sorted(set(rep.depth.tolist()))
-    for L, c in zip(depths, plt.cm.plasma(np.linspace(0, 0.85, len(depths)))):
+    for L, c in zip(depths, palette(len(depths))):
         m = rep.depth == L
         lrs = np.unique(rep.lr[m])
         dist = [np.mean(x[np.isfinite(x)]) if np.isfinite(x).any() else np.nan
@@ -128,13 +138,9 @@ def figure_lr_vs_depth(rep):
         axs[1].plot(lrs, conv, "o-", ms=3, color=c, label=f"L={L}")
         for ax in axs:
             ax.axvline(rep.eta_c[m][0], color=c, ls="--", lw=0.8)
-    for ax in axs:
-        ax.set_xscale("log")
-        ax.set_xlabel(r"step size $\eta$")
-        ax.legend(fontsize=7)
-    axs[0].set_yscale("log")
-    axs[0].set_ylabel(r"mean $(\beta-\pi^\star)^2$ (runs that did not diverge)")
-    axs[1].set_ylabel("fraction converged")
+    style(axs[0], r"step size $\eta$", r"mean $(\beta-\pi^\star)^2$ (runs that did not diverge)", xlog=True,
+          ylog=True)
+    style(axs[1], r"step size $\eta$", "fraction converged", xlog=True)
     fig.tight_layout()
     return fig
 
@@ -152,14 +158,11 @@ def figure_sweep(rep):
     >>> len(fig.axes) >= 1
     True
     """
-    import matplotlib.pyplot as plt
-
     from .experiments_gd import SweepReport
 
-    _check_report(rep, SweepReport)
-    fig, axs = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, axs = new_figure(rep, SweepReport, 2)
     lrs, scales = np.unique(rep.lr), np.unique(rep.scale)
-    for lr, c in zip(lrs, plt.cm.plasma(np.linspace(0, 0.85, lrs.size))):
+    for lr, c in zip(lrs, palette(lrs.size)):
         sel = rep.lr == lr
         conv = sel & (rep.outcome == "converged")
         med = [np.median(rep.sharpness[conv & (rep.scale == s)]) if np.any(conv & (rep.scale == s)) else np.nan
@@ -171,13 +174,8 @@ def figure_sweep(rep):
     axs[0].axhline(rep.s_inf[0], color="k", ls=":", label=r"$\inf S$")
     if rep.init == "gaussian":
         axs[0].axhline(rep.s_upper, color="k", ls="-.", label=r"$8L\Lambda$")
-    axs[0].set_yscale("log")
-    axs[0].set_xlabel("initialization scale")
-    axs[0].set_ylabel("sharpness after training (median, converged)")
-    axs[0].legend(fontsize=7)
-    axs[1].set_xlabel("initialization scale")
-    axs[1].set_ylabel("fraction converged")
-    axs[1].legend(fontsize=7)
+    style(axs[0], "initialization scale", "sharpness after training (median, converged)", ylog=True)
+    style(axs[1], "initialization scale", "fraction converged")
     fig.tight_layout()
     return fig
 
@@ -195,21 +193,14 @@ def figure_flow(rep):
     >>> len(fig.axes) >= 1
     True
     """
-    import matplotlib.pyplot as plt
-
     from .experiments_flow import SmallInitFlowReport
 
-    _check_report(rep, SmallInitFlowReport)
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = new_figure(rep, SmallInitFlowReport)
     for i, (t, mu) in enumerate(zip(rep.times, rep.mus)):
         m = t >= 1
         label = f"L={rep.depth[i]}, |pi*|={rep.pi_norm[i]:.2g}" if rep.seed[i] == rep.seed[0] else None
         line, = ax.plot(t[m], mu[m], lw=1, label=label)
         ax.axhline(rep.pl_bound[i], color=line.get_color(), ls=":", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("time $t$ (gradient flow)")
-    ax.set_ylabel(r"$\mu(t)=\|\nabla R\|^2/(R-R_{\min})$")
-    ax.legend(fontsize=7, ncol=2)
+    style(ax, "time $t$ (gradient flow)", r"$\mu(t)=\|\nabla R\|^2/(R-R_{\min})$", xlog=True, ylog=True, ncol=2)
     fig.tight_layout()
     return fig
