@@ -5,7 +5,7 @@ import pytest
 from ibtheory.models import TwoLayerReLU, relu_init
 from ibtheory.papers.jin2023 import (DATA_X, DATA_Y, GeneralLimitDerivation, general_limit, general_width_rate,
                                      kernel_path, linear_adjustment, min_norm_random_features, network_gap_rate,
-                                     network_output, predicted_limit, random_features_rate)
+                                     network_output, predicted_limit, random_features_rate, TOL_LIMIT_IDENTITY)
 from ibtheory.solvers import weighted_spline
 
 
@@ -75,7 +75,7 @@ def test_general_derivation_holds():
 def test_general_width_rate_smoke_and_batch_independence():
     rep = general_width_rate("smoke")
     assert rep.converged().all()
-    assert np.all(rep.limit_identity < 1e-9)
+    assert np.all(rep.limit_identity < TOL_LIMIT_IDENTITY)
     assert np.all(np.isfinite(rep.sup_error)) and rep.table().shape[0] == rep.width.size
     one = general_width_rate("smoke", seeds=(1,), widths=(40,))
     k = np.flatnonzero((rep.seed == 1) & (rep.width == 40))[0]

@@ -52,13 +52,14 @@ def general_derivation():
        "Without the anti-symmetric trick (f0 = f(., theta0) != 0), full-batch GD on all parameters, trained on "
        "y - u x - v with (u, v) the adjustment of the residual spline, ends within O(n^(-1/2)) of "
        "g* = f0 + S - u x - v on the data's interval (one-sided: the fit's interval reaches -1/2), the error "
-       "decreases, and the prediction that forgets f0 is farther from every widest network than g* is.",
+       "decreases, and at the widest width the median distance to g* is at most half the median distance to the "
+       "prediction that forgets f0.",
        "Jin & Montufar, Main theorem (general initialization, problem (4))", seeds=general_width_rate.seeds("book"))
 def general_width_rate_claim(seeds):
     rep = general_width_rate("book", seeds=seeds)
     parts = _rate_parts(rep.fits)
     wide = rep.width == rep.width.max()
-    ratio = float(np.max(rep.sup_error[wide] / rep.error_ignoring_f0[wide]))
+    ratio = float(np.median(rep.sup_error[wide]) / np.median(rep.error_ignoring_f0[wide]))
     n_bad = int(np.sum(~rep.converged()))
     ident = float(rep.limit_identity.max())
     return Check.combine(
@@ -67,12 +68,15 @@ def general_width_rate_claim(seeds):
                  f"all parameters (step M/(2 lambda_max), stop |dL| < 1e-9, Gauss-Newton tail; final MSE <= "
                  f"{rep.final_loss.max():.0e}, up to {rep.nit.max()} steps); fits: "
                  + ", ".join(f"{n}: {f.slope:.2f} [{f.ci[0]:.2f}, {f.ci[1]:.2f}]" for n, f in rep.fits.items())
-                 + f". Widest width: largest error(g*)/error(f0-blind prediction) {ratio:.2f} (must be < 1). "
+                 + f". Widest width: median error to g* / median error to the f0-blind prediction {ratio:.2f} (bound "
+                   f"1/2: g* at least twice nearer; single networks with a large f0 can be nearer to the f0-blind "
+                   f"prediction at this width, so the medians are compared). "
                    f"Kernel interpolant of the adjusted residuals vs S - u x - v: {ident:.1e} (tolerance "
-                   f"{TOL_LIMIT_IDENTITY:g}: 1e4x the worst of 5 reseeds, the kernel systems' conditioning)."),
+                   f"{TOL_LIMIT_IDENTITY:g}: ~400x the worst of 5 reseeds, 2.7e-13, room for the conditioning of the "
+                   f"kernel systems and labels up to ~30)."),
         routes=("asi_gradient_descent (all parameters, standard init)", "f0 + weighted_spline of the residuals",
                 "kernel_interpolant (infinite-width route)"),
-        f0_matters=Check.bound(ratio, 1.0, details="every widest network nearer to g* than to the f0-blind prediction"),
+        f0_matters=Check.bound(ratio, 0.5, details="widest width: median error to g* <= half that to the f0-blind one"),
         limit_identity=Check(measured=ident, tolerance=TOL_LIMIT_IDENTITY, details="kernel route vs spline route"),
         converged=Check.bound(n_bad, 0, details=f"networks not reaching MSE < 1e-16: {n_bad}"), **parts)
 
@@ -91,8 +95,9 @@ def random_features_claim(seeds):
         details=(f"paper's data adjusted per init; widths {sorted(set(rep.width.tolist()))} x {len(seeds)} seeds; "
                  f"sup over [-{rep.L_eval:g}, {rep.L_eval:g}]; fits: "
                  + ", ".join(f"{n}: {f.slope:.3f} [{f.ci[0]:.3f}, {f.ci[1]:.3f}]" for n, f in rep.fits.items())
-                 + f"; largest interpolation residual {res:.1e} (tolerance {TOL_RF_RESIDUAL:g}, the Gram matrix's "
-                   f"conditioning with margin)."),
+                 + f" ({next(iter(rep.fits.values())).level:.0%} intervals: the true rate is the bound's); largest "
+                   f"interpolation residual {res:.1e} (tolerance {TOL_RF_RESIDUAL:g}: ~300x the worst of 5 reseeds, "
+                   f"room for the Gram matrix's conditioning at larger n)."),
         routes=("minimum-norm random features (NumPy solve)", "weighted_spline + linear_adjustment"),
         interpolates=Check(measured=res, tolerance=TOL_RF_RESIDUAL, details="max |g_n(x_j) - z_j|"), **parts)
 

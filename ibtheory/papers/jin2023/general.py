@@ -44,7 +44,7 @@ __all__ = ["TOL_LIMIT_IDENTITY", "SCALED_INIT", "GENERAL_INITS", "GeneralLimit",
 
 _NOT_IN_TABLE = {"table": False}
 #: Two routes to the infinite-width correction S - u x - v (kernel interpolant vs weighted spline), absolute.
-TOL_LIMIT_IDENTITY = 1e-9
+TOL_LIMIT_IDENTITY = 1e-10
 
 
 def network_output(params, t):
@@ -223,7 +223,8 @@ def general_width_rate(*, seeds, inits, widths, n_eval, L_eval, fit_min_width, m
     (so :math:`f_0\neq0`). Each network is trained on its own adjusted labels
     :math:`y_i-\bar ux_i-\bar v` (they depend on :math:`f_0`), by plain full-batch gradient descent
     on the mean squared error (every parameter with the same step :math:`M/(2\lambda_{\max})`),
-    stopped when the loss changes by less than :math:`10^{-9}`, then a Gauss-Newton tail.
+    stopped when the loss changes by less than :math:`10^{-9}`, then a Gauss-Newton tail. One call
+    of :func:`~ibtheory.dynamics.asi_gradient_descent` per network: the labels depend on its :math:`f_0`.
     """
     import time
 
