@@ -24,7 +24,7 @@ from .data import gaussian_layers, make_data, residual_layers
 from .figures import figure_lr_vs_depth, figure_outcomes, figure_sweep
 from .experiments import OUTCOMES, child_rng, child_seed
 
-__all__ = ["classify", "EdgeOfStabilityReport", "edge_of_stability", "lr_vs_depth", "SweepReport",
+__all__ = ["classify", "independent_runs", "EdgeOfStabilityReport", "edge_of_stability", "lr_vs_depth", "SweepReport",
            "sharpness_vs_scale", "residual_sharpness_vs_scale", "residual_flatness", "CONV_TOL", "P2_TOL", "STABILITY_MARGIN"]
 
 #: relative excess risk below which a run counts as converged
@@ -235,6 +235,32 @@ class SweepReport(Report):
     s_upper: float
     n: int
     d: int
+
+
+def independent_runs(rep):
+    """Mask of the runs of a :class:`SweepReport` that are independent draws (for counts and intervals).
+
+    A residual init at scale 0 is the identity whatever the seed (the projection and the data come from
+    ``data_seed``), so its runs repeat one deterministic run: only the first seed of each (data, step
+    size) is kept. Every other run is kept.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import independent_runs, residual_flatness
+    >>> rep = residual_flatness("smoke", seeds=(0, 1))
+    >>> rep.scale.tolist(), independent_runs(rep).tolist()
+    ([0.0, 0.5, 0.0, 0.5], [True, True, False, True])
+    """
+    if not isinstance(rep, SweepReport):
+        raise TypeError(f"rep must be a SweepReport, got {type(rep).__name__}")
+    keep = np.ones(rep.seed.size, dtype=bool)
+    if rep.init == "residual":
+        zero = np.flatnonzero(rep.scale == 0)
+        key = np.stack([rep.pi_norm[zero], rep.spread[zero], rep.lr[zero]], axis=1)
+        _, first = np.unique(key, axis=0, return_index=True)
+        keep[zero] = False
+        keep[zero[first]] = True
+    return keep
 
 
 def _reps(reps, lrs, seeds):
