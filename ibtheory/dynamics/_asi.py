@@ -3,19 +3,17 @@ r"""Fast full-batch gradient descent for many two-layer ReLU networks at once (a
 Jin & Montufar train networks :math:`f(x)=\sum_i a_i[w_i^\top x+b_i]_+ + c` that start from an
 *anti-symmetric initialization* (every neuron duplicated with opposite output weights, so
 :math:`f\equiv0` at the start) on a handful of points, at widths from 10 to 10,240 and for
-hundreds of thousands of steps. :func:`gradient_descent` handles a batch of runs of one shape;
-here networks of *different widths* advance in one vectorized step (their neurons are
-concatenated along one axis and summed per network with ``np.add.reduceat``), and each stops
-on its own rule. The update is plain gradient descent on the problem's loss,
-
-.. math::
-
-    \theta_{t+1} = \theta_t - \eta\,D\,\nabla\mathcal L(\theta_t),
-
+tens of thousands of steps. Networks of *different widths* advance together, each stopping on its
+own rule, by plain gradient descent on the problem's loss,
+:math:`\theta_{t+1} = \theta_t - \eta\,D\,\nabla\mathcal L(\theta_t)`,
 with :math:`D` = ``output_lr_scale`` on the output weights and 1 elsewhere (1/2 is gradient
 descent in the parameters of the paper's anti-symmetric parametrization, where the output
 weights are :math:`\pm\frac{\sqrt2}{2}V_i` with :math:`V_i` trained; 1 is
-:func:`ibtheory.dynamics.gradient_descent` on :class:`ibtheory.models.TwoLayerReLU`).
+:func:`ibtheory.dynamics.gradient_descent` on :class:`ibtheory.models.TwoLayerReLU`). On :math:`M`
+points a neuron's step is linear in :math:`(w,b,a)` while its activation pattern on the data holds,
+so the default engine steps one :math:`(d+2)^2` moment per (network, pattern) instead of every
+neuron (:func:`asi_gradient_descent`, ``method``); output-layer-only training is linear least
+squares, solved along GD's path in closed form.
 
 See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
 """
@@ -32,8 +30,8 @@ from ._observe import quiet_overflow
 
 __all__ = ["ASIRun", "asi_gradient_descent", "relu_jacobian"]
 
-_STOPS = ("loss_change", "residual")
-_METHODS = ("pattern", "dense", "spectral")
+_STOPS, _METHODS = ("loss_change", "residual"), ("pattern", "dense", "spectral")
+#: pattern engine: most steps between explicit maps of the neurons; networks of at most _SMALL neurons go one by one
 _CHUNK, _SMALL = 1024, 64
 
 
@@ -84,18 +82,12 @@ class ASIRun:
 
     Attributes
     ----------
-    neurons : ndarray of int
-        Hidden neurons m of each network.
-    params : tuple of tuple
-        Final ``(W1, b1, W2, b2)`` of each network.
-    loss : ndarray
-        Final loss (the problem's convention), after the Gauss-Newton tail if any.
-    gd_loss : ndarray
-        Loss when gradient descent stopped (before the tail).
-    nit : ndarray of int
-        Gradient-descent steps taken.
-    lr : ndarray
-        Step size of each network.
+    neurons, params : ndarray of int, tuple of tuple
+        Hidden neurons m and final ``(W1, b1, W2, b2)`` of each network.
+    loss, gd_loss : ndarray
+        Final loss (the problem's convention), after the Gauss-Newton tail if any; loss when GD stopped.
+    nit, lr : ndarray
+        Gradient-descent steps taken; step size of each network.
     polish_shift : ndarray
         Sup over ``polish_points`` of the change of the output made by the tail (0 without).
     status : tuple of Status
@@ -122,9 +114,29 @@ class ASIRun:
         T = as_real_array(T, "T")
         if T.ndim != 2 or T.shape[1] != W.shape[1]:
             raise ValueError(f"T must have shape (N, {W.shape[1]}), got {T.shape}")
+        return _forward(W, b, a, c, T)
+
+
+def _forward(W, b, a, c, T):
+    r"""Network output on T (N, d). For d = 1 the network is linear between its kinks :math:`-b_i/w_i`: the slope
+    and intercept on each interval of the sorted points are cumulative sums, :math:`O((m+N)\log(m+N))`."""
+    if W.shape[1] != 1 or T.shape[0] < 16:
         step = max(1, 2**22 // max(W.shape[0], 1))    # blocks keep (points x neurons) small
         return np.concatenate([np.maximum(T[i:i + step] @ W.T + b, 0.0) @ a
                                for i in range(0, T.shape[0], step)]) + c
+    w, order = W[:, 0], np.argsort(T[:, 0])
+    ts = T[order, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kink = -b / w
+    up, down, flat = w > 0, w < 0, (w == 0) & (b > 0)       # active right of, left of the kink; everywhere
+    start = np.where(up, np.searchsorted(ts, kink, "right"), 0)
+    stop = np.where(down, np.searchsorted(ts, kink, "left"), ts.size)
+    on = up | down | flat
+    steps = [np.bincount(start[on], v[on], ts.size + 1) - np.bincount(stop[on], v[on], ts.size + 1)
+             for v in (a * w, a * b)]
+    f = np.empty(ts.size)
+    f[order] = np.cumsum(steps[0])[:-1] * ts + np.cumsum(steps[1])[:-1]
+    return f + c
 
 
 def _dL(problem, R):
@@ -140,59 +152,48 @@ def _finish_rule(stop, tol, pv, L, R):
     return crit, ~np.isfinite(L)
 
 
+def _run_arrays(B):
+    """Per network: steps, loss at the GD stop, finished, diverged, previous loss."""
+    return np.zeros(B, int), np.full(B, np.nan), np.zeros(B, bool), np.zeros(B, bool), np.full(B, np.inf)
+
+
 def _dense_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
     """Reference engine: every neuron of every running network updated at every step, O(M n) per step."""
-    X, y = problem.X, problem.y
-    B = len(nets)
-    state = [list(P) for P in nets]
-    nit, gd_loss = np.zeros(B, int), np.full(B, np.nan)
-    finished, diverged, prev = np.zeros(B, bool), np.zeros(B, bool), np.full(B, np.inf)
-    step = 0
+    X, y, B, state, step = problem.X, problem.y, len(nets), [list(P) for P in nets], 0
+    nit, gd_loss, finished, diverged, prev = _run_arrays(B)
     while step < max_steps and not np.all(finished | diverged):
         act = np.flatnonzero(~(finished | diverged))
         sizes = np.array([state[k][0].shape[0] for k in act])
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        seg = np.repeat(np.arange(act.size), sizes)
+        starts, seg = np.concatenate([[0], np.cumsum(sizes)[:-1]]), np.repeat(np.arange(act.size), sizes)
         Wt = np.concatenate([state[k][0] for k in act]).T.copy()     # (d, neurons)
-        b = np.concatenate([state[k][1] for k in act])
-        a = np.concatenate([state[k][2] for k in act])
+        b, a = np.concatenate([state[k][1] for k in act]), np.concatenate([state[k][2] for k in act])
         c = np.array([state[k][3] for k in act])
         eta, pv, done = lr[act].copy(), prev[act].copy(), np.zeros(act.size, bool)
         for _ in range(min(check_every, max_steps - step)):
             Z = X @ Wt + b
-            phi = np.maximum(Z, 0.0)
-            R = np.add.reduceat(phi * a, starts, axis=1) + (c - y[:, None])     # (M, nets)
+            R = np.add.reduceat((phi := np.maximum(Z, 0.0)) * a, starts, axis=1) + (c - y[:, None])  # (M, nets)
             G, L = _dL(problem, R)
             crit, bad = _finish_rule(stop, tol, pv, L, R)
             newly = ~done & (crit | bad)
-            for i in np.flatnonzero(newly):
-                k = act[i]
-                nit[k], gd_loss[k] = step, L[i]
-                finished[k], diverged[k] = not bad[i], bool(bad[i])
+            nit[act[newly]], gd_loss[act[newly]], finished[act[newly]] = step, L[newly], ~bad[newly]
+            diverged[act[newly]] = bad[newly]
             done |= newly
             if done.all():
                 break
             pv = np.where(done, pv, L)
             Ge = G * np.where(done, 0.0, eta)                 # step-scaled dL/df per network
-            Gn = Ge[:, seg]
-            gz = (Z > 0) * Gn * a
-            Wt = Wt - hid * (X.T @ gz)
-            b = b - hid * gz.sum(0)
-            a = a - s * np.einsum("mn,mn->n", phi, Gn)
-            c = c - Ge.sum(0)
-            step += 1
+            gz = (Z > 0) * (Gn := Ge[:, seg]) * a
+            Wt, b, a = Wt - hid * (X.T @ gz), b - hid * gz.sum(0), a - s * np.einsum("mn,mn->n", phi, Gn)
+            c, step = c - Ge.sum(0), step + 1
         for i, k in enumerate(act):
             sl = slice(starts[i], starts[i] + sizes[i])
-            state[k] = [Wt[:, sl].T.copy(), b[sl].copy(), a[sl].copy(), float(c[i])]
-            prev[k] = pv[i]
+            state[k], prev[k] = [Wt[:, sl].T.copy(), b[sl].copy(), a[sl].copy(), float(c[i])], pv[i]
     return state, nit, gd_loss, finished, diverged, step
 
 
 def _groups(S, net, n_act):
-    """Group of each neuron by (network, activation pattern on the data); every network gets a group.
-
-    Returns the group of each neuron, the network and the 0/1 pattern (M, groups) of each group, and
-    the first group of each network (groups are sorted by network)."""
+    """Group of each neuron by (network, activation pattern on the data), every network with a group; the network
+    and 0/1 pattern (M, groups) of each group and the first group of each network (groups sorted by network)."""
     M = S.shape[1]
     if M <= 40:
         key = (net.astype(np.int64) << M) | (S.astype(np.int64) @ (np.int64(1) << np.arange(M, dtype=np.int64)))
@@ -227,11 +228,10 @@ def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, 
     gi, gnet, Sg, gstart = _groups(_mm(Ub, E.T) > 0, nb, n_act)
     ng = gnet.size
     z = np.column_stack([Ub, Ab])
-    mom = np.stack([np.bincount(gi, z[:, i] * z[:, j], ng) for i in range(k + 1) for j in range(k + 1)])
-    mom = mom.reshape(k + 1, k + 1, ng)
+    mom = np.stack([np.bincount(gi, z[:, i] * z[:, j], ng) for i in range(k + 1) for j in range(k + 1)]).reshape(
+        k + 1, k + 1, ng)
     Cuu, cua, caa = mom[:k, :k].copy(), mom[:k, k].copy(), mom[k, k].copy()
-    Tu, Ta = np.zeros((k, k + 1, ng)), np.zeros((k + 1, ng))
-    Tu[np.arange(k), np.arange(k)], Ta[k] = 1.0, 1.0
+    Tu, Ta = np.eye(k, k + 1)[:, :, None] * np.ones(ng), np.eye(k + 1)[k][:, None] * np.ones(ng)
     Da, Du, Dn, EE = np.zeros((M, ng)), np.zeros((M, ng)), np.zeros((M, n_act)), np.abs(E @ E.T)
     Uf = np.concatenate([Uf, np.zeros((n_act, k))])       # one zero neuron per network (stays 0): reduceat
     Af, nf = np.concatenate([Af, np.zeros(n_act)]), np.concatenate([nf, np.arange(n_act)])
@@ -282,26 +282,19 @@ def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, 
 def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
     """Engine of :func:`asi_gradient_descent` with ``method="pattern"`` (see there). The chunk lengths are fixed
     and every choice (fringe, rerun) is made per network, so a network's run does not depend on its batch."""
-    X = problem.X
-    M, d = X.shape
-    E = np.column_stack([X, np.ones(M)])
-    B = len(nets)
-    sizes = np.array([W.shape[0] for W, *_ in nets])
+    (M, d), B = problem.X.shape, len(nets)
+    E, sizes = np.column_stack([problem.X, np.ones(M)]), np.array([W.shape[0] for W, *_ in nets])
     owner, ends = np.repeat(np.arange(B), sizes), np.cumsum(sizes)
     U = np.concatenate([np.column_stack([W, b]) for W, b, _, _ in nets])
-    A = np.concatenate([a for _, _, a, _ in nets])
-    c = np.array([P[3] for P in nets], float)
-    nit, gd_loss = np.zeros(B, int), np.full(B, np.nan)
-    finished, diverged, prev = np.zeros(B, bool), np.zeros(B, bool), np.full(B, np.inf)
+    A, c = np.concatenate([a for _, _, a, _ in nets]), np.array([P[3] for P in nets], float)
+    nit, gd_loss, finished, diverged, prev = _run_arrays(B)
     rate_a, rate_u = np.zeros((B, M)), np.zeros((B, M))   # pre-activation drift per unit |a| (step), ||u|| (step^2)
     forced = sizes[owner] <= _SMALL                          # small networks: every neuron one by one
     step, K = 0, 8
     while step < max_steps and not np.all(finished | diverged):
-        act = np.flatnonzero(~(finished | diverged))
-        local = np.full(B, -1)
+        act, local = np.flatnonzero(~(finished | diverged)), np.full(B, -1)
         local[act] = np.arange(act.size)
-        idx = np.flatnonzero(local[owner] >= 0)
-        K = min(K, max_steps - step)
+        idx, K = np.flatnonzero(local[owner] >= 0), min(K, max_steps - step)
         pre = _mm(U[idx], E.T)
         au, uu, o = np.abs(A[idx]), np.sqrt(np.sum(U[idx] ** 2, 1)), owner[idx]
         al, be, ap = rate_a[o] * au[:, None], rate_u[o] * uu[:, None], np.abs(pre)
@@ -321,13 +314,11 @@ def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
         U[ib] = sum(out["Tu"][:, j, gi].T * z[:, j, None] for j in range(d + 2))
         A[ib] = sum(out["Ta"][j, gi] * z[:, j] for j in range(d + 2))
         U[jf], A[jf] = out["Uf"], out["Af"]
-        c[act], prev[act] = out["c"], out["pv"]
-        new = act[out["done"]]
-        nit[new], gd_loss[new] = step + out["nit"][out["done"]], out["gd_loss"][out["done"]]
-        finished[new], diverged[new] = out["fin"][out["done"]], ~out["fin"][out["done"]]
-        rate_a[act], rate_u[act] = out["rate_a"], out["rate_u"]
-        step += out["t"]
-        K = min(4 * K, _CHUNK)
+        c[act], prev[act], rate_a[act], rate_u[act] = out["c"], out["pv"], out["rate_a"], out["rate_u"]
+        dn, new = out["done"], act[out["done"]]
+        nit[new], gd_loss[new], finished[new], diverged[new] = step + out["nit"][dn], out["gd_loss"][dn], \
+            out["fin"][dn], ~out["fin"][dn]
+        step, K = step + out["t"], min(4 * K, _CHUNK)
     state = [[U[e - m:e, :d].copy(), U[e - m:e, d].copy(), A[e - m:e].copy(), float(c[k])]
              for k, (m, e) in enumerate(zip(sizes, ends))]
     return state, nit, gd_loss, finished, diverged, step
@@ -344,14 +335,11 @@ def _spectral_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
     X, y, M = problem.X, problem.y, problem.n
     kp, lw = (2.0 / M, 1.0 / M) if problem.loss == "mean" else (1.0, 0.5)
     B = len(nets)
-    state, nit, gd_loss = [], np.zeros(B, int), np.full(B, np.nan)
-    finished = np.zeros(B, bool)
+    state, nit, gd_loss, finished = [], np.zeros(B, int), np.full(B, np.nan), np.zeros(B, bool)
     for k, (W, b, a, c) in enumerate(nets):
-        Phi = np.maximum(X @ W.T + b, 0.0)
-        mu, Q = np.linalg.eigh(lr[k] * kp * (s * (Phi @ Phi.T) + 1.0))
-        mu = np.clip(mu, 0.0, None)
+        mu, Q = np.linalg.eigh(lr[k] * kp * (s * ((Phi := np.maximum(X @ W.T + b, 0.0)) @ Phi.T) + 1.0))
+        mu, t_end = np.clip(mu, 0.0, None), max_steps
         q = Q.T @ (Phi @ a + c - y)
-        t_end = max_steps
         for t0 in range(0, max_steps + 1, 4096):
             t = np.arange(t0, min(t0 + 4096, max_steps + 1))
             dec = np.power((1.0 - mu)[:, None], t[None])                 # (M, steps)
@@ -364,12 +352,10 @@ def _spectral_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
             if crit.any():
                 t_end, finished[k] = int(t[np.argmax(crit)]), True
                 break
-        small = mu < 0.5
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sig = np.where(small, -np.expm1(t_end * np.log1p(-np.where(small, mu, 0.0))) / mu,
+        with np.errstate(divide="ignore", invalid="ignore"):   # (1 - (1 - mu)^t) / mu, accurate for small mu
+            sig = np.where(mu < 0.5, -np.expm1(t_end * np.log1p(-np.minimum(mu, 0.5))) / mu,
                            (1.0 - np.power(1.0 - mu, t_end)) / mu)
-        sig = np.where(mu == 0.0, float(t_end), sig)
-        rsum = Q @ (sig * q)
+        rsum = Q @ (np.where(mu == 0.0, float(t_end), sig) * q)
         nit[k], gd_loss[k] = t_end, lw * np.sum((np.power(1.0 - mu, t_end) * q) ** 2)
         state.append([W, b, a - lr[k] * kp * s * (Phi.T @ rsum), float(c - lr[k] * kp * rsum.sum())])
     return state, nit, gd_loss, finished, np.zeros(B, bool), int(nit.max())
@@ -456,20 +442,14 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     if lr_factor >= 2:
         raise ValueError(f"lr_factor must be < 2 (stability of the linearized dynamics), got {lr_factor}")
     output_lr_scale = check_positive(output_lr_scale, "output_lr_scale")
-    if train not in ("all", "output"):
-        raise ValueError(f"train must be 'all' or 'output', got {train!r}")
-    if stop not in _STOPS:
-        raise ValueError(f"stop must be one of {_STOPS}, got {stop!r}")
-    tol = check_positive(tol, "tol")
-    max_steps = check_int(max_steps, "max_steps", minimum=1)
-    check_every = check_int(check_every, "check_every", minimum=1)
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    for name, v, allowed in (("train", train, ("all", "output")), ("stop", stop, _STOPS), ("method", method, _METHODS),
+                             ("polish", polish, (True, False))):
+        if v not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, got {v!r}")
     if method == "spectral" and train != "output":
         raise ValueError("method='spectral' needs train='output' (the hidden layer frozen: a linear least-squares problem)")
-    if polish not in (True, False):
-        raise ValueError(f"polish must be True or False, got {polish!r}")
-    polish_steps = check_int(polish_steps, "polish_steps", minimum=1)
+    tol, max_steps = check_positive(tol, "tol"), check_int(max_steps, "max_steps", minimum=1)
+    check_every, polish_steps = check_int(check_every, "check_every", 1), check_int(polish_steps, "polish_steps", 1)
     Tp = X if polish_points is None else as_real_array(polish_points, "polish_points")
     if Tp.ndim != 2 or Tp.shape[1] != problem.d:
         raise ValueError(f"polish_points must have shape (N, {problem.d}), got {Tp.shape}")
@@ -489,19 +469,19 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
             r = np.maximum(X @ W.T + b, 0.0) @ a + c - y
             gd_loss[k] = float(_dL(problem, r[:, None])[1][0])
         if polish and finished[k]:
-            before = np.maximum(Tp @ W.T + b, 0.0) @ a + c
+            before = _forward(W, b, a, c, Tp)
             for _ in range(polish_steps):
                 r = np.maximum(X @ W.T + b, 0.0) @ a + c - y
                 if np.max(np.abs(r)) < 1e-13:
                     break
                 J = relu_jacobian((W, b, a, c), X, output_lr_scale, train)
-                delta = np.linalg.lstsq(J, r, rcond=None)[0]       # rank-safe at small widths
+                Q, Rr = np.linalg.qr(J.T)                          # min-norm J delta = r; lstsq if rank-deficient
+                dg = np.abs(np.diag(Rr))
+                delta = Q @ np.linalg.solve(Rr.T, r) if dg.min() > 1e-10 * dg.max() else np.linalg.lstsq(J, r)[0]
                 m, d = W.shape
-                W = W - hid * delta[:m * d].reshape(m, d)
-                b = b - hid * delta[m * d:m * d + m]
-                a = a - np.sqrt(output_lr_scale) * delta[m * d + m:m * d + 2 * m]
-                c = c - delta[-1]
-            shifts[k] = float(np.max(np.abs(np.maximum(Tp @ W.T + b, 0.0) @ a + c - before)))
+                W, b = W - hid * delta[:m * d].reshape(m, d), b - hid * delta[m * d:m * d + m]
+                a, c = a - np.sqrt(output_lr_scale) * delta[m * d + m:m * d + 2 * m], c - delta[-1]
+            shifts[k] = float(np.max(np.abs(_forward(W, b, a, c, Tp) - before)))
         r = np.maximum(X @ W.T + b, 0.0) @ a + c - y
         losses[k] = float(_dL(problem, r[:, None])[1][0])
         scale = max(float(np.max(np.abs(y))), 1.0)
@@ -512,8 +492,8 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
         else:
             status.append(Status.SUCCESS)
         out_params.append((W, b, a, np.asarray(c)))
-    ok = all(s is Status.SUCCESS for s in status)
     n_bad = sum(s is not Status.SUCCESS for s in status)
+    ok = n_bad == 0
     return ASIRun(neurons=np.array([P[0].shape[0] for P in nets]), params=tuple(out_params), loss=losses,
                   gd_loss=gd_loss, nit=nit, lr=lr, polish_shift=shifts, status=tuple(status), success=ok,
                   message="every network met its stopping rule" if ok else
