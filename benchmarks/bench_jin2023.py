@@ -76,7 +76,7 @@ def old_vs_new(widths, seeds, train, new_method):
     print(f"   train={train}: widths {widths[0]}..{widths[-1]} x {len(seeds)} seeds x {len(LIMIT_INITS)} inits, "
           f"<= {steps} steps: old (dense) wall {wo:.1f} s / CPU {co:.1f} s, new ({new_method}) wall {wn:.2f} s / "
           f"CPU {cn:.2f} s; ratio old/new wall {wo / wn:.0f}x, CPU {co / cn:.0f}x; largest relative parameter "
-          f"difference {diff:.1e}")
+          f"difference {diff:.1e}", flush=True)
 
 
 def main():
@@ -90,15 +90,15 @@ def main():
     show(out, "output layer only (the authors' protocol), output_layer('paper')", w2, c2)
     print(out.table().groupby(["init", "width"])["limit_error"].median().unstack(0).to_string(
         float_format=lambda v: f"{v:.2e}"))
-    print(f"\npeak resident memory after both paper presets: {peak_mib():.0f} MiB")
+    print(f"\npeak resident memory after both paper presets: {peak_mib():.0f} MiB", flush=True)
     print(f"totals: all-parameter sweep wall {w1:.1f} s (CPU {c1:.1f} s); authors' protocol wall {w2:.2f} s "
           f"(CPU {c2:.2f} s)")
     if args.skip_old:
         return
     widths = tuple(n for n in jm.width_rate.settings("paper")["widths"] if n <= args.old_max_width)
     print("\n== old vs new, same networks and labels (adjusted), training only")
-    old_vs_new(widths, jm.width_rate.seeds("paper"), "all", "pattern")
     old_vs_new(widths, output_layer.seeds("paper"), "output", "spectral")
+    old_vs_new(widths, jm.width_rate.seeds("paper"), "all", "pattern")
 
 
 if __name__ == "__main__":

@@ -165,3 +165,16 @@ def test_bad_input():
         asi_gradient_descent(prob, [P], method="spectral")
     with pytest.raises(ValueError, match="square loss"):
         asi_gradient_descent(Problem(prob.X, np.sign(prob.y), loss="exponential"), [P])
+
+
+def test_one_input_evaluation_by_kinks_matches_direct():
+    # ASIRun.__call__ evaluates 1-D networks by sorted kinks and cumulative sums; here directly.
+    rng = np.random.default_rng(np.random.SeedSequence(5))
+    prob = Problem(np.array([[-1.0], [0.0], [1.0]]), np.array([1.0, 0.0, 1.0]), loss="mean")
+    P = relu_init(TwoLayerReLU(1, 300), "binary_uniform", 1.0, 2.0, seed=1)
+    P = (P[0], P[1], rng.standard_normal(300), np.asarray(0.3))
+    P[0][:3] = 0.0                                         # zero weights: constant neurons (b > 0) or dead
+    run = asi_gradient_descent(prob, [P], tol=1e-300, max_steps=1)
+    T = np.concatenate([rng.uniform(-3, 3, 200), -P[1][3:20] / P[0][3:20, 0]])[:, None]   # also exactly at kinks
+    W, b, a, c = run.params[0]
+    assert np.max(np.abs(run(0, T) - (np.maximum(T @ W.T + b, 0.0) @ a + c))) < 1e-12
