@@ -30,7 +30,7 @@ from .data import make_data
 from .figures import figure_flow
 from .experiments import child_rng, child_seed
 
-__all__ = ["SmallInitFlowReport", "small_init_flow", "TAIL_WINDOW"]
+__all__ = ["FlowLimitReport", "SmallInitFlowReport", "small_init_flow", "TAIL_WINDOW"]
 
 #: the tail over which the decay rate is fitted: excess risk between these fractions of its initial value
 TAIL_WINDOW = (1e-15, 1e-10)
