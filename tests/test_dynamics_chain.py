@@ -129,3 +129,78 @@ def test_chain_gd_per_run_fixed_heads_and_moments_match_separate_runs(data):
         rb = chain_gd(Q[b:b + 1], w[b], S_b, c_b, lr, 100, train_head=False)
         np.testing.assert_allclose(r.layers[b], rb.layers[0], rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(r.head[b], w[b])
+
+
+def test_chain_gd_per_run_budgets_match_engine(data):
+    # one batched call with three step budgets (and a diverging run) against the generic engine run by run
+    X, y = data
+    Sig, c, ysq = _moments(X, y)
+    rng = np.random.default_rng(np.random.SeedSequence(5))
+    B, m, d = 4, 3, 4
+    Q = 0.5 * rng.standard_normal((B, m, d, d))
+    u = 0.5 * rng.standard_normal((B, d))
+    lr = np.array([0.03, 0.01, 0.02, 0.8])
+    steps = np.array([40, 250, 120, 250])
+    r = chain_gd(Q, u, Sig, c, lr, steps, y_sq=ysq, reference=np.linalg.solve(Sig, c))
+    net = DeepLinear([d] * (m + 1) + [1])
+    prob = Problem(X, y, loss="mean")
+    assert r.diverged.tolist() == [False, False, False, True] and r.diverged_at[3] > 0
+    for b in range(3):
+        e = prob.gradient_descent(net, tuple(Q[b:b + 1, k] for k in range(m)) + (u[b:b + 1, None, :],), lr=lr[b],
+                                  n_steps=int(steps[b]), record_every=int(steps[b]))
+        assert not e.diverged[0]
+        for k in range(m):
+            np.testing.assert_allclose(r.layers[b, k], e.x[k][0], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(r.loss[b], e.fun[0], rtol=1e-10)
+        # the tail is each run's own last four iterates
+        assert r.tail_loss[b, -1] == r.loss[b] and np.all(np.isfinite(r.tail_loss[b]))
+    assert np.all(r.layers[3] == 0) and np.isnan(r.loss[3]) and np.isnan(r.grad_norm[3])
+    assert np.array_equal(r.nit, steps)
+
+
+def test_chain_gd_chunks_and_batch_order_do_not_change_runs(data, monkeypatch):
+    import ibtheory.dynamics._chain as chain
+
+    X, y = data
+    Sig, c, ysq = _moments(X, y)
+    rng = np.random.default_rng(np.random.SeedSequence(6))
+    B, m, d = 9, 2, 4
+    Q = np.eye(d) + 0.3 * rng.standard_normal((B, m, d, d))
+    w = rng.standard_normal(d)
+    lr = rng.choice([0.01, 0.05, 3.0], B)
+    steps = rng.choice([30, 60], B)
+    whole = chain_gd(Q, w, Sig, c, lr, steps, y_sq=ysq, train_head=False)
+    monkeypatch.setattr(chain, "CHUNK_BYTES", 1)           # chunks of the minimum size
+    perm = rng.permutation(B)
+    parts = chain_gd(Q[perm], w, Sig, c, lr[perm], steps[perm], y_sq=ysq, train_head=False)
+    assert np.array_equal(whole.diverged[perm], parts.diverged)
+    assert np.array_equal(whole.diverged_at[perm], parts.diverged_at)
+    np.testing.assert_allclose(whole.layers[perm], parts.layers, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(whole.step1[perm], parts.step1, rtol=1e-9, atol=1e-14)
+
+
+def test_chain_sharpness_residual_depth_10_matches_dense_hessian(data):
+    # the authors' residual network at L = 10 (fixed head): analytic HVPs against the engine's dense Hessian
+    X, y = data
+    rng = np.random.default_rng(np.random.SeedSequence(8))
+    m, d = 10, 4
+    Q = np.eye(d) + 0.4 / np.sqrt(m * d) * rng.standard_normal((1, m, d, d))
+    w = rng.standard_normal(d)
+    w /= np.linalg.norm(w)
+    r = chain_sharpness(Q, w, X, y, train_head=False, tol=1e-11, iters=50000)
+    net = DeepLinear([d] * (m + 1) + [1])
+    H = hessian(net, tuple(Q[0, k] for k in range(m)) + (w[None, :],), X, y, loss="mean")
+    top = np.linalg.eigvalsh(H[:m * d * d, :m * d * d])[-1]
+    assert r.success and abs(r.sharpness[0] - top) <= 1e-8 * top
+
+
+def test_chain_gd_validates_step_budgets(data):
+    X, y = data
+    Sig, c, _ = _moments(X, y)
+    Q, u = np.zeros((2, 1, 4, 4)), np.ones((2, 4))
+    with pytest.raises(ValueError, match="n_steps"):
+        chain_gd(Q, u, Sig, c, 0.1, [10, 10, 10])
+    with pytest.raises(TypeError, match="n_steps entry"):
+        chain_gd(Q, u, Sig, c, 0.1, [10, 2.5])
+    with pytest.raises(ValueError, match="n_steps entry"):
+        chain_gd(Q, u, Sig, c, 0.1, [10, 1])

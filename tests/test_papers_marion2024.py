@@ -188,3 +188,37 @@ def test_figures_reject_a_non_report(name, cls):
     for bad in (None, {"seed": np.zeros(2)}):
         with pytest.raises(TypeError, match=f"rep must be a {cls}"):
             getattr(figures, name)(bad)
+
+
+def test_repetitions_per_step_size_and_authors_metric():
+    # step size i runs on the first reps[i] seeds; each run keeps its own seed-keyed init and budget
+    kw = dict(lrs=(0.05, 0.1), steps=(200, 300), scales=(0.3, 0.5))
+    rep = mc.sharpness_vs_scale("smoke", seeds=(0, 1, 2), reps=(1, 3), **kw)
+    t = rep.table()
+    assert sorted(t.seed[t.lr == 0.05].tolist()) == [0, 0]
+    assert sorted(t.seed[t.lr == 0.1].tolist()) == [0, 0, 1, 1, 2, 2]
+    alone = mc.sharpness_vs_scale("smoke", seeds=(2,), reps=None, **kw).table()
+    np.testing.assert_allclose(t[(t.lr == 0.1) & (t.seed == 2)].excess.to_numpy(),
+                               alone[alone.lr == 0.1].excess.to_numpy(), rtol=1e-10)
+    assert mc.sweep_size(mc.sharpness_vs_scale.settings("paper")) == (1600, 13_200_000)
+    amt = mc.authors_metric_table(rep)
+    assert amt.runs.tolist() == [2, 6]
+    # the metric recomputed by hand: divergence fraction and mean sharpness of the runs that did not diverge
+    sel = t[t.lr == 0.1]
+    assert amt.loc[0.1, "p_diverged"] == np.mean(sel.outcome == "diverged")
+    live = sel[(sel.outcome != "diverged") & np.isfinite(sel.sharpness)]
+    assert np.isclose(amt.loc[0.1, "mean_S"], live.sharpness.mean(), equal_nan=True)
+    with pytest.raises(ValueError, match="reps"):
+        mc.sharpness_vs_scale("smoke", reps=(1, 2))
+    with pytest.raises(TypeError, match="SweepReport"):
+        mc.authors_metric_table(mc.edge_of_stability("smoke"))
+
+
+def test_identity_init_counted_once():
+    rep = mc.residual_flatness("smoke", seeds=(0, 1, 2))
+    keep = mc.independent_runs(rep)
+    zero = rep.scale == 0
+    # the scale-0 runs are the same deterministic run under every seed ...
+    assert np.allclose(rep.sharpness[zero], rep.sharpness[zero][0], rtol=0, atol=0)
+    # ... and only one of them counts
+    assert keep[zero].sum() == 1 and keep[~zero].all()
