@@ -149,3 +149,12 @@ def test_network_gap_rate_smoke():
     assert np.all(rep.gap <= rep.lin_distance + rep.lin_gap + 1e-12)
     with pytest.raises(ValueError, match="init"):
         network_gap_rate("smoke", init="nope")
+
+
+def test_figures_reject_other_reports():
+    from ibtheory.papers.jin2023 import figures_general
+
+    for fn in (figures_general.general_figure, figures_general.random_features_figure,
+               figures_general.network_gap_figure):
+        with pytest.raises(TypeError, match="rep must be"):
+            fn(object())
