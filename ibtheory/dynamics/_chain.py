@@ -12,8 +12,13 @@ its moments :math:`\Sigma = X^\top X/n`, :math:`c = X^\top y/n`,
 the gradient is rank one per layer: with the co-states :math:`a_m = u`,
 :math:`a_{k-1} = Q_k^\top a_k` and :math:`v_1 = g`, :math:`v_{k+1} = Q_kv_k`,
 :math:`\partial R/\partial Q_k = a_kv_k^\top` and :math:`\partial R/\partial u = v_{m+1}`.
-A step costs :math:`O(md^2)` per run, batched over runs (and data sets) in one
-NumPy call, independent of ``n``. :func:`chain_gd` is the same iteration as
+A step costs :math:`O(md^2)` per run, independent of ``n``. The runs are stored with
+the run index as the last (contiguous) axis, ``Q`` as ``(m, d, d, B)``, so that each
+product :math:`Q_k^\top a_k`, :math:`Q_kv_k` and each rank-one update is one vectorized
+``einsum`` over every run; a run that diverges or reaches its own step budget leaves the
+batch, and large batches are cut into chunks whose layers fit the cache
+(``CHUNK_BYTES``). Runs are independent: a run's iterates do not depend on the runs it
+is batched with (up to rounding). :func:`chain_gd` is the same iteration as
 :func:`ibtheory.dynamics.gradient_descent` on
 :class:`ibtheory.models.DeepLinear` ``([d]*(m+1) + [1])`` with ``loss="mean"``
 (tested in ``tests/test_dynamics_chain.py``), and :func:`chain_sharpness` is
@@ -60,12 +65,14 @@ class ChainGDResult(OptimizeResult):
     param_norm : ndarray (B,)
         :math:`\\|\\theta_T\\|`.
     grad_norm : ndarray (B,)
-        Gradient norm at the last step taken.
+        Gradient norm at the last step taken (``nan`` for diverged runs).
     diverged : ndarray of bool, diverged_at : ndarray of int
         Divergence flags and the first step whose loss was non-finite or above
         ``blowup * max(R_0, 1)`` (``-1`` if none); a diverged run is frozen at zero.
     status : ndarray of Status
         ``Status.DIVERGED`` or ``Status.MAX_ITER`` (the step budget is always used up).
+    nit : int or ndarray (B,)
+        The step budget (one per run when they differ).
     success : bool
         True when no run diverged; ``message`` counts them.
     """
