@@ -63,14 +63,25 @@ def _log_h_prime(L, e):
     return (L - 2) * np.log1p(e) + np.log1p(L * e)
 
 
+def _near_edge(t, z, cL):
+    """The coordinates solved for z: |t| within KAPPA c_L of the edge and |z| not negligible.
+
+    A coordinate near the edge with |z_j| < 1e-6 max|z| (off the support of a degenerate
+    l1 limit) stays in the z-form: its precision loss there is harmless to feasibility,
+    while its t-form makes the Newton system nearly singular.
+    """
+    zmax = float(np.max(np.abs(z))) if np.all(np.isfinite(z)) and z.size else 0.0
+    return (np.abs(t) > (1.0 - KAPPA) * cL) & (np.abs(z) > 1e-6 * zmax)
+
+
 def l1_start(A, y, a, b, L, svd):
     r"""The alpha -> 0 start: the weighted l1 solution and its dual, in the solver's variables.
 
     Near the l1 end :math:`a_j H_L(z_j/b_j) \approx c_L |z_j|/c_j`, so the limit is
     :math:`z = c\odot\zeta` with :math:`\zeta = \arg\min\|\zeta\|_1` s.t.
     :math:`A\,\mathrm{diag}(c)\,\zeta = y`, and its dual :math:`\lambda_1`
-    (:math:`|c_j (A^\top\lambda_1)_j| \le 1`) gives :math:`\lambda = c_L\lambda_1`, i.e.
-    :math:`t = \pm c_L` on the support. Returns ``(z0, nu0, S)`` or None when the LP
+    (:math:`|c_j (A^\top\lambda_1)_j| \le 1`) gives :math:`\lambda \approx c_L\lambda_1`, i.e.
+    :math:`t \approx \pm c_L` on the support. Returns ``(z0, nu0, S)`` or None when the LP
     is not certified.
     """
     from ..special import blowup_time
@@ -85,10 +96,11 @@ def l1_start(A, y, a, b, L, svd):
         return None
     cL = blowup_time(L)
     z0 = c * res.x
-    nu0 = sv * (U.T @ (cL * res.dual))
-    t = c * (Vt.T @ nu0)
-    S = (np.abs(t) > (1.0 - KAPPA) * cL) | (z0 != 0)
-    return z0, nu0, S
+    # S = the l1 support. A degenerate LP vertex may put zero coordinates at |t| = c_L
+    # too; their alpha > 0 optimum is interior, so they stay in the z-form, started
+    # just inside the edge (nu0 shrunk by 1e-6).
+    nu0 = (1.0 - 1e-6) * sv * (U.T @ (cL * res.dual))
+    return z0, nu0, z0 != 0
 
 
 def edge_newton(A, y, a, b, L, z0, nu0, S, svd, maxiter=100):
@@ -160,8 +172,9 @@ def edge_newton(A, y, a, b, L, z0, nu0, S, svd, maxiter=100):
             tau *= 0.5
         if new is None:  # no decrease: the merit is at its round-off floor
             break
-        # Stop after 3 steps that fail to halve the merit (its noise floor).
-        flat = flat + 1 if new[0] > 0.25 * merit else 0
+        # Near the solution (residuals below ~1e-8), stop after 3 steps that fail to
+        # halve the merit: its round-off floor.
+        flat = flat + 1 if (new[0] > 0.25 * merit and merit < 1e-16) else 0
         nu, zS, cur = nu + tau * dnu, zS + tau * dz, new
         if flat >= 3:
             break
@@ -189,7 +202,7 @@ def refine_at_edge(A, y, a, b, L, svd, z, lam, nu, kkt):
     starts = []
     if nu is not None and np.all(np.isfinite(nu)):
         t = c * (svd[2].T @ nu)
-        S = np.abs(t) > (1.0 - KAPPA) * cL
+        S = _near_edge(t, z, cL)
         if np.any(S) and np.all(np.isfinite(z)):
             starts.append(lambda: (z, nu, S))
     starts.append(lambda: l1_start(A, y, a, b, L, svd))
@@ -207,3 +220,54 @@ def refine_at_edge(A, y, a, b, L, svd, z, lam, nu, kkt):
         if np.isfinite(k1.worst) and not (k1.worst >= best[3].worst):
             best = (z1, lam1, it1, k1)
     return best
+
+
+def continuation(A, y, a, b, L, svd, max_stages=400):
+    r"""Follow the solution from a nearly-l2 scale down to the target: ``(z, lam, nit)`` or None.
+
+    The family :math:`a(s) = s^2 a`, :math:`b(s) = s^L b` (:math:`\alpha \to s\alpha`)
+    is solved at :math:`s_0` where :math:`\max|z_{\ell_2}|/\min_j b_j(s_0) = 10^3`
+    (all :math:`t_j` far from the edge), then at :math:`s_{k+1} = s_k\,10^{-2\delta/L}`
+    (:math:`z/b` grows by :math:`10^{2\delta}` per stage, :math:`\delta = 1` halved on a
+    failed stage), each by :func:`edge_newton` started at the previous :math:`t` and
+    :math:`z_S`. Needed when the l1 limit is degenerate (support smaller than the
+    number of constraints, e.g. a sparse target): its LP vertex is then no start.
+    """
+    from ..special import blowup_time
+
+    from ._qnorm import _dual_newton, _NewtonFailure, qnorm_kkt
+
+    U, sv, Vt = svd
+    cL = blowup_time(L)
+    zeta = float(np.max(np.abs(Vt.T @ ((U.T @ y) / sv))))
+    if zeta == 0.0:
+        return None
+    s0 = max(1.0, (zeta / (1e3 * float(np.min(b)))) ** (1.0 / L))
+    c = b / a
+    good, trial, delta = None, np.log10(s0), 1.0   # log10 of the last solved s, of the next
+    z, nu, nit = np.zeros_like(b), np.zeros(Vt.shape[0]), 0
+    for _ in range(max_stages):
+        s = 10.0**trial
+        a_s, b_s, c_s = a * s**2, b * s**L, c * s ** (L - 2)
+        nu0 = nu if good is None else nu * 10.0 ** ((good - trial) * (L - 2))  # same t
+        S = _near_edge(c_s * (Vt.T @ nu0), z, cL)
+        try:
+            if good is None:  # the first stage is far from the edge: the dual Newton
+                z1, lam1, it, _ = _dual_newton(A, y, a_s, b_s, L, svd=svd)
+            else:
+                z1, lam1, it = edge_newton(A, y, a_s, b_s, L, z, nu0, S, svd)
+            ok = qnorm_kkt(A, y, a_s, b_s, L, z1, lam1).meets(1e-10)
+        except (ValueError, _NewtonFailure):
+            ok, it = False, 1
+        nit += it
+        if ok:
+            z, nu, good = z1, sv * (U.T @ lam1), trial
+            if good <= 0.0:
+                return z1, lam1, nit
+            delta = min(1.0, 2.0 * delta)
+        elif good is None or delta < 1e-3:
+            return None
+        else:
+            delta *= 0.5
+        trial = max(0.0, good - 2.0 * delta / L)
+    return None

@@ -1,0 +1,224 @@
+r"""How far toward the l1 end :func:`qnorm_interpolator` certifies, checked by a second route.
+
+:func:`qnorm_mp` is an independent solver of the same problem: Newton's method on the
+smooth dual in mpmath at enough digits that the blow-up edge :math:`c_L` is
+resolved (the dual optimum lies at a gap :math:`\sim\alpha^{L-2}` from it, so
+:math:`40 + 1.1 (L-2)\log_{10}(1/\alpha)` digits leave 40 significant ones). It
+shares no code with the float64 solver (it imports only the mpmath path of
+:mod:`ibtheory.special`). :func:`qnorm_reach` tabulates, over a grid of depths
+and scales, whether the float64 solver certifies its answer, its KKT residuals,
+its time, and its distance to :func:`qnorm_mp`.
+
+See the book chapter *The limiting optimization problems* (``book/solvers.md``).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["qnorm_mp", "qnorm_reach", "QnormReach"]
+
+#: Default grid of the reach table (depths, scales) and its instance size.
+REACH_DEPTHS = (3, 4, 5, 6, 8, 10, 12)
+REACH_ALPHAS = (1e-1, 3e-2, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-12)
+REACH_SHAPE = (3, 6)
+#: The mpmath route runs where it costs at most ~1 s (digits grow like (L-2) log10(1/alpha)).
+MP_MAX_DIGITS = 80
+
+
+def _mp_digits(L, alpha):
+    return int(40 + math.ceil(1.1 * (L - 2) * max(0.0, -math.log10(alpha))))
+
+
+def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
+    r"""The minimizer of :math:`Q_{L,\alpha,\bar w}(z)` s.t. :math:`Xz = y`, in mpmath.
+
+    Newton's method on the **primal** :math:`f(z) = \sum_j a_j H_L(z_j/b_j)`
+    (:math:`a = \alpha^2\bar w^2`, :math:`b = \alpha^L|\bar w|^L`) on the affine set
+    :math:`z = z_0 + Nv`, with :math:`z_0` the minimum-norm solution and
+    :math:`N = \begin{pmatrix}-X_1^{-1}X_2\\ I\end{pmatrix}` an exact basis of
+    :math:`\ker X` (:math:`X_1` the first n columns, assumed invertible), gradient
+    :math:`(a/b)\,h_L^{-1}(z/b)`, Hessian :math:`\operatorname{diag}\big((a/b^2)/h_L'(h_L^{-1}(z/b))\big)`
+    with :math:`h_L' = (1+q^2)^{L-2}(1+Lq^2)`, :math:`q(1+q^2)^{(L-1)/2} = z/b`, and an
+    Armijo search on :math:`f` (evaluated by :func:`ibtheory.special.H` at ``dps``
+    digits). The float64 solver works on the dual and near-edge variables; this
+    route shares no code with it. Stops when a Newton step moves every
+    :math:`z_j` by less than :math:`10^{-25}|z_j|` (:math:`10^{15-\mathrm{dps}}` if ``dps < 40``) (quadratic convergence: the
+    point is then good to far more than float64); returns ``z`` (float64) and that
+    last relative step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ibtheory.solvers._qnorm_reach import qnorm_mp
+    >>> z, step = qnorm_mp(np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 1.0]]), [1.0, 1.0], 3, 1e-3, dps=30)
+    >>> np.round(z, 5), bool(step < 1e-15)   # ~ the min-l1 interpolator [0, 1/2, 1/2]
+    (array([0. , 0.5, 0.5]), True)
+
+    See the book chapter *The limiting optimization problems* (``book/solvers.md``).
+    """
+    import mpmath as mp
+
+    from ..special import H, h_inv
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, d = X.shape
+    w = np.ones(d) if w is None else np.asarray(w, dtype=float)
+    dps = _mp_digits(L, alpha) if dps is None else int(dps)
+    with mp.workdps(dps):
+        Xm, ym = mp.matrix(X.tolist()), mp.matrix(y.tolist())
+        al = mp.mpf(alpha)
+        a = [al**2 * mp.mpf(wj) ** 2 for wj in w]
+        b = [al**L * abs(mp.mpf(wj)) ** L for wj in w]
+        z0 = Xm.T * mp.lu_solve(Xm * Xm.T, ym)
+        B = mp.inverse(Xm[:, :n]) * Xm[:, n:] if d > n else mp.matrix(n, 0)
+        N = mp.matrix(d, d - n)
+        for k in range(d - n):
+            for i in range(n):
+                N[i, k] = -B[i, k]
+            N[n + k, k] = 1
+
+        def point(v):
+            return z0 + N * v
+
+        def f(v):
+            z = point(v)
+            return mp.fsum(a[j] * H(L, z[j] / b[j], dps=dps) for j in range(d))
+
+        def q2(yv):  # q^2 with q (1 + q^2)^((L-1)/2) = |y|
+            if yv == 0:
+                return mp.mpf(0)
+            ly = mp.log(abs(yv))
+            ell = ly if ly <= 0 else ly / L
+            ell = mp.findroot(lambda l: l + mp.mpf(L - 1) / 2 * mp.log1p(mp.exp(2 * l)) - ly, ell)
+            return mp.exp(2 * ell)
+
+        v = mp.matrix(d - n, 1)
+        fv, dec = f(v), mp.inf
+        for _ in range(maxiter):
+            z = point(v)
+            u = [z[j] / b[j] for j in range(d)]
+            gz = mp.matrix([a[j] / b[j] * h_inv(L, u[j], dps=dps) for j in range(d)])
+            hz = []
+            for j in range(d):
+                e = q2(u[j])
+                hz.append(a[j] / b[j] ** 2 / ((1 + e) ** (L - 2) * (1 + L * e)))
+            g = N.T * gz
+            Hm = mp.matrix(d - n, d - n)
+            for i in range(d - n):
+                for k in range(d - n):
+                    Hm[i, k] = mp.fsum(N[j, i] * hz[j] * N[j, k] for j in range(d))
+            step = -mp.lu_solve(Hm, g)
+            dz = N * step
+            dec = -sum(g[i] * step[i] for i in range(d - n)) / abs(fv)
+            # Stop on the componentwise step (the tiny coordinates, of relative size
+            # alpha^L, barely move f): the last step is below 1e-25 of every |z_j|.
+            small = max(abs(dz[j]) / max(abs(z[j]), mp.mpf(10) ** (-dps)) for j in range(d))
+            tau = mp.mpf(1)
+            while dec > mp.mpf(10) ** (-(dps - 12)):  # above the round-off of f: Armijo
+                fn = f(v + tau * step)
+                if fn <= fv - mp.mpf("1e-4") * tau * dec * abs(fv):
+                    break
+                tau /= 2
+                if tau < mp.mpf(10) ** (-dps // 2):
+                    raise RuntimeError("qnorm_mp: line search failed")
+            v = v + tau * step
+            fv = f(v)
+            if small < mp.mpf(10) ** -min(25, dps - 15):
+                break
+        else:
+            raise RuntimeError(f"qnorm_mp: no convergence in {maxiter} Newton steps")
+        small = float(small)
+        return np.array([float(zj) for zj in point(v)]), small
+
+
+@dataclass(frozen=True)
+class QnormReach:
+    """Table of :func:`qnorm_reach`: one row per (L, alpha).
+
+    Attributes
+    ----------
+    L, alpha : ndarray
+    certified : ndarray of bool
+        ``qnorm_interpolator`` returned (every KKT residual <= 1e-8).
+    primal, stationarity : ndarray
+        Its KKT residuals (NaN where it raised).
+    seconds : ndarray
+        Its wall time.
+    mp_error : ndarray
+        ``max|z - z_mp| / max|z_mp|`` against :func:`qnorm_mp` (NaN where not run).
+    shape : tuple
+        ``(n, d)`` of the Gaussian instance.
+    """
+
+    L: np.ndarray
+    alpha: np.ndarray
+    certified: np.ndarray
+    primal: np.ndarray
+    stationarity: np.ndarray
+    seconds: np.ndarray
+    mp_error: np.ndarray
+    shape: tuple
+
+    def table(self):
+        """A pandas DataFrame of the rows."""
+        import pandas as pd
+
+        return pd.DataFrame(dict(L=self.L, alpha=self.alpha, certified=self.certified,
+                                 primal=self.primal, stationarity=self.stationarity,
+                                 seconds=self.seconds, mp_error=self.mp_error))
+
+    def pivot(self, field="certified"):
+        """``field`` as an L x alpha table."""
+        return self.table().pivot(index="L", columns="alpha", values=field).sort_index(
+            axis=1, ascending=False)
+
+
+def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SHAPE,
+                mp_max_digits=MP_MAX_DIGITS):
+    r"""Certify :func:`qnorm_interpolator` over a grid of (L, alpha) and check it in mpmath.
+
+    One Gaussian instance ``X`` (shape ``shape``), ``y`` from
+    ``default_rng(SeedSequence(seed))``, :math:`\bar w = 1`. For each cell: the solver's
+    status, KKT residuals and time, and, where :func:`qnorm_mp` needs at most
+    ``mp_max_digits`` digits, the relative distance to it.
+
+    Returns
+    -------
+    QnormReach
+
+    Examples
+    --------
+    >>> from ibtheory.solvers._qnorm_reach import qnorm_reach
+    >>> r = qnorm_reach(depths=(5,), alphas=(1e-3,))
+    >>> bool(r.certified[0]), bool(r.mp_error[0] < 1e-9)
+    (True, True)
+
+    See the book chapter *The limiting optimization problems* (``book/solvers.md``).
+    """
+    from . import SolverError, qnorm_interpolator
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    X, y = rng.standard_normal(shape), rng.standard_normal(shape[0])
+    rows = []
+    for L in depths:
+        for alpha in alphas:
+            t0 = time.perf_counter()
+            try:
+                res = qnorm_interpolator(X, y, L, alpha)
+                ok, kkt, z = True, res.kkt, res.x
+            except SolverError as exc:
+                ok, kkt, z = False, exc.kkt, None
+            sec = time.perf_counter() - t0
+            err = np.nan
+            if z is not None and _mp_digits(L, alpha) <= mp_max_digits:
+                zm, _ = qnorm_mp(X, y, L, alpha)
+                err = float(np.max(np.abs(z - zm)) / np.max(np.abs(zm)))
+            rows.append((L, alpha, ok, np.nan if kkt is None else kkt["primal_feasibility"],
+                         np.nan if kkt is None else kkt["stationarity"], sec, err))
+    cols = list(zip(*rows))
+    return QnormReach(*(np.array(col) for col in cols), shape=tuple(shape))
