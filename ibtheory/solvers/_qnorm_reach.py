@@ -19,14 +19,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._contracts import Report
+
 __all__ = ["qnorm_mp", "qnorm_reach", "QnormReach"]
 
 #: Default grid of the reach table (depths, scales) and its instance size.
 REACH_DEPTHS = (3, 4, 5, 6, 8, 10, 12)
 REACH_ALPHAS = (1e-1, 3e-2, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-12)
 REACH_SHAPE = (3, 6)
-#: The mpmath route runs where it costs at most ~1 s (digits grow like (L-2) log10(1/alpha)).
-MP_MAX_DIGITS = 80
+#: Cells (L, alpha) checked by the mpmath route (a few seconds each: its digits grow
+#: like (L - 2) log10(1/alpha)); the issue's two failing cases among them.
+MP_CELLS = ((3, 1e-8), (5, 1e-3), (8, 3e-2), (12, 1e-1))
 
 
 def _mp_digits(L, alpha):
@@ -137,7 +140,7 @@ def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
 
 
 @dataclass(frozen=True)
-class QnormReach:
+class QnormReach(Report):
     """Table of :func:`qnorm_reach`: one row per (L, alpha).
 
     Attributes
@@ -145,14 +148,16 @@ class QnormReach:
     L, alpha : ndarray
     certified : ndarray of bool
         ``qnorm_interpolator`` returned (every KKT residual <= 1e-8).
-    primal, stationarity : ndarray
-        Its KKT residuals (NaN where it raised).
+    primal, stationarity, worst : ndarray
+        Its KKT residuals and their maximum (NaN where it raised without residuals).
     seconds : ndarray
         Its wall time.
     mp_error : ndarray
-        ``max|z - z_mp| / max|z_mp|`` against :func:`qnorm_mp` (NaN where not run).
+        ``max_j |z_j - z_mp,j| / |z_mp,j|`` (componentwise) against :func:`qnorm_mp`,
+        NaN outside ``mp_cells``.
     shape : tuple
         ``(n, d)`` of the Gaussian instance.
+    seed : int
     """
 
     L: np.ndarray
@@ -160,32 +165,26 @@ class QnormReach:
     certified: np.ndarray
     primal: np.ndarray
     stationarity: np.ndarray
+    worst: np.ndarray
     seconds: np.ndarray
     mp_error: np.ndarray
     shape: tuple
+    seed: int
 
-    def table(self):
-        """A pandas DataFrame of the rows."""
-        import pandas as pd
-
-        return pd.DataFrame(dict(L=self.L, alpha=self.alpha, certified=self.certified,
-                                 primal=self.primal, stationarity=self.stationarity,
-                                 seconds=self.seconds, mp_error=self.mp_error))
-
-    def pivot(self, field="certified"):
-        """``field`` as an L x alpha table."""
+    def pivot(self, field="worst"):
+        """``field`` as an L x alpha table (alpha decreasing to the right)."""
         return self.table().pivot(index="L", columns="alpha", values=field).sort_index(
             axis=1, ascending=False)
 
 
 def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SHAPE,
-                mp_max_digits=MP_MAX_DIGITS):
+                mp_cells=MP_CELLS):
     r"""Certify :func:`qnorm_interpolator` over a grid of (L, alpha) and check it in mpmath.
 
     One Gaussian instance ``X`` (shape ``shape``), ``y`` from
-    ``default_rng(SeedSequence(seed))``, :math:`\bar w = 1`. For each cell: the solver's
-    status, KKT residuals and time, and, where :func:`qnorm_mp` needs at most
-    ``mp_max_digits`` digits, the relative distance to it.
+    ``default_rng(SeedSequence(seed))``, :math:`\bar w = 1`. For each cell: whether the
+    solver certifies its answer, its KKT residuals and its time; on the cells
+    ``mp_cells`` (pairs (L, alpha)), its componentwise distance to :func:`qnorm_mp`.
 
     Returns
     -------
@@ -194,9 +193,9 @@ def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SH
     Examples
     --------
     >>> from ibtheory.solvers._qnorm_reach import qnorm_reach
-    >>> r = qnorm_reach(depths=(5,), alphas=(1e-3,))
-    >>> bool(r.certified[0]), bool(r.mp_error[0] < 1e-9)
-    (True, True)
+    >>> r = qnorm_reach(depths=(5,), alphas=(1e-3,), mp_cells=((5, 1e-3),))
+    >>> bool(r.certified[0]), bool(r.worst[0] < 1e-12), bool(r.mp_error[0] < 1e-12)
+    (True, True, True)
 
     See the book chapter *The limiting optimization problems* (``book/solvers.md``).
     """
@@ -204,6 +203,7 @@ def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SH
 
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     X, y = rng.standard_normal(shape), rng.standard_normal(shape[0])
+    cells = {(int(L), float(al)) for L, al in mp_cells}
     rows = []
     for L in depths:
         for alpha in alphas:
@@ -215,10 +215,11 @@ def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SH
                 ok, kkt, z = False, exc.kkt, None
             sec = time.perf_counter() - t0
             err = np.nan
-            if z is not None and _mp_digits(L, alpha) <= mp_max_digits:
+            if z is not None and (int(L), float(alpha)) in cells:
                 zm, _ = qnorm_mp(X, y, L, alpha)
-                err = float(np.max(np.abs(z - zm)) / np.max(np.abs(zm)))
-            rows.append((L, alpha, ok, np.nan if kkt is None else kkt["primal_feasibility"],
-                         np.nan if kkt is None else kkt["stationarity"], sec, err))
-    cols = list(zip(*rows))
-    return QnormReach(*(np.array(col) for col in cols), shape=tuple(shape))
+                err = float(np.max(np.abs(z - zm) / np.abs(zm)))
+            pf = np.nan if kkt is None else float(kkt["primal_feasibility"])
+            st = np.nan if kkt is None else float(kkt["stationarity"])
+            rows.append((L, alpha, ok, pf, st, max(pf, st), sec, err))
+    cols = [np.array(col) for col in zip(*rows)]
+    return QnormReach(*cols, shape=tuple(shape), seed=seed)
