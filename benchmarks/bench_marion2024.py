@@ -4,7 +4,8 @@ What it runs (the ``paper`` presets of :mod:`ibtheory.papers.marion2024`, the au
 ``run_experiment.py linear``):
 
 * experiment A, ``sharpness_vs_scale``: Gaussian init, L = 10, n = 50, d = 5, step sizes
-  0.005/0.02/0.07/0.1/0.2 with 40k/10k/4k/4k/2k steps and 20/20/20/20/80 repetitions, 10 scales
+  0.005/0.02/0.07/0.1/0.2 with 40k/10k/4k/4k/2k steps and 20/20/20/20/80 repetitions (20 seeds,
+  4 initializations per seed for 0.2), 10 scales
   (13.2 M run-steps), then the converged sharpness of every run that did not diverge;
 * the rest of ``linear``: the residual sweep (4 M run-steps), learning rate versus depth (L = 5..40,
   25 step sizes, 50 repetitions, 5 M run-steps) and the underdetermined sweep (n = 15, d = 20, L = 5,
@@ -92,7 +93,7 @@ def _run_with(kernels, fn):
 def _agreement(new, old):
     """Run-for-run agreement of two sweep reports on the same inputs."""
     a, b = new.table(), old.table()
-    key = ["seed", "lr", "scale"]
+    key = ["seed", "repeat", "lr", "scale"]
     m = a.merge(b, on=key, suffixes=("_new", "_old"))
     assert len(m) == len(a) == len(b)
     div = (m.outcome_new == "diverged") == (m.outcome_old == "diverged")

@@ -191,25 +191,29 @@ def test_figures_reject_a_non_report(name, cls):
 
 
 def test_repetitions_per_step_size_and_authors_metric():
-    # step size i runs on the first reps[i] seeds; each run keeps its own seed-keyed init and budget
+    # step size i runs repeats[i] initializations per seed; a run depends on its own seed alone (shards)
     kw = dict(lrs=(0.05, 0.1), steps=(200, 300), scales=(0.3, 0.5))
-    rep = mc.sharpness_vs_scale("smoke", seeds=(0, 1, 2), reps=(1, 3), **kw)
+    rep = mc.sharpness_vs_scale("smoke", seeds=(0, 1), repeats=(1, 3), **kw)
     t = rep.table()
-    assert sorted(t.seed[t.lr == 0.05].tolist()) == [0, 0]
-    assert sorted(t.seed[t.lr == 0.1].tolist()) == [0, 0, 1, 1, 2, 2]
-    alone = mc.sharpness_vs_scale("smoke", seeds=(2,), reps=None, **kw).table()
-    np.testing.assert_allclose(t[(t.lr == 0.1) & (t.seed == 2)].excess.to_numpy(),
-                               alone[alone.lr == 0.1].excess.to_numpy(), rtol=1e-10)
+    assert sorted(t.seed[t.lr == 0.05].tolist()) == [0, 0, 1, 1]
+    assert sorted(zip(t.seed[t.lr == 0.1], t.repeat[t.lr == 0.1])) == sorted([(s, r) for s in (0, 1) for r in range(3)] * 2)
+    alone = mc.sharpness_vs_scale("smoke", seeds=(1,), repeats=(1, 3), **kw).table()
+    mine = t[t.seed == 1].reset_index(drop=True)
+    np.testing.assert_allclose(mine.excess.to_numpy(), alone.excess.to_numpy(), rtol=1e-10)
+    # repetition 0 is the run of a single repetition (same key)
+    single = mc.sharpness_vs_scale("smoke", seeds=(1,), repeats=None, **kw).table()
+    np.testing.assert_allclose(single.excess.to_numpy(), alone[alone.repeat == 0].excess.to_numpy(), rtol=1e-10)
     assert mc.sweep_size(mc.sharpness_vs_scale.settings("paper")) == (1600, 13_200_000)
+    assert mc.sweep_size(mc.underdetermined_sweep.settings("paper"))[1] == 9 * (100 * 40_000 + 20 * 10_000 + 20 * 4_000)
     amt = mc.authors_metric_table(rep)
-    assert amt.runs.tolist() == [2, 6]
+    assert amt.runs.tolist() == [4, 12]
     # the metric recomputed by hand: divergence fraction and mean sharpness of the runs that did not diverge
     sel = t[t.lr == 0.1]
     assert amt.loc[0.1, "p_diverged"] == np.mean(sel.outcome == "diverged")
     live = sel[(sel.outcome != "diverged") & np.isfinite(sel.sharpness)]
     assert np.isclose(amt.loc[0.1, "mean_S"], live.sharpness.mean(), equal_nan=True)
-    with pytest.raises(ValueError, match="reps"):
-        mc.sharpness_vs_scale("smoke", reps=(1, 2))
+    with pytest.raises(ValueError, match="repeats"):
+        mc.sharpness_vs_scale("smoke", repeats=(1, 2))
     with pytest.raises(TypeError, match="SweepReport"):
         mc.authors_metric_table(mc.edge_of_stability("smoke"))
 

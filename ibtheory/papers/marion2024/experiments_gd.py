@@ -24,7 +24,7 @@ from .data import gaussian_layers, make_data, residual_layers
 from .figures import figure_lr_vs_depth, figure_outcomes, figure_sweep
 from .experiments import OUTCOMES, child_rng, child_seed
 
-__all__ = ["classify", "independent_runs", "EdgeOfStabilityReport", "edge_of_stability", "lr_vs_depth", "SweepReport",
+__all__ = ["classify", "independent_runs", "repeat_keys", "EdgeOfStabilityReport", "edge_of_stability", "lr_vs_depth", "SweepReport",
            "sharpness_vs_scale", "residual_sharpness_vs_scale", "residual_flatness", "CONV_TOL", "P2_TOL", "STABILITY_MARGIN"]
 
 #: relative excess risk below which a run counts as converged
@@ -214,9 +214,13 @@ def lr_vs_depth(*, seeds, depths, lrs, n_steps, scale, data_seed):
 
 @dataclasses.dataclass(frozen=True)
 class SweepReport(Report):
-    """Per run of a sharpness sweep: step size, init scale, outcome, excess risk, distance, sharpness."""
+    """Per run of a sharpness sweep: step size, init scale, outcome, excess risk, distance, sharpness.
+
+    ``repeat`` numbers the initializations of one seed at one grid point (:func:`repeat_keys`).
+    """
 
     seed: np.ndarray
+    repeat: np.ndarray
     pi_norm: np.ndarray
     spread: np.ndarray
     lr: np.ndarray
@@ -263,19 +267,37 @@ def independent_runs(rep):
     return keep
 
 
-def _reps(reps, lrs, seeds):
-    """Repetitions per step size: ``None`` (every seed) or one count per step size, each <= len(seeds)."""
-    if reps is None:
-        return [len(seeds)] * len(lrs)
-    if len(reps) != len(lrs):
-        raise ValueError(f"reps must hold one count per step size ({len(lrs)}), got {len(reps)}")
-    return [check_int(r, "reps entry", minimum=1, maximum=len(seeds)) for r in reps]
+def repeat_keys(repeats, lrs):
+    """Per step size, the repetition indices of each seed: ``range(repeats[i])`` (``None``: one per seed).
+
+    Step size ``i`` runs ``repeats[i]`` independent initializations per seed, repetition ``r``
+    drawn from the child of ``SeedSequence(seed)`` keyed by the grid point and ``r`` (``r = 0``
+    keeps the key of a single repetition), so a run depends on its own seed alone (shards of the
+    seeds give the same runs).
+
+    Examples
+    --------
+    >>> from ibtheory.papers.marion2024 import repeat_keys
+    >>> [list(r) for r in repeat_keys((1, 4), (0.1, 0.2))]
+    [[0], [0, 1, 2, 3]]
+    """
+    if repeats is None:
+        return [range(1)] * len(lrs)
+    if len(repeats) != len(lrs):
+        raise ValueError(f"repeats must hold one count per step size ({len(lrs)}), got {len(repeats)}")
+    return [range(check_int(r, "repeats entry", minimum=1)) for r in repeats]
 
 
-def _sweep(data_of, kinds, init, depth, lrs, steps, reps, scales, seeds, sharp_iters, data_seed):
-    """Runs (seed, kind, lr index, scale index), one batched call per data kind (per-run step budgets).
+def _key(*key_and_repeat):
+    """The child key of a run: the grid point, plus the repetition index when it is not 0."""
+    *key, r = key_and_repeat
+    return tuple(key) + ((r,) if r else ())
 
-    Step size ``i`` runs on the first ``reps[i]`` seeds (the authors use more repetitions for some step sizes).
+
+def _sweep(data_of, kinds, init, depth, lrs, steps, repeats, scales, seeds, sharp_iters, data_seed):
+    """Runs (seed, kind, lr index, repetition, scale index), one batched call per data kind (per-run budgets).
+
+    Step size ``i`` runs ``len(repeats[i])`` initializations per seed (see :func:`repeat_keys`).
     """
     from ...dynamics import chain_gd, chain_sharpness
 
@@ -287,11 +309,11 @@ def _sweep(data_of, kinds, init, depth, lrs, steps, reps, scales, seeds, sharp_i
             w /= np.linalg.norm(w)
         e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
         s_inf, s_low = cf.minimal_sharpness(depth, D), cf.sharpness_lower_bound(depth, D.a, D.pi_norm)
-        runs = [(s, i, k) for i in range(len(lrs)) for s in seeds[:reps[i]] for k in range(len(scales))]
-        rngs = [child_rng(s, j, i, k) for s, i, k in runs]
-        sc = np.array([scales[k] for _, _, k in runs])
-        lr = np.array([lrs[i] for _, i, _ in runs])
-        st = np.array([steps[i] for _, i, _ in runs])
+        runs = [(s, i, r, k) for s in seeds for i in range(len(lrs)) for r in repeats[i] for k in range(len(scales))]
+        rngs = [child_rng(s, *_key(j, i, k, r)) for s, i, r, k in runs]
+        sc = np.array([scales[k] for *_, k in runs])
+        lr = np.array([lrs[i] for _, i, _, _ in runs])
+        st = np.array([steps[i] for _, i, _, _ in runs])
         if init == "gaussian":
             Q, u = gaussian_layers(d, depth, sc, rngs)
             r = chain_gd(Q, u, D.Sigma, D.c, lr, st, y_sq=D.y_sq, reference=D.pi_star)
@@ -306,14 +328,14 @@ def _sweep(data_of, kinds, init, depth, lrs, steps, reps, scales, seeds, sharp_i
                                  train_head=init == "gaussian", iters=sharp_iters)
             lam[live], ok[live] = sh.sharpness, sh.converged
         dist = np.where(r.diverged, np.nan, np.mean((r.beta - D.pi_star) ** 2, axis=1))
-        for b, (s, i, k) in enumerate(runs):
+        for b, (s, _, rep, _) in enumerate(runs):
             rows.append((s, D.pi_norm, data_of[j][1], lr[b], sc[b], out[b], r.excess[b] / e0, dist[b], r.loss[b],
-                         lam[b], ok[b], s_inf, s_low, 4 * D.Lam / D.lam))
+                         lam[b], ok[b], s_inf, s_low, 4 * D.Lam / D.lam, rep))
     return [np.array(v) for v in zip(*rows)]
 
 
 def _sweep_report(cols, init, depth, D):
-    return SweepReport(seed=cols[0], pi_norm=cols[1], spread=cols[2], lr=cols[3], scale=cols[4], outcome=cols[5],
+    return SweepReport(seed=cols[0], repeat=cols[14], pi_norm=cols[1], spread=cols[2], lr=cols[3], scale=cols[4], outcome=cols[5],
                        excess=cols[6], distance=cols[7], final_loss=cols[8], sharpness=cols[9],
                        sharp_converged=cols[10].astype(bool), s_inf=cols[11], s_lower=cols[12], ratio_hi=cols[13],
                        init=init, depth=depth, s_upper=cf.sharpness_upper_bound(depth, D.Lam, D.pi_norm), n=D.n, d=D.d)
@@ -323,15 +345,16 @@ _SCALES_G = tuple(float(v) for v in np.linspace(0.25, 0.6, 10))
 _SCALES_R = tuple(float(v) for v in np.linspace(0.0, 1.7, 10))
 
 
-def _sharpness_vs_scale(*, seeds, init, lrs, steps, scales, depth, data_seed, sharp_iters, reps):
+def _sharpness_vs_scale(*, seeds, init, lrs, steps, scales, depth, data_seed, sharp_iters, repeats):
     r"""The authors' sweep: sharpness after GD versus initialization scale, per step size (``n=50, d=5``).
 
     ``init`` is ``"gaussian"`` (``init_mlp``: trainable head) or ``"residual"`` (``init_resnet``:
     fixed unit projection drawn from ``data_seed``). One run per (seed, step size, scale); the
     sharpness of every run that did not diverge is a converged power iteration on exact HVPs
-    (the authors take 20 iterations). Step size ``lrs[i]`` runs ``steps[i]`` steps on the first
-    ``reps[i]`` seeds (``None``: every seed); the ``paper`` preset of the Gaussian sweep is the
-    authors' experiment A: 20 repetitions, 80 for the largest step (13.2 M run-steps).
+    (the authors take 20 iterations). Step size ``lrs[i]`` runs ``steps[i]`` steps from
+    ``repeats[i]`` initializations per seed (``None``: one); the ``paper`` preset of the Gaussian
+    sweep is the authors' experiment A: 20 seeds, 4 repetitions for the largest step, so 20
+    repetitions per step size and 80 for 0.2 (13.2 M run-steps).
 
     Examples
     --------
@@ -346,28 +369,28 @@ def _sharpness_vs_scale(*, seeds, init, lrs, steps, scales, depth, data_seed, sh
         raise ValueError(f"lrs and steps must have the same length, got {len(lrs)} and {len(steps)}")
     steps = [check_int(v, "steps entry", minimum=2) for v in steps]
     D = make_data(n=50, d=5, seed=data_seed)
-    cols = _sweep([(1.0, 1.0)], [D], init, check_int(depth, "depth", minimum=2), lrs, steps, _reps(reps, lrs, seeds),
+    cols = _sweep([(1.0, 1.0)], [D], init, check_int(depth, "depth", minimum=2), lrs, steps, repeat_keys(repeats, lrs),
                   scales, seeds, sharp_iters, data_seed)
     return _sweep_report(cols, init, depth, D)
 
 
 sharpness_vs_scale = experiment("marion2024.sharpness_vs_scale", figure=figure_sweep, presets={
     "smoke": {"seeds": (0,), "init": "gaussian", "lrs": (0.1,), "steps": (300,), "scales": (0.3, 0.5),
-              "depth": 10, "data_seed": 0, "sharp_iters": 300, "reps": None},
+              "depth": 10, "data_seed": 0, "sharp_iters": 300, "repeats": None},
     "book": {"seeds": (0,), "init": "gaussian", "lrs": (0.02, 0.07, 0.1, 0.2), "steps": (10_000, 4_000, 4_000, 2_000),
-             "scales": _SCALES_G, "depth": 10, "data_seed": 0, "sharp_iters": 2000, "reps": None},
-    "paper": {"seeds": tuple(range(80)), "init": "gaussian", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2),
-              "steps": (40_000, 10_000, 4_000, 4_000, 2_000), "reps": (20, 20, 20, 20, 80), "scales": _SCALES_G,
+             "scales": _SCALES_G, "depth": 10, "data_seed": 0, "sharp_iters": 2000, "repeats": None},
+    "paper": {"seeds": tuple(range(20)), "init": "gaussian", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2),
+              "steps": (40_000, 10_000, 4_000, 4_000, 2_000), "repeats": (1, 1, 1, 1, 4), "scales": _SCALES_G,
               "depth": 10, "data_seed": 0, "sharp_iters": 3000},
 })(_sharpness_vs_scale)
 
 residual_sharpness_vs_scale = experiment("marion2024.residual_sharpness_vs_scale", figure=figure_sweep, presets={
     "smoke": {"seeds": (0,), "init": "residual", "lrs": (0.1,), "steps": (300,), "scales": (0.0, 1.0),
-              "depth": 10, "data_seed": 0, "sharp_iters": 300, "reps": None},
+              "depth": 10, "data_seed": 0, "sharp_iters": 300, "repeats": None},
     "book": {"seeds": (0,), "init": "residual", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2), "steps": (4_000,) * 5,
-             "scales": _SCALES_R, "depth": 10, "data_seed": 0, "sharp_iters": 2000, "reps": None},
+             "scales": _SCALES_R, "depth": 10, "data_seed": 0, "sharp_iters": 2000, "repeats": None},
     "paper": {"seeds": tuple(range(20)), "init": "residual", "lrs": (0.005, 0.02, 0.07, 0.1, 0.2),
-              "steps": (4_000,) * 5, "scales": _SCALES_R, "depth": 10, "data_seed": 0, "sharp_iters": 3000, "reps": None},
+              "steps": (4_000,) * 5, "scales": _SCALES_R, "depth": 10, "data_seed": 0, "sharp_iters": 3000, "repeats": None},
 })(_sharpness_vs_scale)
 
 
@@ -422,6 +445,6 @@ def residual_flatness(*, seeds, depth, scales, lr_factor, n_steps, data_kinds, s
         dist = np.where(r.diverged, np.nan, np.mean((r.beta - D.pi_star) ** 2, axis=1))
         for b, (s, _) in enumerate(runs):
             rows.append((s, D.pi_norm, spread, lr[b], sc[b], out[b], r.excess[b] / e0, dist[b], r.loss[b], lam[b],
-                         ok[b], s_inf, cf.sharpness_lower_bound(depth, D.a, D.pi_norm), 4 * D.Lam / D.lam))
+                         ok[b], s_inf, cf.sharpness_lower_bound(depth, D.a, D.pi_norm), 4 * D.Lam / D.lam, 0))
     cols = [np.array(v) for v in zip(*rows)]
     return _sweep_report(cols, "residual", depth, D)

@@ -22,7 +22,7 @@ from .._experiment import experiment
 from . import closed_forms as cf
 from .data import gaussian_layers, make_underdetermined_data
 from .experiments import child_rng
-from .experiments_gd import _reps, classify
+from .experiments_gd import _key, classify, repeat_keys
 
 __all__ = ["UnderdeterminedReport", "underdetermined_sweep"]
 
@@ -32,6 +32,7 @@ class UnderdeterminedReport(Report):
     """Per run: step size, scale, outcome, sharpness, train/test loss and generalization gap."""
 
     seed: np.ndarray
+    repeat: np.ndarray
     lr: np.ndarray
     scale: np.ndarray
     outcome: np.ndarray
@@ -70,19 +71,19 @@ def _figure(rep):
 
 @experiment("marion2024.underdetermined_sweep", figure=_figure, presets={
     "smoke": {"seeds": (0,), "lrs": (0.01,), "steps": (300,), "scales": (0.2, 0.3), "depth": 5, "data_seed": 0,
-              "sharp_iters": 300, "reps": None},
+              "sharp_iters": 300, "repeats": None},
     "book": {"seeds": (0,), "lrs": (0.004, 0.01), "steps": (10_000, 4_000),
              "scales": tuple(float(v) for v in np.linspace(0.1, 0.36, 9)), "depth": 5, "data_seed": 0,
-             "sharp_iters": 2000, "reps": None},
-    "paper": {"seeds": tuple(range(100)), "lrs": (0.001, 0.004, 0.01), "steps": (40_000, 10_000, 4_000),
-              "reps": (100, 20, 20), "scales": tuple(float(v) for v in np.linspace(0.1, 0.36, 9)), "depth": 5,
+             "sharp_iters": 2000, "repeats": None},
+    "paper": {"seeds": tuple(range(20)), "lrs": (0.001, 0.004, 0.01), "steps": (40_000, 10_000, 4_000),
+              "repeats": (5, 1, 1), "scales": tuple(float(v) for v in np.linspace(0.1, 0.36, 9)), "depth": 5,
               "data_seed": 0, "sharp_iters": 3000},
 })
-def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_iters, reps):
+def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_iters, repeats):
     r"""GD from the authors' Gaussian init on the underdetermined instance (module docstring).
 
-    One run per (seed, step size, scale): step size ``lrs[i]`` runs ``steps[i]`` steps on the
-    first ``reps[i]`` seeds (``None``: every seed); the ``paper`` preset has the authors' 100
+    Step size ``lrs[i]`` runs ``steps[i]`` steps from ``repeats[i]`` initializations per seed and
+    scale (:func:`repeat_keys`; ``None``: one); the ``paper`` preset has the authors' 100
     repetitions for the smallest step size and 20 for the others (38.5 M run-steps).
 
     Examples
@@ -101,12 +102,13 @@ def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_
     e0 = float(D.pi_star @ D.Sigma @ D.pi_star)
     s_inf = cf.minimal_sharpness(depth, D)
     steps = [check_int(st, "steps entry", minimum=2) for st in steps]
-    nrep = _reps(reps, lrs, seeds)
-    runs = [(s, i, k) for i in range(len(lrs)) for s in seeds[:nrep[i]] for k in range(len(scales))]
-    sc = np.array([scales[k] for _, _, k in runs])
-    lr = np.array([lrs[i] for _, i, _ in runs])
-    Q, u = gaussian_layers(D.d, depth, sc, [child_rng(s, i, k) for s, i, k in runs])
-    r = chain_gd(Q, u, D.Sigma, D.c, lr, np.array([steps[i] for _, i, _ in runs]), y_sq=D.y_sq, reference=D.pi_star)
+    keys = repeat_keys(repeats, lrs)
+    runs = [(s, i, rep, k) for s in seeds for i in range(len(lrs)) for rep in keys[i] for k in range(len(scales))]
+    sc = np.array([scales[k] for *_, k in runs])
+    lr = np.array([lrs[i] for _, i, _, _ in runs])
+    Q, u = gaussian_layers(D.d, depth, sc, [child_rng(s, *_key(i, k, rep)) for s, i, rep, k in runs])
+    r = chain_gd(Q, u, D.Sigma, D.c, lr, np.array([steps[i] for _, i, _, _ in runs]), y_sq=D.y_sq,
+                 reference=D.pi_star)
     out = classify(r, e0)
     lam, ok = np.full(len(runs), np.nan), np.zeros(len(runs), dtype=bool)
     live = ~r.diverged
@@ -115,10 +117,11 @@ def underdetermined_sweep(*, seeds, lrs, steps, scales, depth, data_seed, sharp_
         lam[live], ok[live] = sh.sharpness, sh.converged
     with np.errstate(invalid="ignore"):
         test = np.where(r.diverged, np.nan, np.mean((D.X_test @ r.beta.T - D.y_test[:, None]) ** 2, axis=0))
-    rows = [(s, lr[b], sc[b], out[b], r.excess[b] / e0, lam[b], ok[b], r.loss[b], test[b], test[b] - r.loss[b])
-            for b, (s, _, _) in enumerate(runs)]
+    rows = [(s, rep, lr[b], sc[b], out[b], r.excess[b] / e0, lam[b], ok[b], r.loss[b], test[b], test[b] - r.loss[b])
+            for b, (s, _, rep, _) in enumerate(runs)]
     c = [np.array(v) for v in zip(*rows)]
-    return UnderdeterminedReport(seed=c[0], lr=c[1], scale=c[2], outcome=c[3], excess=c[4], sharpness=c[5],
-                                 sharp_converged=c[6].astype(bool), train_loss=c[7], test_loss=c[8], gap=c[9],
+    return UnderdeterminedReport(seed=c[0], repeat=c[1], lr=c[2], scale=c[3], outcome=c[4], excess=c[5],
+                                 sharpness=c[6], sharp_converged=c[7].astype(bool), train_loss=c[8], test_loss=c[9],
+                                 gap=c[10],
                                  s_inf=s_inf, s_lower=cf.sharpness_lower_bound(depth, D.a, D.pi_norm),
                                  s_upper=cf.sharpness_upper_bound(depth, D.Lam, D.pi_norm), depth=depth, n=D.n, d=D.d)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import numpy as np
 
 from .experiments import outcome_counts
-from .experiments_gd import STABILITY_MARGIN, SweepReport, independent_runs
+from .experiments_gd import STABILITY_MARGIN, SweepReport, independent_runs, repeat_keys
 
 __all__ = ["authors_metric_table", "sweep_size"]
 
 
 def sweep_size(settings):
-    """Runs and gradient steps of a sweep from its settings (``seeds``, ``lrs``, ``steps``, ``reps``, ``scales``).
+    """Runs and gradient steps of a sweep from its settings (``seeds``, ``lrs``, ``steps``, ``repeats``, ``scales``).
 
     Examples
     --------
@@ -33,7 +33,7 @@ def sweep_size(settings):
     >>> sweep_size(sharpness_vs_scale.settings("paper"))
     (1600, 13200000)
     """
-    reps = settings.get("reps") or [len(settings["seeds"])] * len(settings["lrs"])
+    reps = [len(settings["seeds"]) * len(r) for r in repeat_keys(settings.get("repeats"), settings["lrs"])]
     n_scales = len(settings["scales"])
     return (int(sum(reps)) * n_scales, int(sum(n * st for n, st in zip(reps, settings["steps"]))) * n_scales)
 
