@@ -207,8 +207,8 @@ def _groups(S, net, n_act):
 
 
 def _mm(A, B):
-    """``A @ B`` as a sum of outer products in a fixed order: each entry's rounding is independent of the
-    other rows and columns (a BLAS kernel's may not be), so a network's run does not depend on its batch."""
+    """``A @ B`` (also stacked along a last axis) as a sum of outer products in a fixed order: each entry's rounding
+    is independent of the other rows and columns (a BLAS kernel's may not be), so a run does not depend on its batch."""
     out = A[:, 0, None] * B[0]
     for i in range(1, A.shape[1]):
         out = out + A[:, i, None] * B[i]
@@ -228,22 +228,21 @@ def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, 
     gi, gnet, Sg, gstart = _groups(_mm(Ub, E.T) > 0, nb, n_act)
     ng = gnet.size
     z = np.column_stack([Ub, Ab])
-    mom = np.stack([np.bincount(gi, z[:, i] * z[:, j], ng) for i in range(k + 1) for j in range(k + 1)]).reshape(
-        k + 1, k + 1, ng)
-    Cuu, cua, caa = mom[:k, :k].copy(), mom[:k, k].copy(), mom[k, k].copy()
-    Tu, Ta = np.eye(k, k + 1)[:, :, None] * np.ones(ng), np.eye(k + 1)[k][:, None] * np.ones(ng)
-    Da, Du, Dn, EE = np.zeros((M, ng)), np.zeros((M, ng)), np.zeros((M, n_act)), np.abs(E @ E.T)
+    C = np.stack([np.bincount(gi, z[:, i] * z[:, j], ng) for i in range(k + 1) for j in range(k + 1)]).reshape(
+        k + 1, k + 1, ng)                                             # sum z z^T per group
+    T, Mt = np.eye(k + 1)[:, :, None] * np.ones(ng), np.eye(k + 1)[:, :, None] * np.ones(ng)
+    Da, Du, Dn = np.zeros((M, ng)), np.zeros((M, ng)), np.zeros((M, n_act))
     Uf = np.concatenate([Uf, np.zeros((n_act, k))])       # one zero neuron per network (stays 0): reduceat
     Af, nf = np.concatenate([Af, np.zeros(n_act)]), np.concatenate([nf, np.arange(n_act)])
     order = np.argsort(nf, kind="stable")
-    Uf, Af, nf, ET = Uf[order], Af[order], nf[order], E.T.copy()
+    Uf, Af, nf, ET = Uf[order].T.copy(), Af[order], nf[order], E.T.copy()      # fringe as (k, neurons)
     fstart = np.flatnonzero(np.r_[True, nf[1:] != nf[:-1]])
     done, fin, nit, gdl = np.zeros(n_act, bool), np.zeros(n_act, bool), np.zeros(n_act, int), np.full(n_act, np.nan)
     t = 0
     while True:
-        Zf = _mm(Uf, ET)
-        F = np.add.reduceat(Sg * _mm(E, cua), gstart, axis=1) + np.add.reduceat(
-            np.maximum(Zf, 0.0) * Af[:, None], fstart, axis=0).T          # (M, networks)
+        Zf = _mm(E, Uf)                                                 # (M, fringe)
+        F = np.add.reduceat(Sg * _mm(E, C[:k, k]), gstart, axis=1) + np.add.reduceat(
+            np.maximum(Zf, 0.0) * Af, fstart, axis=1)                   # (M, networks)
         R = F + (c - problem.y[:, None])
         G, L = _dL(problem, R)
         crit, bad = _finish_rule(stop, tol, pv, L, R)
@@ -252,29 +251,23 @@ def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, 
         done |= newly
         if done.all() or t == K:
             ga, gu = np.maximum.reduceat(Da, gstart, axis=1).T, np.maximum.reduceat(Du, gstart, axis=1).T
-            return dict(t=t, done=done, fin=fin, nit=nit, gd_loss=gdl, pv=pv, c=c, Da=Da, Du=Du, gi=gi, Tu=Tu,
-                        Ta=Ta, Uf=Uf[np.argsort(order)[:order.size - n_act]],
+            return dict(t=t, done=done, fin=fin, nit=nit, gd_loss=gdl, pv=pv, c=c, Da=Da, Du=Du, gi=gi, Tu=T[:k],
+                        Ta=T[k], Uf=Uf.T[np.argsort(order)[:order.size - n_act]],
                         Af=Af[np.argsort(order)[:order.size - n_act]],
-                        rate_a=np.maximum(ga, 0.5 * Dn.T) / max(t, 1), rate_u=gu / max(t, 1) ** 2)
+                        rate_a=np.maximum(ga, 0.5 * _mm(np.abs(E @ E.T), Dn).T) / max(t, 1), rate_u=gu / max(t, 1) ** 2)
         pv = np.where(done, pv, L)
         Ge = G * np.where(done, 0.0, eta)
         P = _mm(ET, Sg * Ge[:, gnet])                                   # (k, groups)
-        Dn += _mm(EE, np.abs(Ge))                                       # >= |e_j.p| for every pattern
-        Cp = sum(Cuu[:, j] * P[j] for j in range(k))
-        pc, pCp = np.sum(P * cua, 0), np.sum(P * Cp, 0)
+        Dn += np.abs(Ge)                           # |E E^T| Dn >= sum_t |e_j.p_t| for every pattern
+        Mt[:k, k], Mt[k, :k] = -h * P, -s * P                           # the step matrix of each group
         if h:
             eP = np.abs(_mm(E, P))
-            Da += eP * np.abs(Ta[k])
-            Du += eP * np.sqrt(np.sum(Ta[:k] * Ta[:k], 0))
-            pTu = sum(P[i] * Tu[i] for i in range(k))
-            Tu, Ta = Tu - P[:, None] * Ta[None], Ta - s * pTu
-            Cuu = Cuu - (cua[:, None] * P[None] + P[:, None] * cua[None]) + caa * P[:, None] * P[None]
-        else:
-            Ta = Ta - s * sum(P[i] * Tu[i] for i in range(k))
-        cua, caa = cua - s * Cp - h * caa * P + h * s * P * pc, caa - 2 * s * pc + s * s * pCp
-        Gf = Ge[:, nf].T
-        gz = (Zf > 0) * Gf * Af[:, None]
-        Uf, Af = Uf - h * _mm(gz, E), Af - s * np.sum(np.maximum(Zf, 0.0) * Gf, 1)
+            Da += eP * np.abs(T[k, k])
+            Du += eP * np.sqrt(np.sum(T[k, :k] * T[k, :k], 0))
+        C, T = _mm(_mm(Mt, C), Mt.transpose(1, 0, 2)), _mm(Mt, T)       # C <- M C M^T, T <- M T (per group)
+        Gf = Ge[:, nf]
+        gz = (Zf > 0) * Gf * Af
+        Uf, Af = Uf - h * _mm(ET, gz), Af - s * np.sum(np.maximum(Zf, 0.0) * Gf, 0)
         c = c - Ge.sum(0)
         t += 1
 
