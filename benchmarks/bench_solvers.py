@@ -84,6 +84,16 @@ def main(cvxpy_logdet=False):
                      f"kkt {r3.kkt.worst:.1e} (Clarabel alone {r3.unpolished[1].worst:.1e}); "
                      f"rel diff to dual-newton {np.max(np.abs(r3.x - r4.x)) / np.max(np.abs(r4.x)):.1e}")
 
+    # Issue 16: the l1 end (small alpha, deep), certified by the near-edge Newton; the
+    # dual route alone refused every one of these (float64 resolution at the edge c_L).
+    x0 = np.zeros(X.shape[1])
+    x0[rng.choice(X.shape[1], 10, replace=False)] = rng.standard_normal(10)
+    for L, alpha in ((5, 1e-3), (8, 0.03), (12, 1e-2), (12, 1e-8)):
+        for kind, yy in (("", y), (" sparse y", X @ x0)):
+            t, mb, r = _bench(lambda: qnorm_interpolator(X, yy, L, alpha), repeat=1)
+            _row(f"qnorm l1 end L={L} a={alpha:g}{kind}", "n=100 d=1000", t, mb, "<= 1 s",
+                 f"kkt {r.kkt.worst:.1e}, nit {r.nit}")
+
     for gamma in (0.01, 1.0):
         Xl = rng.standard_normal((30, 50))
         Yl = Xl @ rng.standard_normal((50, 3))

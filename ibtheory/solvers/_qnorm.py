@@ -32,7 +32,7 @@ from .._validation import check_depth, check_positive
 from ._checks import check_flag, design, real_array, require_in_range, svd_range, targets
 from ._margin import MAX_DEPTH
 from ._qnorm_cvx import _cvxpy_dual
-from ._qnorm_edge import REFINE_ABOVE, continuation, refine_at_edge
+from ._qnorm_edge import CONTINUE_ABOVE, REFINE_ABOVE, continuation, refine_at_edge
 from ._result import DEFAULT_TOL, KKT, SolverError, check_method, check_tol, finish, rel
 
 _METHODS = ("dual-newton", "primal-newton", "cvxpy")
@@ -309,7 +309,7 @@ def solve_separable(A, y, a, b, L, method):
     ``"dual-newton"``: a short dual Newton run; when its point is not certified to
     ``REFINE_ABOVE`` (the dual optimum near the edge c_L, float64's limit there), the
     near-edge Newton of :mod:`ibtheory.solvers._qnorm_edge` from that point and from
-    the exact weighted l1 solution; if still uncertified, a continuation in alpha from
+    the exact weighted l1 solution; if still above ``CONTINUE_ABOVE``, a continuation in alpha from
     the nearly-l2 regime with that Newton (degenerate l1 limits, e.g. sparse targets);
     last, the dual run continued to 500 steps. The best point by its KKT residuals
     is returned; when none meets ``DEFAULT_TOL`` after a failed dual run, the error
@@ -337,7 +337,7 @@ def solve_separable(A, y, a, b, L, method):
         if L > 2 and not kkt.meets(REFINE_ABOVE):
             z, lam, it2, kkt = refine_at_edge(A, y, a, b, L, svd, z, lam, nu, kkt)
             it += it2
-        if L > 2 and budget == _SHORT_DUAL and not kkt.meets(DEFAULT_TOL):
+        if L > 2 and budget == _SHORT_DUAL and not kkt.meets(CONTINUE_ABOVE):
             path = continuation(A, y, a, b, L, svd)
             if path is not None:
                 k2 = qnorm_kkt(A, y, a, b, L, path[0], path[1])
@@ -429,8 +429,8 @@ def qnorm_interpolator(X, y, L, alpha, w=None, *, method="dual-newton", tol=DEFA
         (random and sparse targets, n x d from 3 x 6 to 50 x 200, signed
         spread w) every (L, alpha) with L in 3..12 and alpha from 1 down to the
         float64 limit of :math:`\alpha^L|\bar w_j|^L` (alpha = 1e-20 at L = 12)
-        is certified to KKT residuals below ~1e-12 (a few L = 3, 5 sparse-target
-        cases at alpha = 1e-8: 2e-9), and agrees with an mpmath solve
+        is certified to KKT residuals below ~1e-12 (sparse targets, whose l1
+        limit is degenerate: below 5e-11), and agrees with an mpmath solve
         (``ibtheory.solvers._qnorm_reach.qnorm_mp``) to ~1e-14 componentwise.
         Before the near-edge Newton the dual route stopped at alpha ~ 1e-6
         (L = 3), 1e-4 (L = 4), 1e-2 (L = 5, 6), 0.1 (L = 8) and above 0.1 (L = 12).

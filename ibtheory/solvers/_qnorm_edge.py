@@ -103,7 +103,7 @@ def l1_start(A, y, a, b, L, svd):
     return z0, nu0, z0 != 0
 
 
-def edge_newton(A, y, a, b, L, z0, nu0, S, svd, maxiter=100):
+def edge_newton(A, y, a, b, L, z0, nu0, S, svd, maxiter=40):
     """Newton's method on the mixed system (module docstring) from ``(z0, nu0)``.
 
     Returns ``(z, lam, nit)``; raises ``ValueError`` (caught by the caller) when the
@@ -164,7 +164,7 @@ def edge_newton(A, y, a, b, L, z0, nu0, S, svd, maxiter=100):
             break
         dz, dnu = step[:m], step[m:]
         tau, new = 1.0, None
-        while tau >= 1e-10:
+        while tau >= 1e-6:  # a shorter step means a start outside Newton's basin
             trial = state(nu + tau * dnu, zS + tau * dz)
             if trial is not None and trial[0] <= (1.0 - 1e-4 * tau) * merit:
                 new = trial
@@ -184,6 +184,10 @@ def edge_newton(A, y, a, b, L, z0, nu0, S, svd, maxiter=100):
 
 #: The dual Newton's answer is refined when its worst KKT residual exceeds this.
 REFINE_ABOVE = 1e-12
+#: ... and continued in alpha (:func:`continuation`) when the refined point exceeds this.
+CONTINUE_ABOVE = 1e-10
+#: Continuation: z/b grows by at most 10^(2 MAX_DELTA) per stage (halved on a failed stage).
+MAX_DELTA = 3.0
 
 
 def refine_at_edge(A, y, a, b, L, svd, z, lam, nu, kkt):
@@ -244,7 +248,7 @@ def continuation(A, y, a, b, L, svd, max_stages=400):
         return None
     s0 = max(1.0, (zeta / (1e3 * float(np.min(b)))) ** (1.0 / L))
     c = b / a
-    good, trial, delta = None, np.log10(s0), 1.0   # log10 of the last solved s, of the next
+    good, trial, delta = None, np.log10(s0), MAX_DELTA   # log10 of the last solved s, of the next
     z, nu, nit = np.zeros_like(b), np.zeros(Vt.shape[0]), 0
     for _ in range(max_stages):
         s = 10.0**trial
@@ -264,7 +268,7 @@ def continuation(A, y, a, b, L, svd, max_stages=400):
             z, nu, good = z1, sv * (U.T @ lam1), trial
             if good <= 0.0:
                 return z1, lam1, nit
-            delta = min(1.0, 2.0 * delta)
+            delta = min(MAX_DELTA, 2.0 * delta)
         elif good is None or delta < 1e-3:
             return None
         else:
