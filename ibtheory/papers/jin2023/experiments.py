@@ -192,6 +192,15 @@ def output_layer(*, seeds, inits, widths, n_eval, fit_min_width, adjust):
     iterate at that step in closed form (:func:`ibtheory.dynamics.asi_gradient_descent`, ``method="spectral"``),
     then the exact limit by a Gauss-Newton step (the problem is linear least squares). Raw labels by default
     (as the authors), so ``sup_error`` is to :math:`g^*`; ``limit_error`` is to the kernel limit of the labels.
+
+    Examples
+    --------
+    >>> from ibtheory.papers.jin2023.experiments import output_layer
+    >>> rep = output_layer("smoke")
+    >>> bool(rep.final_loss[rep.width == 160].max() < 1e-20), sorted(set(rep.seed.tolist()))
+    (True, [0, 1])
+
+    See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
     """
     from ibtheory.solvers import kernel_interpolant
 
