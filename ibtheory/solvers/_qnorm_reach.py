@@ -186,8 +186,8 @@ class QnormReach(Report):
 
     def pivot(self, field="worst"):
         """``field`` as an L x alpha table (alpha decreasing to the right)."""
-        return self.table().pivot(index="L", columns="alpha", values=field).sort_index(
-            axis=1, ascending=False)
+        tab = self.table().pivot(index="L", columns="alpha", values=field)
+        return tab.sort_index(axis=1, ascending=False).rename(columns=lambda a: f"{a:g}")
 
 
 def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SHAPE,
