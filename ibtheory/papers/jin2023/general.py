@@ -187,7 +187,7 @@ class GeneralWidthReport(Report):
                          "max final MSE": float(self.final_loss[sel].max()),
                          "median sup|f0|": float(np.median(self.f0_sup[sel])),
                          "median error (widest)": float(np.median(self.sup_error[wide])),
-                         "min error ignoring f0 (widest)": float(self.error_ignoring_f0[wide].min()),
+                         "median error ignoring f0 (widest)": float(np.median(self.error_ignoring_f0[wide])),
                          "exponent": f.slope if f else float("nan"),
                          "95% CI": f"[{f.ci[0]:.2f}, {f.ci[1]:.2f}]" if f else "no fit"})
         return pd.DataFrame(rows)
