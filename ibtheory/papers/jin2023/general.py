@@ -40,7 +40,8 @@ from ..._validation import as_real_array
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, linear_adjustment
 
-__all__ = ["TOL_LIMIT_IDENTITY", "SCALED_INIT", "GENERAL_INITS", "GeneralLimit", "general_limit", "GeneralWidthReport", "general_width_rate", "network_output"]
+__all__ = ["TOL_LIMIT_IDENTITY", "SCALED_INIT", "GENERAL_INITS", "GeneralLimit", "general_limit", "GeneralWidthReport",
+           "general_width_rate", "network_output"]
 
 _NOT_IN_TABLE = {"table": False}
 #: Two routes to the infinite-width correction S - u x - v (kernel interpolant vs weighted spline), absolute.

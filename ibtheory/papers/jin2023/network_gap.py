@@ -28,6 +28,7 @@ import dataclasses
 import numpy as np
 
 from ..._contracts import Report
+from ..._validation import as_real_array, check_positive
 from ...stats import loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS
@@ -55,11 +56,20 @@ def kernel_path(J, G, y, eta, steps):
     array([[0.5, 1. ],
            [1. , 2. ]])
     """
+    J, G, y = as_real_array(J, "J"), as_real_array(G, "G"), as_real_array(y, "y")
+    if J.ndim != 2 or G.ndim != 2 or G.shape[1] != J.shape[1] or y.shape != (J.shape[0],) or J.shape[0] == 0:
+        raise ValueError(f"J must be (M, p), G (N, p) and y (M,) with M >= 1; got {J.shape}, {G.shape}, {y.shape}")
+    eta = check_positive(eta, "eta")
+    try:
+        steps = np.asarray(steps, float)
+    except (TypeError, ValueError):
+        raise TypeError(f"steps must be a 1-D sequence of step counts (np.inf for the limit), got {steps!r}") from None
+    if steps.ndim != 1 or np.any(np.isnan(steps)) or np.any(steps < 0):
+        raise ValueError(f"steps must be a 1-D sequence of step counts >= 0 (np.inf for the limit), got {steps!r}")
     M = J.shape[0]
     lam, U = np.linalg.eigh(J @ J.T)
     if not lam[0] > 0:
         raise ValueError("the tangent kernel is singular on the data: the linear model cannot interpolate")
-    steps = np.asarray(steps, float)
     with np.errstate(over="ignore"):
         decay = np.where(np.isinf(steps)[:, None], 0.0, (1 - 2 * eta / M * lam)[None, :] ** np.where(
             np.isinf(steps), 0.0, steps)[:, None])

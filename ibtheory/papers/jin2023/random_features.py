@@ -74,9 +74,9 @@ def min_norm_random_features(w, b, x, z, t):
     (array([0., 4.]), 0.0)
     """
     w, b, x, z, t = (as_real_array(v, name) for v, name in ((w, "w"), (b, "b"), (x, "x"), (z, "z"), (t, "t")))
-    if w.ndim != 1 or b.shape != w.shape or x.ndim != 1 or z.shape != x.shape or t.ndim != 1:
-        raise ValueError(f"w, b must be 1-D of one length, x, z 1-D of one length and t 1-D; got {w.shape}, "
-                         f"{b.shape}, {x.shape}, {z.shape}, {t.shape}")
+    if w.ndim != 1 or b.shape != w.shape or x.ndim != 1 or z.shape != x.shape or t.ndim != 1 or 0 in (w.size, x.size):
+        raise ValueError(f"w, b must be non-empty 1-D of one length, x, z non-empty 1-D of one length and t 1-D; "
+                         f"got {w.shape}, {b.shape}, {x.shape}, {z.shape}, {t.shape}")
     Phi = np.maximum(x[:, None] * w + b, 0.0)                  # (M, n)
     G = Phi @ Phi.T
     lam = np.linalg.eigvalsh(G)
