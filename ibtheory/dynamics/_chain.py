@@ -229,8 +229,8 @@ def _gd_chunk(Q, u, Sig, cc, lr, ysq, steps, train_head, blowup):
                 if not run.idx.size:
                     break
                 T = int(run.steps.min())
-        last = run.steps - 1 == t                     # the gradient norm of each run's last step
-        gsq = run.step(train_head, want_gsq=bool(last.any()))
+        last = (run.steps - 1 == t) if t >= T - 1 else None   # the gradient norm of each run's last step
+        gsq = run.step(train_head, want_gsq=last is not None and bool(last.any()))
         if gsq is not None:
             run.gsq[last] = gsq[last]
         t += 1
