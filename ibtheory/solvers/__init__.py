@@ -31,3 +31,6 @@ from . import _kernels as _m_kernels
 from ._sharpness_min import *  # noqa: F401,F403
 from . import _sharpness_min as _m_sharpness_min
 __all__ = list(__all__) + list(_m_stationary.__all__) + list(_m_kernels.__all__) + list(_m_sharpness_min.__all__)
+from ._qnorm_reach import *  # noqa: F401,F403
+from . import _qnorm_reach as _m_qnorm_reach
+__all__ = list(__all__) + list(_m_qnorm_reach.__all__)
