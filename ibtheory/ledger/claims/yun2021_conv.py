@@ -54,7 +54,7 @@ def short_filters_theorem1(seeds):
                     f"{fit.slope:.2f} [{fit.ci[0]:.2f}, {fit.ci[1]:.2f}]; increments of u: exponent "
                     f"{fit_u.slope:.2f} [{fit_u.ci[0]:.2f}, {fit_u.ci[1]:.2f}] (hypothesis, monitored)")
     parts["residual_routes"] = Check(float(np.max(rep.routes_difference)), tol.SHORT_CONV_ROUTES)
-    parts["drift"] = Check.bound(float(np.max(rep.drift)), tol.LOGTIME_DRIFT)
+    parts["drift"] = Check.bound(float(np.max(rep.drift)), tol.LOGTIME_DRIFT_LONG)
     parts["converged"] = Check.bound(float(np.sum(rep.outcome != "converged")), 0.5)
     return Check.combine(
         details=(f"{len(seeds)} separable instances (n = 4, d = 6), init N(0, 0.3^2), log-time flow to s = "
@@ -62,7 +62,7 @@ def short_filters_theorem1(seeds):
                  f"{rep.s_fit_from:g} must have CIs below 0 (the theorem gives no rate; the approach is slow, "
                  f"a small power of s). " + "; ".join(text) + f". The two routes of the residual (data tensor, "
                  f"FFT cross-correlations) differ by <= {np.max(rep.routes_difference):.1e}; drift <= "
-                 f"{np.max(rep.drift):.1e}."),
+                 f"{np.max(rep.drift):.1e} (tolerance {tol.LOGTIME_DRIFT_LONG:.0e}, runs to s = 1e6)."),
         routes=("logtime_flow of ShortConvolutional", "singular_vector_residual on short_conv_tensor",
                 "conv_stationarity_residual (FFT)"),
         **parts)
