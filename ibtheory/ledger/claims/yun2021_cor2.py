@@ -74,7 +74,7 @@ def stationary_direction(seeds):
                  f"p|z|^p = z.(A'mu) and complementarity, relative; no support threshold) at beta/min "
                  f"margin on s = {rep.s[0]:g}..{rep.s[-1]:.0e}; pooled fits from s = {rep.s_fit_from:g} must "
                  f"have CIs below 0. " + "; ".join(text) + ". Which stationary point the flow selects is "
-                 f"reported, not claimed: the theorem names only 'a stationary point'."),
+                 "reported, not claimed: the theorem names only 'a stationary point'."),
         routes=("logtime_flow (LSODA) of Diagonal", "lp_margin_kkt_residual (NNLS)",
                 "polish_stationary vs max_margin(p=2/L)"),
         **parts)

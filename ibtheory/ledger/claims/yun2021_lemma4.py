@@ -279,7 +279,6 @@ def _H_shape():
     import sympy as sp
 
     from ibtheory.special import H
-    from ibtheory.symbolic import Lemma4Derivation
 
     # Series route: from the ODE p = 1 + a t^2, q = t + b t^3 (SymPy solves for a, b),
     # then h = p^(L-1) q, h^{-1} and H by series reversion and integration.
