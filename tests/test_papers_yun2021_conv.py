@@ -110,22 +110,29 @@ def test_smoke_experiments():
         short.fit("residual", (2, 6))
 
 
-def test_cached_tensor_network_equals_tensor_network():
-    from ibtheory.papers.yun2021 import CachedTensorNetwork
-    from ibtheory.papers.yun2021 import fast
+def test_tensor_network_contractions_match_an_explicit_sum():
+    # TensorNetwork contracts small tensors in one pass and large ones along a cached
+    # path; both must equal the contraction written out with tensordot.
+    from ibtheory.models import _tensor
 
     rng = np.random.default_rng(5)
-    for shape in [(3, 2, 4, 2), (4, 3, 3), (2, 60, 60, 60)]:     # the last one is above DIRECT_LIMIT
+    for shape in [(3, 2, 4, 2), (4, 3, 3), (2, 60, 60, 60)]:     # the last is above the limit
         T = rng.standard_normal(shape)
         P = tuple(rng.standard_normal(k) for k in shape[1:])
-        X, y = rng.standard_normal((3, shape[0])), rng.standard_normal(3)
-        a, b = CachedTensorNetwork(T), TensorNetwork(T)
-        assert np.allclose(a.forward(P, X), b.forward(P, X), rtol=1e-12, atol=1e-12)
-        for ga, gb in zip(a.grad(P, X, y, "half_sum"), b.grad(P, X, y, "half_sum")):
-            assert np.allclose(ga, gb, rtol=1e-12, atol=1e-10)
-        V = tuple(rng.standard_normal(k) for k in shape[1:])
-        assert np.allclose(a.hvp(P, X, y, V, "half_sum")[0], b.hvp(P, X, y, V, "half_sum")[0], rtol=1e-10, atol=1e-8)
-    assert T.size > fast.DIRECT_LIMIT
+        X = rng.standard_normal((3, shape[0]))
+        beta = T
+        for v in reversed(P):
+            beta = np.tensordot(beta, v, axes=([beta.ndim - 1], [0]))
+        net = TensorNetwork(T)
+        for _ in range(2):   # the second call reuses the cached path
+            assert np.allclose(net.forward(P, X), X @ beta, rtol=1e-12, atol=1e-12)
+        g = net.grad(P, X, np.zeros(3), "half_sum")[0]
+        r = X @ beta                                              # residual with y = 0
+        M = np.tensordot(X.T @ r, T, axes=([0], [0]))             # M(X^T r)
+        for v in reversed(P[1:]):
+            M = np.tensordot(M, v, axes=([M.ndim - 1], [0]))
+        assert np.allclose(g, M, rtol=1e-10, atol=1e-10)
+    assert T.size > _tensor.DIRECT_CONTRACTION_LIMIT
 
 
 def test_fourier_kkt_residual_zero_at_solver_point_and_errors():

@@ -26,6 +26,10 @@ from ._linear import DeepLinear, TwoLayerLinear
 
 _LETTERS = [c for c in string.ascii_letters if c not in "Za"]
 
+#: Largest product of index sizes (tensor size times batch) that a tensor network
+#: contracts in one pass, without a contraction path.
+DIRECT_CONTRACTION_LIMIT = 200_000
+
 
 class TensorNetwork(LinearModel):
     """Linear tensor network :math:`f(x) = M(x)\\circ(v_1,\\dots,v_L)`.
@@ -79,6 +83,10 @@ class TensorNetwork(LinearModel):
         return f"TensorNetwork(shape={self.T.shape})"
 
     def _contract(self, vecs, out, gb=None):
+        # A flow calls this ~1e5 times on small tensors: einsum(optimize=True) would search
+        # a contraction path on every call, which costs several times the contraction.
+        # Small products of index sizes are contracted in one pass; larger ones follow a
+        # path computed once per expression and operand shapes.
         ops, subs = [self.T], [self._tsub]
         if gb is not None:
             ops.append(gb)
@@ -86,7 +94,15 @@ class TensorNetwork(LinearModel):
         for i, v in vecs:
             ops.append(v)
             subs.append("Z" + self._idx[i])
-        return np.einsum(",".join(subs) + "->" + out, *ops, optimize=True)
+        expr = ",".join(subs) + "->" + out
+        if ops[0].size * (vecs[0][1].shape[0] if vecs else 1) <= DIRECT_CONTRACTION_LIMIT:
+            return np.einsum(expr, *ops)
+        key = (expr,) + tuple(o.shape for o in ops)
+        paths = self.__dict__.setdefault("_paths", {})
+        path = paths.get(key)
+        if path is None:
+            path = paths[key] = np.einsum_path(expr, *ops, optimize="greedy")[0]
+        return np.einsum(expr, *ops, optimize=path)
 
     def _beta(self, P):
         return self._contract(list(enumerate(P)), "Za")[..., None]

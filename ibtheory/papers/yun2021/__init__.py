@@ -25,7 +25,6 @@ from .tied import tied_instance, tied_limit, tied_single_point
 from .conv_short import ShortConvolutional, conv_stationarity_residual, short_conv_flows, short_conv_tensor
 from .conv_point import Cor4Limit, conv_point_instance, conv_single_point, cor4_limit
 from .derivation_conv import ConvPointDerivation, ShortConvDerivation
-from .fast import CachedTensorNetwork
 from .experiments_deep import deep_conv_directions, deep_conv_regression, fourier_margin_kkt_residual
 from .tensors import (KINDS, angle, concrete_output, data_tensor, even_part, init_margin,
                       multilinear, singular_vector_residual, support_size)
@@ -43,5 +42,5 @@ __all__ = [
     "odn_flows", "tied_limit", "tied_instance", "tied_single_point", "ShortConvolutional",
     "short_conv_tensor", "conv_stationarity_residual", "short_conv_flows", "Cor4Limit", "cor4_limit",
     "conv_point_instance", "conv_single_point", "ShortConvDerivation", "ConvPointDerivation",
-    "fourier_margin_kkt_residual", "deep_conv_directions", "deep_conv_regression", "CachedTensorNetwork",
+    "fourier_margin_kkt_residual", "deep_conv_directions", "deep_conv_regression",
 ]

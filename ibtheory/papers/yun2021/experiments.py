@@ -152,7 +152,7 @@ def exponential_flows(*, seeds, networks, widths, ks, s_min, s_max, num, init_sc
     """
     from ...dynamics import logtime_flow
     from ...models import DeepLinear, tensor_form
-    from .fast import CachedTensorNetwork
+    from ...models import TensorNetwork
     from ...solvers import max_margin
 
     if len(widths) != len(ks) or len(ks) < 2:
@@ -169,7 +169,7 @@ def exponential_flows(*, seeds, networks, widths, ks, s_min, s_max, num, init_sc
             if kind == "fc":   # flow of DeepLinear (fast); residual on its tensor form
                 net, T, as_v = fc, fc_tensor.T, to_v
             elif kind == "tensor":
-                net = CachedTensorNetwork(rng.standard_normal((widths[0],) + tuple(ks)))
+                net = TensorNetwork(rng.standard_normal((widths[0],) + tuple(ks)))
                 T, as_v = net.T, tuple
             else:
                 raise ValueError(f"networks must hold 'fc' and/or 'tensor', got {kind!r}")
@@ -389,7 +389,7 @@ def single_point(*, seeds, s_max, nu_far, label):
     """
     from ...dynamics import logtime_flow
     from ...solvers import max_margin
-    from .fast import CachedTensorNetwork
+    from ...models import TensorNetwork
     from .closed_forms import g_inv, two_layer_point_path
 
     if label not in (-1.0, 1.0):
@@ -397,7 +397,7 @@ def single_point(*, seeds, s_max, nu_far, label):
     rows = []
     for seed in seeds:
         ins = two_layer_point_instance(rng_for(seed))
-        fl = logtime_flow(CachedTensorNetwork(ins.T), (ins.vbar1, ins.vbar2), ins.x[None],
+        fl = logtime_flow(TensorNetwork(ins.T), (ins.vbar1, ins.vbar2), ins.x[None],
                           np.array([label]), s_max, log_grid(s_max / 100, s_max, 3))
         rho = max_margin(ins.s[None], np.array([label]), p=1).x
         eta = np.sqrt(np.abs(rho))

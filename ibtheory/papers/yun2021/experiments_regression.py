@@ -297,7 +297,7 @@ def two_layer_point_regression(*, seeds, alphas, target):
 
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
-    from .fast import CachedTensorNetwork
+    from ...models import TensorNetwork
     from ...reference.yun2021 import g_inv_reference
     from .closed_forms import printed_thm6_v2, thm6_limits
 
@@ -305,7 +305,7 @@ def two_layer_point_regression(*, seeds, alphas, target):
     for seed in seeds:
         ins = two_layer_point_instance(rng_for(seed))
         for alpha in alphas:
-            res = regression_limit(CachedTensorNetwork(ins.T), (alpha * ins.vbar1, alpha * ins.vbar2),
+            res = regression_limit(TensorNetwork(ins.T), (alpha * ins.vbar1, alpha * ins.vbar2),
                                    ins.x[None], np.array([target]), stat_tol=1e-11)
             lim = thm6_limits(ins.Mx, target, alpha, ins.vbar1, ins.vbar2)
             nu_mp = g_inv_reference(target / alpha**2, ins.s, ins.a, ins.b, dps=40)

@@ -179,7 +179,7 @@ def odn_flows(*, seeds, depths, d, m, k, alpha, n_reg, s_min, s_max, num, s_fit_
     :math:`\ell_{2/L}` KKT residual of :math:`\rho(t)` on the data :math:`XS^\top` along the run.
     """
     from ...dynamics import logtime_flow
-    from .fast import CachedTensorNetwork
+    from ...models import TensorNetwork
     from ...solvers import lp_margin_kkt_residual
     from .experiments import log_grid
     from .experiments_regression import regression_limit
@@ -194,7 +194,7 @@ def odn_flows(*, seeds, depths, d, m, k, alpha, n_reg, s_min, s_max, num, s_fit_
             L = check_int(L, "depths", minimum=2)
             S, Us = random_odn(rng, d, m, (k,) * L)
             eta = rng.uniform(0.5, 1.5, m) * rng.choice([-1.0, 1.0], m)
-            net = CachedTensorNetwork(odn_tensor(S, Us))
+            net = TensorNetwork(odn_tensor(S, Us))
             p0 = tuple(alpha * U @ eta for U in Us[:-1]) + (np.zeros(k),)
             res = regression_limit(net, p0, Xr, yr)
             pred = odn_regression_limit(Xr, yr, S, Us, alpha, eta)

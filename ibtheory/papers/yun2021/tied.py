@@ -131,7 +131,7 @@ def tied_single_point(*, seeds, tied, s_max, nu_far, label):
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
     from ...dynamics import logtime_flow
-    from .fast import CachedTensorNetwork
+    from ...models import TensorNetwork
     from .closed_forms import g_inv, two_layer_point_path
     from .experiments import log_grid
 
@@ -142,7 +142,7 @@ def tied_single_point(*, seeds, tied, s_max, nu_far, label):
         far1, far2 = two_layer_point_path(ins.Mx, ins.vbar1, ins.vbar2, np.sign(label) * nu_far / ins.s[0])
         lim = max(angle(far1, ins.U1 @ eta1), angle(far2, ins.U2 @ eta2))
         opt = abs(np.sum(np.abs(rho)) * ins.s[0] - 1.0)
-        fl = logtime_flow(CachedTensorNetwork(ins.T), (ins.vbar1, ins.vbar2), ins.x[None], np.array([label]),
+        fl = logtime_flow(TensorNetwork(ins.T), (ins.vbar1, ins.vbar2), ins.x[None], np.array([label]),
                           s_max, log_grid(s_max / 100, s_max, 3))
         if not fl.success:
             rows.append((seed, "failed", ins.init_margin, np.nan, lim, opt, np.nan))
