@@ -19,11 +19,13 @@ __all__ = ["DATA_X", "DATA_Y", "INITS", "RATE_LINEARIZED", "RATE_WIDTH", "TOL_IN
            "MC_Z_MAX", "TOL_KERNEL", "init_kernel", "init_zeta",
            "linear_adjustment", "predicted_limit", "printed_gaussian_zeta", "ZetaDerivation",
            "CircleKernelDerivation"]
-from .experiments import (infinite_width, linearized_gap_rate, min_distance, width_rate,  # noqa: E402
+from .experiments import (LIMIT_INITS, OutputLayerReport, infinite_width,  # noqa: E402
+                          linearized_gap_rate, min_distance, output_layer, width_rate,
                           zeta_breakpoints)
 from .linearized import linearized_gap, linearized_gd  # noqa: E402
 
-__all__ += ["infinite_width", "linearized_gap_rate", "min_distance", "width_rate", "zeta_breakpoints",
+__all__ += ["LIMIT_INITS", "OutputLayerReport", "output_layer",
+            "infinite_width", "linearized_gap_rate", "min_distance", "width_rate", "zeta_breakpoints",
             "linearized_gap", "linearized_gd"]
 from . import extension_2d  # noqa: E402
 from .extension_2d import ext2d_width_rate  # noqa: E402

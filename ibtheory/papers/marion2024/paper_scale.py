@@ -33,6 +33,10 @@ def sweep_size(settings):
     >>> sweep_size(sharpness_vs_scale.settings("paper"))
     (1600, 13200000)
     """
+    need = ("seeds", "lrs", "steps", "scales")
+    if not isinstance(settings, dict) or any(k not in settings for k in need):
+        raise TypeError(f"settings must be a dict with the keys {need} (an experiment's "
+                        f".settings(preset)), got {type(settings).__name__}")
     reps = [len(settings["seeds"]) * len(r) for r in repeat_keys(settings.get("repeats"), settings["lrs"])]
     n_scales = len(settings["scales"])
     return (int(sum(reps)) * n_scales, int(sum(n * st for n, st in zip(reps, settings["steps"]))) * n_scales)
