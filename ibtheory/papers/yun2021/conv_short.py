@@ -172,8 +172,16 @@ def conv_stationarity_residual(u, filters, d):
 
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
+    d = check_int(d, "d", minimum=1)
     u = as_real_array(u, "u")
+    if u.shape != (d,):
+        raise ValueError(f"u must be a vector of length d={d}, got shape {u.shape}")
+    if isinstance(filters, np.ndarray) or not hasattr(filters, "__len__") or len(filters) == 0:
+        raise ValueError("filters must be a non-empty list of 1-D filters (one per layer)")
     hats = [as_real_array(w, f"filters[{l}]") for l, w in enumerate(filters)]
+    for l, w in enumerate(hats):
+        if w.ndim != 1 or not 1 <= w.size <= d or not np.any(w):
+            raise ValueError(f"filters[{l}] must be a nonzero 1-D filter of length 1..{d}, got shape {w.shape}")
     hats = [w / np.linalg.norm(w) for w in hats]
     padded = [np.concatenate([w, np.zeros(d - w.size)]) for w in hats]
     outs = []
@@ -184,6 +192,8 @@ def conv_stationarity_residual(u, filters, d):
                 c = np.fft.ifft(np.fft.fft(c) * np.fft.fft(w)).real
         outs.append(_xcorr(u, c)[: hats[l].size])
     sigma = float(hats[-1] @ outs[-1])
+    if sigma == 0:
+        raise ValueError("the filters are orthogonal to u's correlation (sigma = 0): the residual is undefined")
     return max(float(np.linalg.norm(g - sigma * h)) for g, h in zip(outs, hats)) / abs(sigma), sigma
 
 
