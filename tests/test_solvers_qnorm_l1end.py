@@ -142,3 +142,22 @@ def test_matches_reparametrized_diagonal_flow():
     z = qnorm_interpolator(X, y, L, alpha).x
     # measured 2.7e-13 (normwise and componentwise <= 9e-13); the flow's loss 1e-26 leaves ~1e-13
     assert np.max(np.abs(z - beta)) <= 1e-10 * np.max(np.abs(z))
+
+
+def test_several_l1_minimizers_are_refused_near_the_edge_and_symmetric_above():
+    # Review finding: with a duplicated column the l1 limit has several minimizers; the
+    # strictly convex Q has a unique, symmetric minimizer, which float64 cannot resolve
+    # near the l1 end although the KKT residuals are at rounding level. It must refuse.
+    import numpy as np
+    import pytest
+    from ibtheory.solvers import SolverError, qnorm_interpolator
+
+    rng = np.random.default_rng(np.random.SeedSequence(5))
+    X, y = rng.standard_normal((4, 7)), rng.standard_normal(4)
+    j = int(np.argmax(np.abs(qnorm_interpolator(X, y, 3, 1e-6).x)))
+    Xd = np.column_stack([X, X[:, j]])
+    for L, alpha in [(6, 1e-3), (12, 1e-8)]:
+        with pytest.raises(SolverError, match="several minimizers"):
+            qnorm_interpolator(Xd, y, L, alpha)
+    r = qnorm_interpolator(Xd, y, 3, 0.3)           # away from the edge: determined
+    assert r.success and abs(r.x[j] - r.x[-1]) <= 1e-10 * np.max(np.abs(r.x))

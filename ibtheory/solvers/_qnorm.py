@@ -32,7 +32,7 @@ from .._validation import check_depth, check_positive
 from ._checks import check_flag, design, real_array, require_in_range, svd_range, targets
 from ._margin import MAX_DEPTH
 from ._qnorm_cvx import _cvxpy_dual
-from ._qnorm_edge import CONTINUE_ABOVE, REFINE_ABOVE, continuation, refine_at_edge
+from ._qnorm_edge import CONTINUE_ABOVE, REFINE_ABOVE, continuation, determinacy, refine_at_edge
 from ._result import DEFAULT_TOL, KKT, SolverError, check_method, check_tol, finish, rel
 
 _METHODS = ("dual-newton", "primal-newton", "cvxpy")
@@ -349,6 +349,16 @@ def solve_separable(A, y, a, b, L, method):
         raise SolverError(f"qnorm_interpolator: the dual Newton method stopped ({failure.status}) "
                           f"and the near-edge Newton did not recover; {_edge_hint(A, a, b, L, lam)}",
                           failure.status, kkt) from None
+    if L > 2:
+        # The KKT residuals are blind along ker A_S on the near-edge set (several l1
+        # minimizers): refuse when float64 leaves z undetermined there (review finding).
+        undetermined = determinacy(A, a, b, L, z, lam)
+        if undetermined > DEFAULT_TOL:
+            raise SolverError(
+                f"qnorm_interpolator: the l1 limit has several minimizers (the columns of X on "
+                f"the support near the l1 end are linearly dependent, e.g. duplicated columns), "
+                f"and at this alpha float64 determines the solution only to a relative "
+                f"{undetermined:.1e} along them; use a larger alpha", "undetermined", kkt)
     return z, lam, it
 
 
