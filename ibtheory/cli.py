@@ -89,7 +89,7 @@ def _add_verify(sub) -> None:
                    help="first seed of the fresh sets (default 10000)")
     v.add_argument("--jobs", type=int, metavar="N", default=None,
                    help="processes to run the claims on (default: every core); "
-                        "the table does not depend on it")
+                        "the verdicts do not depend on it")
     ls = sub.add_parser("list", help="list the claims of the ledger")
     ls.add_argument("pattern", nargs="?", default=None)
 

@@ -157,7 +157,8 @@ def _rows(report):
 
 
 def test_parallel_run_gives_the_serial_rows(monkeypatch):
-    # Processes change only the wall time: every measured value is bit-identical.
+    # Processes change only the wall time: same verdicts; measured values up to BLAS rounding
+    # (workers run BLAS on one thread; ~1e-15 relative differences were observed).
     from ibtheory.papers import set_cache
 
     monkeypatch.delenv("IBTHEORY_CACHE", raising=False)
@@ -165,11 +166,15 @@ def test_parallel_run_gives_the_serial_rows(monkeypatch):
     serial = ledger.run("min2021.", jobs=1)
     parallel = ledger.run("min2021.", jobs=2)
     assert len(serial.results) >= 5
-    assert _rows(parallel) == _rows(serial)
+    for a, b in zip(_rows(parallel), _rows(serial), strict=True):
+        assert (a[0], a[2], a[3], a[4]) == (b[0], b[2], b[3], b[4])
+        assert a[1] == pytest.approx(b[1], rel=1e-12, abs=1e-300)
     rs1 = ledger.reseed("min2021.imbalance", k=2, jobs=1)
     rs2 = ledger.reseed("min2021.imbalance", k=2, jobs=2)
-    key = [(r.id, r.n_passed, r.worst_measured, r.tolerance) for r in rs1.rows]
-    assert rs1.rows and key == [(r.id, r.n_passed, r.worst_measured, r.tolerance) for r in rs2.rows]
+    key = [(r.id, r.n_passed, r.tolerance) for r in rs1.rows]
+    assert rs1.rows and key == [(r.id, r.n_passed, r.tolerance) for r in rs2.rows]
+    assert [r.worst_measured for r in rs2.rows] == pytest.approx([r.worst_measured for r in rs1.rows],
+                                                                  rel=1e-12)
 
 
 def test_parallel_run_keeps_local_claims_and_rejects_bad_jobs():

@@ -43,11 +43,16 @@ class LogtimeResult(OptimizeResult):
         Largest relative drift of the model's conservation laws over the recorded
         times (the accuracy certificate; None if the model has none).
     status : Status
-        ``SUCCESS`` or ``NUMERICAL`` (the integrator failed).
+        ``SUCCESS``, ``OVERFLOW`` (the state left the float64 range) or ``NUMERICAL``
+        (the integrator failed).
     success : bool
     message : str
     nfev : int
     """
+
+
+#: Cap on the exponent s - y_i F_i in the log-time vector field (see logtime_flow).
+_EXPONENT_CAP = 60.0
 
 
 @quiet_overflow
@@ -122,16 +127,27 @@ def logtime_flow(model, params, X, y, s_max, s_eval=None, *, rtol=1e-10) -> Logt
     def rhs(s, th):
         P = model._unflatten_b(th[None])
         F = model._forward(P, X)[0, :, 0]
-        G = (y * np.exp(s - y * F))[None, :, None]
+        # On the trajectory s - y_i F_i = s + log(loss terms) stays small (the loss decays
+        # like e^-s up to log factors; checked at every recorded point below); only a trial
+        # step that overshoots visits large values, where exp would overflow and poison the
+        # state. Capping the exponent there leaves the flow unchanged and lets the error
+        # control reject the step (review finding: an L = 6 convolution overflowed).
+        G = (y * np.exp(np.minimum(s - y * F, _EXPONENT_CAP)))[None, :, None]
         return model._flatten_b(model._vjp(P, X, G))[0]
 
     sol = solve_ivp(rhs, (0.0, float(s_eval[-1])), th0, method="LSODA", rtol=rtol,
                     atol=rtol * 1e-2, t_eval=s_eval)
     if not sol.success or sol.y.shape[1] != s_eval.size or not np.all(np.isfinite(sol.y)):
+        if sol.success and not np.all(np.isfinite(sol.y)):
+            bad = int(np.argmin(np.all(np.isfinite(sol.y), axis=0)))
+            status, why = Status.OVERFLOW, (f"the state became non-finite (overflow) by log-time "
+                                            f"s = {sol.t[bad]:.4g}; use a smaller s_max or rtol")
+        else:
+            status, why = Status.NUMERICAL, f"the integrator failed: {sol.message}"
         return LogtimeResult(s=sol.t, params=[], x=None, beta=np.empty((0, X.shape[1])),
                              min_margin=np.empty(0), log_loss=np.empty(0), drift=None,
-                             nfev=sol.nfev, success=False, status=Status.NUMERICAL,
-                             message=f"logtime_flow: the integrator failed: {sol.message}")
+                             nfev=sol.nfev, success=False, status=status,
+                             message=f"logtime_flow: {why}")
     ps = [model.unflatten(sol.y[:, k]) for k in range(sol.y.shape[1])]
     beta = np.array([model.beta(p) for p in ps])
     marg = y[None, :] * (beta @ X.T)
@@ -142,6 +158,13 @@ def logtime_flow(model, params, X, y, s_max, s_eval=None, *, rtol=1e-10) -> Logt
         mon.update(model._unflatten_b(sol.y[:, k][None]))
     laws = mon.by_law()
     drift = float(max(v[0] for v in laws.values())) if laws else None
+    top = float(np.max(sol.t - mmin))
+    if top > _EXPONENT_CAP - 10:   # the cap may have changed the flow itself: refuse the run
+        return LogtimeResult(s=sol.t, params=ps, x=ps[-1], beta=beta, min_margin=mmin,
+                             log_loss=log_loss, drift=drift, nfev=sol.nfev, success=False,
+                             status=Status.NUMERICAL,
+                             message=f"logtime_flow: the exponent s - y_i x_i'beta reached {top:.1f} on the "
+                                     f"trajectory, near the cap {_EXPONENT_CAP:g} that guards trial steps")
     return LogtimeResult(s=sol.t, params=ps, x=ps[-1], beta=beta, min_margin=mmin,
                          log_loss=log_loss, drift=drift, nfev=sol.nfev, success=True,
                          status=Status.SUCCESS, message=str(sol.message))

@@ -26,9 +26,10 @@ def check_seeds(seed, B: int, name: str = "seed"):
     """``seed`` as a list of ``B`` SeedSequence-compatible entries (see the module)."""
     if isinstance(seed, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer >= 0 or a sequence of {B} of them, got {seed!r}")
-    if seed is None or isinstance(seed, (numbers.Integral, np.integer)):
-        root = np.random.SeedSequence(None if seed is None else check_int(seed, name, minimum=0))
-        return root.spawn(B)
+    if seed is None:   # fresh OS entropy would make the run irreproducible
+        raise TypeError(f"{name} must be an integer >= 0 or a sequence of {B} of them, got None")
+    if isinstance(seed, (numbers.Integral, np.integer)):
+        return np.random.SeedSequence(check_int(seed, name, minimum=0)).spawn(B)
     try:
         seeds = [check_int(s, name, minimum=0) for s in seed]
     except TypeError:

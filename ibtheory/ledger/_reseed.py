@@ -74,7 +74,7 @@ def reseed(pattern: str | None = None, k: int = 5, base: int = 10_000,
     ``base + (j-1)*m, ..., base + j*m - 1``: disjoint from each other and, for
     ``base`` above the defaults, from the default set. Deterministic claims are
     skipped (they run once in :func:`run`). ``jobs`` processes share the k × claims
-    runs (``None``: every core); the rows do not depend on it.
+    runs (``None``: every core); the verdicts do not depend on it.
 
     Examples
     --------

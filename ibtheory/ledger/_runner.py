@@ -265,9 +265,9 @@ def run(pattern: str | None = None,
     progress : callable, optional
         Called as ``progress(i, n, result)`` after each claim.
     jobs : int or None, default 1
-        Processes to run the claims on (``None``: every core). The rows are the same
-        whatever ``jobs`` is (each check draws only from its own seeds); only the wall
-        time changes.
+        Processes to run the claims on (``None``: every core). The verdicts are the same
+        whatever ``jobs`` is (each check draws only from its own seeds); measured values
+        agree up to the rounding of multithreaded BLAS (see ``ibtheory.ledger._parallel``).
 
     Examples
     --------

@@ -137,7 +137,9 @@ class Experiment:
                 raise TypeError(f"{self.id} has no setting {k!r}; settings: {sorted(params)}")
         s.update(overrides)
         if s.get("seeds") is not None:
-            s["seeds"] = tuple(int(x) for x in s["seeds"])
+            s["seeds"] = _check_seeds(s["seeds"], self.id)
+        elif "seeds" in overrides and self.presets[preset].get("seeds") is not None:
+            raise TypeError(f"{self.id}: seeds must be a non-empty sequence of integers >= 0, got None")
         return s
 
     def key(self, settings: dict) -> str:
@@ -166,6 +168,22 @@ class Experiment:
                 pickle.dump(report, fh)
             os.replace(tmp, path)
         return report
+
+
+def _check_seeds(seeds, exp_id: str) -> tuple:
+    """A non-empty tuple of distinct-or-not integers in [0, 2**63): the argument of SeedSequence.
+
+    Rejects what ``int()`` would silently coerce (2.5, True, "3") with the argument named.
+    """
+    from .._validation import check_int
+
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"{exp_id}: seeds must be a non-empty sequence of integers >= 0 "
+                        f"(e.g. (0, 1, 2)), got {seeds!r}")
+    out = tuple(check_int(x, "seeds", minimum=0, maximum=2**63 - 1) for x in seeds)
+    if not out:
+        raise ValueError(f"{exp_id}: seeds must hold at least one seed, got an empty sequence")
+    return out
 
 
 def experiment(id: str, *, presets: dict, figure: Callable | None = None):

@@ -102,6 +102,9 @@ class DeepConvDirections(Report):
         m = np.ones(self.seed.size, bool) if d is None and L is None else (self.d == d) & (self.L == L)
         if not m.any():
             raise ValueError(f"(d, L) must be one of the cases run, got {(d, L)!r}")
+        m &= np.all(np.isfinite(self.kkt), axis=1)   # failed runs are counted by their outcome
+        if not m.any():
+            raise ValueError(f"no run of {(d, L)!r} finished: see the outcome column")
         return decay_fit(self.s, self.kkt[m], self.s_fit_from)
 
 
