@@ -90,7 +90,6 @@ def _check_tol(x, name, allow_none=True):
     return float(x)
 
 
-@quiet_overflow
 def _check_flow_args(name, model, params, X, y, loss, *, t_max, loss_tol, grad_tol, stat_tol,
                      rtol, rtol_min, atol, max_steps, stall_steps, method, record, observables,
                      t_eval):
@@ -152,6 +151,7 @@ def _check_flow_args(name, model, params, X, y, loss, *, t_max, loss_tol, grad_t
             max_steps, stall_steps, theta0)
 
 
+@quiet_overflow
 def gradient_flow(model, params, X, y, loss="half_sum", *, t_max=np.inf, loss_tol=None,
                   grad_tol=None, stat_tol=None, rtol=1e-12, atol=None, max_steps=200_000,
                   stall_steps=5000, method="auto", record=("loss",), observables=None,

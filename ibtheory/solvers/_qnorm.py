@@ -308,7 +308,7 @@ def solve_separable(A, y, a, b, L, method):
 
     ``"dual-newton"``: a short dual Newton run; when its point is not certified to
     ``REFINE_ABOVE`` (the dual optimum near the edge c_L, float64's limit there), the
-    near-edge Newton of :mod:`ibtheory.solvers._qnorm_edge` from that point and from
+    near-edge Newton of ``ibtheory.solvers._qnorm_edge`` from that point and from
     the exact weighted l1 solution; if still above ``CONTINUE_ABOVE``, a continuation in alpha from
     the nearly-l2 regime with that Newton (degenerate l1 limits, e.g. sparse targets);
     last, the dual run continued to 500 steps. The best point by its KKT residuals
@@ -403,7 +403,7 @@ def qnorm_interpolator(X, y, L, alpha, w=None, *, method="dual-newton", tol=DEFA
         :math:`\sim\alpha^{L-2}` from :math:`c_L`, beyond float64's resolution;
         the answer is then finished by a primal-dual Newton in mixed variables
         (:math:`z_j` on the near-edge coordinates, :math:`\lambda` elsewhere;
-        :mod:`ibtheory.solvers._qnorm_edge`) started from the dual point, from the
+        ``ibtheory.solvers._qnorm_edge``) started from the dual point, from the
         exact weighted l1 solution, or by a continuation in alpha.
         ``"primal-newton"``: feasible-start Newton on the primal in a basis of
         :math:`\ker X` (evaluates :math:`H_L, h_L^{-1}`, not :math:`h_L`); an

@@ -38,8 +38,6 @@ class GeneralLimitDerivation(Derivation):
         :math:`z_0,z_1,z_2` at :math:`x=-1,0,1`, on :math:`[-1,0]` and :math:`[0,1]`, derived from
         the Euler-Lagrange form :math:`S''=\zeta m`, :math:`m` piecewise linear, :math:`m(\pm1)=0`,
         :math:`S'` continuous.
-    adjustment : tuple of sympy.Expr
-        :math:`(\bar u,\bar v)` of a spline with end slopes :math:`s_L,s_R` and end values :math:`z_1,z_M`.
 
     Examples
     --------
@@ -101,7 +99,9 @@ class GeneralLimitDerivation(Derivation):
 
     @cached_property
     def adjustment(self):
-        r""":math:`\bar u=\tfrac12(s_L+s_R)`, :math:`\bar v=\tfrac12(z_1+z_M-s_Rx_M-s_Lx_1)` (symbols)."""
+        r"""The adjustment :math:`(\bar u,\bar v)` of a spline with end slopes :math:`s_L,s_R` and end
+        values :math:`z_1,z_M`: :math:`\bar u=\tfrac12(s_L+s_R)`,
+        :math:`\bar v=\tfrac12(z_1+z_M-s_Rx_M-s_Lx_1)` (symbols)."""
         sL, sR, z1, zM, x1, xM = sp.symbols("s_L s_R z_1 z_M x_1 x_M", real=True)
         self._adj_symbols = (sL, sR, z1, zM, x1, xM)
         return (sL + sR) / 2, (z1 + zM - sR * xM - sL * x1) / 2
