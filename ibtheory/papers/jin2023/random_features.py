@@ -155,7 +155,11 @@ def random_features_rate(*, seeds, inits, widths, n_eval, L_eval):
         for n in widths:
             for s in seeds:
                 W, b, _, _ = relu_init(TwoLayerReLU(1, n), dist, ws, bs, asi=False, seed=s)
-                vals, res = min_norm_random_features(W[:, 0], b, DATA_X, z, t)
+                try:
+                    vals, res = min_norm_random_features(W[:, 0], b, DATA_X, z, t)
+                except ValueError:   # too few features to interpolate (small n): kept, counted
+                    rows.append((name, n, s, np.inf, np.nan))
+                    continue
                 rows.append((name, n, s, res, float(np.max(np.abs(vals - target)))))
     c = [np.array(col) for col in zip(*rows)]
     init, width, res, err = c[0], c[1].astype(int), c[3].astype(float), c[4].astype(float)
@@ -164,5 +168,7 @@ def random_features_rate(*, seeds, inits, widths, n_eval, L_eval):
         sel = (init == name) & ok
         fits[name] = loglog_fit(width[sel], err[sel], level=FIT_LEVEL)
     return RandomFeaturesReport(init=init, width=width, seed=c[2].astype(int),
-                                outcome=np.where(ok, "success", "numerical"), sup_error=err, residual=res,
+                                outcome=np.where(ok, "success", np.where(np.isinf(res), "no_interpolant",
+                                                                         "numerical")),
+                                sup_error=err, residual=res,
                                 fits=fits, u=us, v=vs, L_eval=float(L_eval), seconds=time.perf_counter() - t0)
