@@ -78,6 +78,10 @@ def h_prime_from_q2(L: int, e: np.ndarray) -> np.ndarray:
     return (1.0 + e) ** (L - 2) * (1.0 + L * e)
 
 
+#: Smallest nonzero max|y| accepted (squared norms of smaller targets underflow).
+TINY_Y = 1e-140
+
+
 def qnorm_kkt(A, y, a, b, L, z, lam):
     """Residuals of min sum a_j H_L(z_j/b_j) s.t. Az = y at (z, lam)."""
     from ..special import h_inv
@@ -85,12 +89,15 @@ def qnorm_kkt(A, y, a, b, L, z, lam):
     grad = (a / b) * h_inv(L, z / b)
     g = A.T @ lam
     gs = float(np.max(np.abs(g))) if g.size and np.all(np.isfinite(g)) and np.any(g) else 1.0
+    ys = float(np.max(np.abs(y))) if y.size and np.any(y) else 1.0
     return KKT(
         # normwise backward error: z's entries may span many decades (weights w spread
         # over 1e6 give b_j over 1e18), and then ||y|| alone is below the rounding floor
         # eps ||A|| ||z|| of the residual itself.
-        primal_feasibility=rel(np.linalg.norm(A @ z - y),
-                               np.linalg.norm(y) + np.linalg.norm(A, 2) * np.linalg.norm(z)),
+        # and everything scaled by max|y| first, so that a y of 1e-170 (whose 2-norm
+        # underflows) cannot make z = 0 look feasible (review finding)
+        primal_feasibility=rel(np.linalg.norm((A @ z - y) / ys),
+                               np.linalg.norm(y / ys) + np.linalg.norm(A, 2) * np.linalg.norm(z / ys)),
         # both scaled by max|g| first: near the l1 end (a/b) ~ alpha^(2-L) can reach
         # 1e200, and an overflowing ||g|| would otherwise pass any residual.
         stationarity=rel(np.linalg.norm((grad - g) / gs), np.linalg.norm(g / gs)),
@@ -470,6 +477,12 @@ def qnorm_interpolator(X, y, L, alpha, w=None, *, method="dual-newton", tol=DEFA
     tol = check_tol(tol)
     X = design(X)
     y = targets(y, X.shape[0])
+    ymax = float(np.max(np.abs(y))) if y.size else 0.0
+    if 0 < ymax < TINY_Y:
+        # the dual Newton's merit works with squared norms of y, which underflow below this
+        raise ValueError(f"y must be 0 or have max|y| >= {TINY_Y:g} (squared norms underflow below), got "
+                         f"max|y| = {ymax:.3g}; for such y the limit is the weighted min-l2 interpolator "
+                         f"to first order")
     L = check_depth(L, maximum=MAX_DEPTH)
     alpha = check_positive(alpha, "alpha")
     check_method(method, _METHODS)
