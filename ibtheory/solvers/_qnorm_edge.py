@@ -92,7 +92,9 @@ def l1_start(A, y, a, b, L, svd):
     c = b / a
     try:
         res = min_l1_interpolator(A * c, y)
-    except SolverError:
+    except (SolverError, ValueError):
+        # ValueError: with weights spread over many decades A*c is numerically rank
+        # deficient, and its "y not in the range" would misreport the caller's problem
         return None
     cL = blowup_time(L)
     z0 = c * res.x
