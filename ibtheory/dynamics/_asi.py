@@ -39,8 +39,8 @@ def _check_params(P, k):
     if not isinstance(P, (tuple, list)) or len(P) != 4:
         raise ValueError(f"params[{k}] must be a tuple (W1, b1, W2, b2) of a TwoLayerReLU with biases")
     W, b, a, c = (as_real_array(p, f"params[{k}]") for p in P)
-    if W.ndim != 2 or b.shape != (W.shape[0],) or a.shape != (W.shape[0],) or c.size != 1:
-        raise ValueError(f"params[{k}] must have shapes (m, d), (m,), (m,), () , got "
+    if W.ndim != 2 or W.shape[0] == 0 or b.shape != (W.shape[0],) or a.shape != (W.shape[0],) or c.size != 1:
+        raise ValueError(f"params[{k}] must have shapes (m, d), (m,), (m,), () with width m >= 1, got "
                          f"{W.shape}, {b.shape}, {a.shape}, {c.shape}")
     return W, b, a, float(c.reshape(()))
 
