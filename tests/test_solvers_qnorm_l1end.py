@@ -161,3 +161,17 @@ def test_several_l1_minimizers_are_refused_near_the_edge_and_symmetric_above():
             qnorm_interpolator(Xd, y, L, alpha)
     r = qnorm_interpolator(Xd, y, 3, 0.3)           # away from the edge: determined
     assert r.success and abs(r.x[j] - r.x[-1]) <= 1e-10 * np.max(np.abs(r.x))
+
+
+def test_qnorm_mp_rejects_bad_input_naming_the_argument():
+    import numpy as np
+    import pytest
+    from ibtheory.solvers import qnorm_mp
+
+    X, y = np.random.default_rng(np.random.SeedSequence(0)).standard_normal((3, 6)), np.ones(3)
+    for args, name in [((X * np.nan, y, 3, 0.1), "X"), ((X, y, 1, 0.1), "L"), ((X, y, 3, -1.0), "alpha"),
+                       ((X, y[:2], 3, 0.1), "y"), (("a", y, 3, 0.1), "X")]:
+        with pytest.raises((TypeError, ValueError), match=name):
+            qnorm_mp(*args)
+    with pytest.raises(ValueError, match="w must be"):
+        qnorm_mp(X, y, 3, 0.1, w=np.zeros(6))

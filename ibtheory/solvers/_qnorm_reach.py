@@ -71,11 +71,19 @@ def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
 
     from ..special import H, h_inv
 
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
+    from .._validation import check_depth, check_int, check_positive
+    from ._checks import design, real_array, targets
+
+    X = design(X)
+    y = targets(y, X.shape[0])
+    L = check_depth(L)
+    alpha = check_positive(alpha, "alpha")
     n, d = X.shape
-    w = np.ones(d) if w is None else np.asarray(w, dtype=float)
-    dps = _mp_digits(L, alpha) if dps is None else int(dps)
+    w = np.ones(d) if w is None else real_array(w, "w")
+    if w.shape != (d,) or np.any(w == 0):
+        raise ValueError(f"w must be a nonzero vector of length {d}, got shape {w.shape}")
+    dps = _mp_digits(L, alpha) if dps is None else check_int(dps, "dps", minimum=15)
+    maxiter = check_int(maxiter, "maxiter", minimum=1)
     with mp.workdps(dps):
         Xm, ym = mp.matrix(X.tolist()), mp.matrix(y.tolist())
         al = mp.mpf(alpha)
