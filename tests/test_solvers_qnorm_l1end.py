@@ -175,3 +175,19 @@ def test_qnorm_mp_rejects_bad_input_naming_the_argument():
             qnorm_mp(*args)
     with pytest.raises(ValueError, match="w must be"):
         qnorm_mp(X, y, 3, 0.1, w=np.zeros(6))
+    for bad in (np.ones(5), np.full(6, np.nan), "abc"):
+        with pytest.raises((TypeError, ValueError), match="start"):
+            qnorm_mp(X, y, 3, 0.1, start=bad)
+
+
+@pytest.mark.parametrize("L,alpha", [(3, 1e-8), (5, 1e-3), (12, 0.1)])
+def test_qnorm_mp_start_moves_the_cost_not_the_answer(L, alpha):
+    # qnorm_reach starts the mpmath Newton at the float64 answer; from the minimum-norm
+    # point and from a start perturbed by 10% it must reach the same point.
+    X, y = _gaussian(7)
+    z_free, s_free = qnorm_mp(X, y, L, alpha)
+    z64 = qnorm_interpolator(X, y, L, alpha).x
+    rng = np.random.default_rng(np.random.SeedSequence(8))
+    z_pert, s_pert = qnorm_mp(X, y, L, alpha, start=z64 * (1 + 0.1 * rng.standard_normal(6)))
+    assert max(s_free, s_pert) < 1e-25
+    assert np.max(np.abs(z_pert - z_free) / np.abs(z_free)) <= 1e-14

@@ -40,7 +40,7 @@ def _mp_digits(L, alpha):
     return int(40 + math.ceil(1.1 * (L - 2) * max(0.0, -math.log10(alpha))))
 
 
-def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
+def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500, start=None):
     r"""The minimizer of :math:`Q_{L,\alpha,\bar w}(z)` s.t. :math:`Xz = y`, in mpmath.
 
     Newton's method on the **primal** :math:`f(z) = \sum_j a_j H_L(z_j/b_j)`
@@ -50,12 +50,21 @@ def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
     :math:`\ker X` (:math:`X_1` the first n columns, assumed invertible), gradient
     :math:`(a/b)\,h_L^{-1}(z/b)`, Hessian :math:`\operatorname{diag}\big((a/b^2)/h_L'(h_L^{-1}(z/b))\big)`
     with :math:`h_L' = (1+q^2)^{L-2}(1+Lq^2)`, :math:`q(1+q^2)^{(L-1)/2} = z/b`, and an
-    Armijo search on :math:`f` (evaluated by :func:`ibtheory.special.H` at ``dps``
-    digits). The float64 solver works on the dual and near-edge variables; this
-    route shares no code with it. Stops when a Newton step moves every
-    :math:`z_j` by less than :math:`10^{-25}|z_j|` (:math:`10^{15-\mathrm{dps}}` if ``dps < 40``) (quadratic convergence: the
-    point is then good to far more than float64); returns ``z`` (float64) and that
-    last relative step.
+    Armijo search on :math:`f`. Everything at a point comes from one root :math:`q_j` per
+    coordinate, found in mpmath at ``dps`` digits (``ibtheory.special._lemma4_mp``):
+    :math:`h_L^{-1} = I_{L-2}(\operatorname{asinh} q)` and, by the Legendre identity,
+    :math:`H_L(u) = |u|\,h_L^{-1}(|u|) - q^2/2`. The float64 solver works on the dual and
+    near-edge variables; this route shares no code with it. Stops when a Newton step
+    moves every :math:`z_j` by less than :math:`10^{-25}|z_j|` (:math:`10^{15-\mathrm{dps}}`
+    if ``dps < 40``) (quadratic convergence: the point is then good to far more than
+    float64); returns ``z`` (float64) and that last relative step.
+
+    ``start`` (a float64 point, e.g. the float64 solver's answer) only sets where Newton
+    begins: its last d - n coordinates are kept and the first n re-solved in mpmath, so the
+    iterate is exactly feasible, and the stopping rule above is met in mpmath whatever the
+    start. A poor start costs iterations, not accuracy (tested with perturbed starts).
+    From the minimum-norm point (``start=None``) the damped Newton needs hundreds of
+    steps near the :math:`\ell_1` end, where :math:`H_L` is nearly linear.
 
     Examples
     --------
@@ -69,7 +78,7 @@ def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
     """
     import mpmath as mp
 
-    from ..special import H, h_inv
+    from ..special import _lemma4_mp as lm
 
     from .._validation import check_depth, check_int, check_positive
     from ._checks import design, real_array, targets
@@ -84,6 +93,10 @@ def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
         raise ValueError(f"w must be a nonzero vector of length {d}, got shape {w.shape}")
     dps = _mp_digits(L, alpha) if dps is None else check_int(dps, "dps", minimum=15)
     maxiter = check_int(maxiter, "maxiter", minimum=1)
+    if start is not None:
+        start = real_array(start, "start")
+        if start.shape != (d,):
+            raise ValueError(f"start must be a finite vector of length {d}, got shape {start.shape}")
     with mp.workdps(dps):
         Xm, ym = mp.matrix(X.tolist()), mp.matrix(y.tolist())
         al = mp.mpf(alpha)
@@ -97,31 +110,35 @@ def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
                 N[i, k] = -B[i, k]
             N[n + k, k] = 1
 
-        def point(v):
-            return z0 + N * v
-
-        def f(v):
-            z = point(v)
-            return mp.fsum(a[j] * H(L, z[j] / b[j], dps=dps) for j in range(d))
-
-        def q2(yv):  # q^2 with q (1 + q^2)^((L-1)/2) = |y|
-            if yv == 0:
-                return mp.mpf(0)
-            ly = mp.log(abs(yv))
-            ell = ly if ly <= 0 else ly / L
-            ell = mp.findroot(lambda l: l + mp.mpf(L - 1) / 2 * mp.log1p(mp.exp(2 * l)) - ly, ell)
-            return mp.exp(2 * ell)
+        def at(v, near=None):
+            """z, f, (a/b) h^{-1}(z/b), and q^2 at z = z0 + N v, from ONE root w_j of
+            w (1 + w^2)^((L-1)/2) = |z_j|/b_j per coordinate (w = q(h^{-1}), so
+            h^{-1} = I_{L-2}(asinh w) and H = |u| h^{-1}(|u|) - w^2/2, Legendre);
+            ``near``: the roots at a nearby point, Newton's starting points."""
+            z = z0 + N * v
+            ws, tz, fs = [], [], []
+            for j in range(d):
+                u = z[j] / b[j]
+                if u == 0:
+                    ws.append(mp.mpf(0)), tz.append(mp.mpf(0)), fs.append(mp.mpf(0))
+                    continue
+                st = None if near is None or near[j] == 0 else near[j]
+                wj = lm._w_of_h(L, abs(u), st)
+                t = lm.I_of_u(L - 2, mp.asinh(wj))
+                ws.append(wj)
+                tz.append(mp.sign(u) * t)
+                fs.append(a[j] * (abs(u) * t - wj * wj / 2))
+            return z, mp.fsum(fs), ws, tz
 
         v = mp.matrix(d - n, 1)
-        fv, dec = f(v), mp.inf
+        if start is not None:   # z = z0 + N v has z[n:] = z0[n:] + v (N's lower block is I)
+            for k in range(d - n):
+                v[k] = mp.mpf(start[n + k]) - z0[n + k]
+        z, fv, ws, tz = at(v)
+        dec = mp.inf
         for _ in range(maxiter):
-            z = point(v)
-            u = [z[j] / b[j] for j in range(d)]
-            gz = mp.matrix([a[j] / b[j] * h_inv(L, u[j], dps=dps) for j in range(d)])
-            hz = []
-            for j in range(d):
-                e = q2(u[j])
-                hz.append(a[j] / b[j] ** 2 / ((1 + e) ** (L - 2) * (1 + L * e)))
+            gz = mp.matrix([a[j] / b[j] * tz[j] for j in range(d)])
+            hz = [a[j] / b[j] ** 2 / ((1 + ws[j] ** 2) ** (L - 2) * (1 + L * ws[j] ** 2)) for j in range(d)]
             g = N.T * gz
             Hm = mp.matrix(d - n, d - n)
             for i in range(d - n):
@@ -134,21 +151,22 @@ def qnorm_mp(X, y, L, alpha, w=None, dps=None, maxiter=500):
             # alpha^L, barely move f): the last step is below 1e-25 of every |z_j|.
             small = max(abs(dz[j]) / max(abs(z[j]), mp.mpf(10) ** (-dps)) for j in range(d))
             tau = mp.mpf(1)
+            trial = at(v + tau * step, ws)
             while dec > mp.mpf(10) ** (-(dps - 12)):  # above the round-off of f: Armijo
-                fn = f(v + tau * step)
-                if fn <= fv - mp.mpf("1e-4") * tau * dec * abs(fv):
+                if trial[1] <= fv - mp.mpf("1e-4") * tau * dec * abs(fv):
                     break
                 tau /= 2
                 if tau < mp.mpf(10) ** (-dps // 2):
                     raise RuntimeError("qnorm_mp: line search failed")
+                trial = at(v + tau * step, ws)
             v = v + tau * step
-            fv = f(v)
+            z, fv, ws, tz = trial
             if small < mp.mpf(10) ** -min(25, dps - 15):
                 break
         else:
             raise RuntimeError(f"qnorm_mp: no convergence in {maxiter} Newton steps")
         small = float(small)
-        return np.array([float(zj) for zj in point(v)]), small
+        return np.array([float(zj) for zj in z]), small
 
 
 @dataclass(frozen=True)
@@ -160,9 +178,10 @@ class QnormReach(Report):
     L, alpha : ndarray
     certified : ndarray of bool
         ``qnorm_interpolator`` returned (every KKT residual <= 1e-8).
-    dual_only : ndarray of bool
+    dual_only : ndarray of bool or None
         The dual Newton method alone (``_qnorm._dual_newton``, 500 steps), the route
-        before the near-edge Newton, meets the same residuals: float64's reach on the dual.
+        before the near-edge Newton, meets the same residuals: float64's reach on the dual
+        (``None`` when not asked for: ``dual=False``).
     primal, stationarity, worst : ndarray
         Its KKT residuals and their maximum (NaN where it raised without residuals).
     seconds : ndarray
@@ -179,7 +198,7 @@ class QnormReach(Report):
     L: np.ndarray
     alpha: np.ndarray
     certified: np.ndarray
-    dual_only: np.ndarray
+    dual_only: np.ndarray | None
     primal: np.ndarray
     stationarity: np.ndarray
     worst: np.ndarray
@@ -201,13 +220,16 @@ class QnormReach(Report):
 
 
 def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SHAPE,
-                mp_cells=MP_CELLS):
+                mp_cells=MP_CELLS, dual=True):
     r"""Certify :func:`qnorm_interpolator` over a grid of (L, alpha) and check it in mpmath.
 
     One Gaussian instance ``X`` (shape ``shape``), ``y`` from
     ``default_rng(SeedSequence(seed))``, :math:`\bar w = 1`. For each cell: whether the
     solver certifies its answer, its KKT residuals and its time; on the cells
-    ``mp_cells`` (pairs (L, alpha)), its componentwise distance to :func:`qnorm_mp`.
+    ``mp_cells`` (pairs (L, alpha)), its componentwise distance to :func:`qnorm_mp`
+    (started from the solver's answer: see there); with ``dual=True``, whether the dual
+    Newton method alone (the route before the near-edge Newton) certifies the cell, the
+    comparison the book shows (most of the time: 500 failing steps per uncertified cell).
 
     Returns
     -------
@@ -240,15 +262,17 @@ def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SH
                 ok, kkt, z = False, exc.kkt, None
             sec = time.perf_counter() - t0
             _, a, b = _weights(None, X.shape[1], L, alpha)
-            try:
-                zd, lamd, _, _ = _dual_newton(X, y, a, b, L)
-                dual_ok = qnorm_kkt(X, y, a, b, L, zd, lamd).meets(DEFAULT_TOL)
-            except _NewtonFailure:
-                dual_ok = False
+            dual_ok = False
+            if dual:
+                try:
+                    zd, lamd, _, _ = _dual_newton(X, y, a, b, L)
+                    dual_ok = qnorm_kkt(X, y, a, b, L, zd, lamd).meets(DEFAULT_TOL)
+                except _NewtonFailure:
+                    pass
             err = np.nan
             if z is not None and (int(L), float(alpha)) in cells:
                 try:
-                    zm, _ = qnorm_mp(X, y, L, alpha)
+                    zm, _ = qnorm_mp(X, y, L, alpha, start=z)
                     err = float(np.max(np.abs(z - zm) / np.abs(zm)))
                 except RuntimeError:   # the reference did not converge: -inf marks the cell
                     err = -np.inf
@@ -256,4 +280,6 @@ def qnorm_reach(depths=REACH_DEPTHS, alphas=REACH_ALPHAS, seed=0, shape=REACH_SH
             st = np.nan if kkt is None else float(kkt["stationarity"])
             rows.append((L, alpha, ok, dual_ok, pf, st, max(pf, st), sec, err))
     cols = [np.array(col) for col in zip(*rows)]
+    if not dual:
+        cols[3] = None
     return QnormReach(*cols, shape=tuple(shape), seed=seed)

@@ -69,15 +69,17 @@ def h(L: int, t):
     return +value
 
 
-def _w_of_h(L: int, y):
+def _w_of_h(L: int, y, start=None):
     """w > 0 with w (1+w^2)^{(L-1)/2} = y, by monotone Newton in l = log w.
 
     phi(l) = l + (L-1)/2 log(1+e^{2l}) - log y is convex increasing, so Newton from a
     point right of the root (log y if y <= 1, log(y)/L otherwise) decreases to it.
+    ``start`` (a positive w) replaces that point, e.g. the root at a nearby y: from the
+    left of the root the first step lands right of it (convexity), then Newton decreases.
     """
     mp = _mp()
     log_y = mp.log(y)
-    ell = log_y if y <= 1 else log_y / L
+    ell = (log_y if y <= 1 else log_y / L) if start is None else mp.log(start)
     half = mp.mpf(L - 1) / 2
     tol = mp.mpf(2) ** (-mp.mp.prec + 6)
     for _ in range(10 * mp.mp.prec):
