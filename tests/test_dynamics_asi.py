@@ -70,6 +70,36 @@ def test_pattern_engine_batch_independent_bit_for_bit():
         assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(one.params[0], full.params[k]))
 
 
+@pytest.mark.parametrize("method,train,asi,max_steps", [("pattern", "all", False, 100_000), ("pattern", "all", True, 100_000),
+                                                    ("dense", "all", False, 3000), ("spectral", "output", False, 100_000)])
+def test_per_network_labels_equal_separate_calls(method, train, asi, max_steps):
+    # labels[k] replaces y for network k: the batch gives, per network, exactly the run of its own Problem
+    X = np.array([[-2.0], [-1.0], [0.0], [1.0], [2.0]])
+    rng = np.random.default_rng(np.random.SeedSequence(5))
+    P = [relu_init(TwoLayerReLU(1, m), "uniform", 1.0, 2.0, asi=asi, seed=s) for m in (20, 80, 240) for s in (0, 1)]
+    labels = rng.uniform(-1.0, 2.0, (len(P), X.shape[0]))
+    kw = dict(output_lr_scale=0.5, train=train, tol=1e-9, max_steps=max_steps, polish=True, polish_steps=20,
+              polish_points=np.linspace(-2.5, 2.5, 11)[:, None], method=method)
+    full = asi_gradient_descent(Problem(X, np.zeros(5), loss="mean"), P, labels=labels, **kw)
+    assert len(set(full.nit)) > 1 and np.ptp(full.loss) > 0     # networks really differ
+    for k in range(len(P)):
+        one = asi_gradient_descent(Problem(X, labels[k], loss="mean"), [P[k]], **kw)
+        assert one.nit[0] == full.nit[k] and one.status[0] is full.status[k]
+        for name in ("loss", "gd_loss", "lr", "polish_shift"):
+            assert getattr(one, name)[0] == getattr(full, name)[k], name
+        assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(one.params[0], full.params[k]))
+
+
+def test_labels_none_is_the_problems_y():
+    prob = _problem(1)
+    P = [relu_init(TwoLayerReLU(1, m), "gaussian", 1.0, 1.0, seed=s) for m, s in ((8, 0), (30, 1))]
+    kw = dict(stop="residual", tol=1e-300, max_steps=200)
+    a = asi_gradient_descent(prob, P, **kw)
+    b = asi_gradient_descent(_problem(1), P, labels=np.stack([prob.y, prob.y]), **kw)
+    assert np.array_equal(a.loss, b.loss) and all(
+        np.array_equal(np.asarray(u), np.asarray(v)) for Pa, Pb in zip(a.params, b.params) for u, v in zip(Pa, Pb))
+
+
 @pytest.mark.parametrize("loss", ["mean", "half_sum"])
 def test_spectral_output_layer_matches_generic_gradient_descent(loss):
     prob = _problem(1, loss)
@@ -163,6 +193,10 @@ def test_bad_input():
         asi_gradient_descent(prob, [P], method="fast")
     with pytest.raises(ValueError, match="spectral"):
         asi_gradient_descent(prob, [P], method="spectral")
+    for bad in (np.zeros((2, prob.n)), np.zeros(prob.n), np.zeros((1, prob.n + 1)), np.full((1, prob.n), np.nan),
+                [["a"] * prob.n]):
+        with pytest.raises(ValueError, match="labels"):
+            asi_gradient_descent(prob, [P], labels=bad)
     with pytest.raises(ValueError, match="square loss"):
         asi_gradient_descent(Problem(prob.X, np.sign(prob.y), loss="exponential"), [P])
 

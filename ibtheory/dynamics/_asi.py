@@ -157,9 +157,9 @@ def _run_arrays(B):
     return np.zeros(B, int), np.full(B, np.nan), np.zeros(B, bool), np.zeros(B, bool), np.full(B, np.inf)
 
 
-def _dense_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
+def _dense_gd(problem, Y, nets, lr, s, hid, stop, tol, max_steps, check_every):
     """Reference engine: every neuron of every running network updated at every step, O(M n) per step."""
-    X, y, B, state, step = problem.X, problem.y, len(nets), [list(P) for P in nets], 0
+    X, B, state, step = problem.X, len(nets), [list(P) for P in nets], 0
     nit, gd_loss, finished, diverged, prev = _run_arrays(B)
     while step < max_steps and not np.all(finished | diverged):
         act = np.flatnonzero(~(finished | diverged))
@@ -171,7 +171,7 @@ def _dense_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
         eta, pv, done = lr[act].copy(), prev[act].copy(), np.zeros(act.size, bool)
         for _ in range(min(check_every, max_steps - step)):
             Z = X @ Wt + b
-            R = np.add.reduceat((phi := np.maximum(Z, 0.0)) * a, starts, axis=1) + (c - y[:, None])  # (M, nets)
+            R = np.add.reduceat((phi := np.maximum(Z, 0.0)) * a, starts, axis=1) + (c - Y[:, act])  # (M, nets)
             G, L = _dL(problem, R)
             crit, bad = _finish_rule(stop, tol, pv, L, R)
             newly = ~done & (crit | bad)
@@ -215,8 +215,9 @@ def _mm(A, B):
     return out
 
 
-def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, s, stop, tol):
-    r"""K steps of the networks in ``n_act``: bulk neurons through their groups' moments, fringe neurons one by one.
+def _pattern_chunk(problem, E, K, eta, pv, c, Y, Ub, Ab, nb, Uf, Af, nf, n_act, h, s, stop, tol):
+    r"""K steps of the networks in ``n_act`` (labels ``Y``, (M, n_act)): bulk neurons through their groups' moments,
+    fringe neurons one by one.
 
     For a neuron :math:`z=(u,a)`, :math:`u=(w,b)`, of activation pattern :math:`S` the step is linear,
     :math:`z\leftarrow M_S z`, :math:`M_S=\begin{pmatrix}I&-hp\\-sp^\top&1\end{pmatrix}`, :math:`p=E^\top(S\odot g)`,
@@ -243,7 +244,7 @@ def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, 
         Zf = _mm(E, Uf)                                                 # (M, fringe)
         F = np.add.reduceat(Sg * _mm(E, C[:k, k]), gstart, axis=1) + np.add.reduceat(
             np.maximum(Zf, 0.0) * Af, fstart, axis=1)                   # (M, networks)
-        R = F + (c - problem.y[:, None])
+        R = F + (c - Y)
         G, L = _dL(problem, R)
         crit, bad = _finish_rule(stop, tol, pv, L, R)
         newly = ~done & (crit | bad)
@@ -272,7 +273,7 @@ def _pattern_chunk(problem, E, K, eta, pv, c, Ub, Ab, nb, Uf, Af, nf, n_act, h, 
         t += 1
 
 
-def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
+def _pattern_gd(problem, Y, nets, lr, s, hid, stop, tol, max_steps, check_every):
     """Engine of :func:`asi_gradient_descent` with ``method="pattern"`` (see there). The chunk lengths are fixed
     and every choice (fringe, rerun) is made per network, so a network's run does not depend on its batch."""
     (M, d), B = problem.X.shape, len(nets)
@@ -294,7 +295,7 @@ def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
         with np.errstate(divide="ignore", invalid="ignore"):   # a drift twice the last chunk's reaches a kink
             fr = forced[idx] | np.any(2.0 * K * (al + K * be) >= ap, 1)
         ib, jf = idx[~fr], idx[fr]
-        out = _pattern_chunk(problem, E, K, lr[act], prev[act], c[act], U[ib], A[ib], local[owner[ib]],
+        out = _pattern_chunk(problem, E, K, lr[act], prev[act], c[act], Y[:, act], U[ib], A[ib], local[owner[ib]],
                              U[jf], A[jf], local[owner[jf]], act.size, hid, s, stop, tol)
         gi = out["gi"]
         lost = out["done"] & ~out["fin"]                                 # diverged: exactness moot
@@ -317,7 +318,7 @@ def _pattern_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
     return state, nit, gd_loss, finished, diverged, step
 
 
-def _spectral_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
+def _spectral_gd(problem, Y, nets, lr, s, hid, stop, tol, max_steps, check_every):
     r"""Output layer only: gradient descent's iterate at its stopping step, in closed form.
 
     With the hidden layer frozen, :math:`r_t=f_t(X)-y` obeys :math:`r_{t+1}=(I-A)r_t`,
@@ -325,14 +326,14 @@ def _spectral_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
     so :math:`r_t=Q(1-\mu)^tQ^\top r_0`, the loss at every step is a sum of :math:`M` geometric terms (the
     stopping step is found by scanning them) and :math:`a_t=a_0-\eta\kappa's\Phi^\top\sum_{\tau<t}r_\tau`,
     :math:`\sum_{\tau<t}r_\tau=Q\,\frac{1-(1-\mu)^t}{\mu}Q^\top r_0`: :math:`O(Mn)` per network."""
-    X, y, M = problem.X, problem.y, problem.n
+    X, M = problem.X, problem.n
     kp, lw = (2.0 / M, 1.0 / M) if problem.loss == "mean" else (1.0, 0.5)
     B = len(nets)
     state, nit, gd_loss, finished = [], np.zeros(B, int), np.full(B, np.nan), np.zeros(B, bool)
     for k, (W, b, a, c) in enumerate(nets):
         mu, Q = np.linalg.eigh(lr[k] * kp * (s * ((Phi := np.maximum(X @ W.T + b, 0.0)) @ Phi.T) + 1.0))
         mu, t_end = np.clip(mu, 0.0, None), max_steps
-        q = Q.T @ (Phi @ a + c - y)
+        q = Q.T @ (Phi @ a + c - Y[:, k])
         for t0 in range(0, max_steps + 1, 4096):
             t = np.arange(t0, min(t0 + 4096, max_steps + 1))
             dec = np.power((1.0 - mu)[:, None], t[None])                 # (M, steps)
@@ -357,7 +358,7 @@ def _spectral_gd(problem, nets, lr, s, hid, stop, tol, max_steps, check_every):
 @quiet_overflow
 def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0, train="all",
                          stop="loss_change", tol=1e-9, max_steps=200_000, check_every=50, polish=False,
-                         polish_points=None, polish_steps=5, method="pattern"):
+                         polish_points=None, polish_steps=5, method="pattern", labels=None):
     r"""Gradient descent on many two-layer ReLU networks (anti-symmetric initialization), all in one step.
 
     Each network's step is :math:`\eta = \texttt{lr\_factor}\cdot\kappa/\lambda_{\max}` with
@@ -374,7 +375,7 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     Parameters
     ----------
     problem : Problem
-        Data ``X`` (M, d), ``y`` (M,) and the loss (``"mean"`` or ``"half_sum"``).
+        Data ``X`` (M, d), ``y`` (M,) (unused with ``labels``) and the loss (``"mean"`` or ``"half_sum"``).
     params : sequence of tuple
         Initial ``(W1, b1, W2, b2)`` of :class:`ibtheory.models.TwoLayerReLU` networks (any widths).
     lr_factor : float in (0, 2)
@@ -402,6 +403,11 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
         are those of plain gradient descent up to rounding, at a per-step cost independent of the
         width. ``"spectral"`` (``train="output"`` only) gives the iterate at the stopping step in
         closed form in the eigenbasis of the :math:`M\times M` tangent kernel.
+    labels : array_like, shape (len(params), M), optional
+        Targets of each network, in place of the problem's ``y`` (network ``k`` fits ``labels[k]``): networks
+        whose labels differ (e.g. depend on their initial function) train in one call. A network's run does
+        not depend on the other networks of the call, so this equals one call per network with
+        ``Problem(X, labels[k])``.
 
     Returns
     -------
@@ -428,7 +434,7 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     if not isinstance(params, (list, tuple)) or len(params) == 0:
         raise ValueError("params must be a non-empty sequence of (W1, b1, W2, b2) tuples")
     nets = [_check_params(P, k) for k, P in enumerate(params)]
-    X, y, M = problem.X, problem.y, problem.n
+    X, M, B = problem.X, problem.n, len(nets)
     if any(W.shape[1] != problem.d for W, *_ in nets):
         raise ValueError(f"every network must take {problem.d} inputs (the problem's X has {problem.d} columns)")
     lr_factor = check_positive(lr_factor, "lr_factor")
@@ -446,17 +452,18 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
     Tp = X if polish_points is None else as_real_array(polish_points, "polish_points")
     if Tp.ndim != 2 or Tp.shape[1] != problem.d:
         raise ValueError(f"polish_points must have shape (N, {problem.d}), got {Tp.shape}")
-    kappa = M / 2 if problem.loss == "mean" else 1.0
-    hid = 1.0 if train == "all" else 0.0
-    B = len(nets)
+    kappa, hid = M / 2 if problem.loss == "mean" else 1.0, 1.0 if train == "all" else 0.0
+    Y = np.repeat(problem.y[:, None], B, axis=1) if labels is None else as_real_array(labels, "labels").T.copy()
+    if Y.shape != (M, B):
+        raise ValueError(f"labels must have shape (len(params), M) = ({B}, {M}), got {Y.T.shape}")
     lr = np.array([lr_factor * kappa / np.linalg.eigvalsh(
         (lambda J: J @ J.T)(relu_jacobian(P, X, output_lr_scale, train)))[-1] for P in nets])
     engine = {"pattern": _pattern_gd, "dense": _dense_gd, "spectral": _spectral_gd}[method]
-    state, nit, gd_loss, finished, diverged, step = engine(problem, nets, lr, output_lr_scale, hid, stop, tol,
+    state, nit, gd_loss, finished, diverged, step = engine(problem, Y, nets, lr, output_lr_scale, hid, stop, tol,
                                                            max_steps, check_every)
     out_params, losses, shifts, status = [], np.empty(B), np.zeros(B), []
     for k in range(B):
-        W, b, a, c = state[k]
+        (W, b, a, c), y = state[k], Y[:, k]
         if not (finished[k] or diverged[k]):
             nit[k] = step
             r = np.maximum(X @ W.T + b, 0.0) @ a + c - y
@@ -485,8 +492,7 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
         else:
             status.append(Status.SUCCESS)
         out_params.append((W, b, a, np.asarray(c)))
-    n_bad = sum(s is not Status.SUCCESS for s in status)
-    ok = n_bad == 0
+    ok = (n_bad := sum(s is not Status.SUCCESS for s in status)) == 0
     return ASIRun(neurons=np.array([P[0].shape[0] for P in nets]), params=tuple(out_params), loss=losses,
                   gd_loss=gd_loss, nit=nit, lr=lr, polish_shift=shifts, status=tuple(status), success=ok,
                   message="every network met its stopping rule" if ok else
