@@ -225,7 +225,8 @@ def general_width_rate(*, seeds, inits, widths, n_eval, L_eval, fit_min_width, m
     :math:`y_i-\bar ux_i-\bar v` (they depend on :math:`f_0`), by plain full-batch gradient descent
     on the mean squared error (every parameter with the same step :math:`M/(2\lambda_{\max})`),
     stopped when the loss changes by less than :math:`10^{-9}`, then a Gauss-Newton tail. One call
-    of :func:`~ibtheory.dynamics.asi_gradient_descent` per network: the labels depend on its :math:`f_0`.
+    of :func:`~ibtheory.dynamics.asi_gradient_descent` per init trains every (width, seed) network, each on
+    its own labels (``labels``; a network's run does not depend on the others of the call).
     """
     import time
 
@@ -242,23 +243,22 @@ def general_width_rate(*, seeds, inits, widths, n_eval, L_eval, fit_min_width, m
     for name in inits:
         dist, ws, bs = GENERAL_INITS[name]
         kern = init_kernel(dist, ws, bs)
-        for n in widths:
-            for s in seeds:
-                P = relu_init(TwoLayerReLU(1, n), dist, ws, bs, asi=False, seed=s)
-                g = general_limit(P, DATA_X, DATA_Y, dist, ws, bs)
-                f0 = network_output(P, t)
-                run = asi_gradient_descent(Problem(DATA_X[:, None], g.labels, loss="mean"), [P],
-                                           output_lr_scale=1.0, tol=1e-9, max_steps=max_steps, polish=True,
-                                           polish_points=t[:, None], polish_steps=50)
-                out, pred = run(0, t[:, None]), g(t)
-                forget = kernel_interpolant(DATA_X, g.labels, kern)(t)
-                ident = kernel_interpolant(DATA_X, g.labels - network_output(P, DATA_X), kern)(t) - g.correction(t)
-                rows.append((name, n, s, str(run.status[0]), run.loss[0], run.gd_loss[0], run.nit[0], g.u, g.v,
-                             np.max(np.abs(f0)), np.max(np.abs(out - pred)), np.max(np.abs(out - forget)),
-                             np.max(np.abs(ident))))
-                outs.append(out)
-                preds.append(pred)
-                f0s.append(f0)
+        keys = [(n, s) for n in widths for s in seeds]
+        P = [relu_init(TwoLayerReLU(1, n), dist, ws, bs, asi=False, seed=s) for n, s in keys]
+        gs = [general_limit(p, DATA_X, DATA_Y, dist, ws, bs) for p in P]
+        run = asi_gradient_descent(Problem(DATA_X[:, None], DATA_Y, loss="mean"), P,
+                                   labels=np.array([g.labels for g in gs]), output_lr_scale=1.0, tol=1e-9,
+                                   max_steps=max_steps, polish=True, polish_points=t[:, None], polish_steps=50)
+        for k, ((n, s), p, g) in enumerate(zip(keys, P, gs)):
+            f0, out, pred = network_output(p, t), run(k, t[:, None]), g(t)
+            forget = kernel_interpolant(DATA_X, g.labels, kern)(t)
+            ident = kernel_interpolant(DATA_X, g.labels - network_output(p, DATA_X), kern)(t) - g.correction(t)
+            rows.append((name, n, s, str(run.status[k]), run.loss[k], run.gd_loss[k], run.nit[k], g.u, g.v,
+                         np.max(np.abs(f0)), np.max(np.abs(out - pred)), np.max(np.abs(out - forget)),
+                         np.max(np.abs(ident))))
+            outs.append(out)
+            preds.append(pred)
+            f0s.append(f0)
     c = [np.array(col) for col in zip(*rows)]
     rep = dict(init=c[0], width=c[1].astype(int), seed=c[2].astype(int), outcome=c[3],
                final_loss=c[4].astype(float), gd_loss=c[5].astype(float), nit=c[6].astype(int),
