@@ -71,16 +71,17 @@ def adjustment_effect(*, seeds, widths, L_eval):
     g, u, v = predicted_limit(DATA_X, DATA_Y, dist, ws, bs)
     raw_limit = kernel_interpolant(DATA_X, DATA_Y, init_kernel(dist, ws, bs))(t)
     P = [relu_init(TwoLayerReLU(1, 2 * n), dist, ws, bs, seed=s) for n in widths for s in seeds]
-    rows = []
-    for adjusted in (True, False):
-        shift = u * DATA_X + v if adjusted else 0.0
-        run = asi_gradient_descent(Problem(DATA_X[:, None], DATA_Y - shift, loss="mean"), P, output_lr_scale=0.5,
-                                   tol=1e-9, max_steps=200_000, polish=True, polish_steps=50)
+    rows, B = [], len(P)
+    # one call: the networks on the adjusted labels, then the same networks on the raw labels
+    run = asi_gradient_descent(Problem(DATA_X[:, None], DATA_Y, loss="mean"), P + P, output_lr_scale=0.5, tol=1e-9,
+                               labels=np.array([DATA_Y - u * DATA_X - v] * B + [DATA_Y] * B), max_steps=200_000,
+                               polish=True, polish_steps=50)
+    for j, adjusted in enumerate((True, False)):
         for k, (n, s) in enumerate((n, s) for n in widths for s in seeds):
-            f = run(k, t[:, None])
+            f = run(j * B + k, t[:, None])
             back = u * t + v if adjusted else 0.0
-            rows.append((n, s, adjusted, str(run.status[k]), run.loss[k], np.max(np.abs(f + back - g(t))),
-                         np.max(np.abs(f - raw_limit))))
+            rows.append((n, s, adjusted, str(run.status[j * B + k]), run.loss[j * B + k],
+                         np.max(np.abs(f + back - g(t))), np.max(np.abs(f - raw_limit))))
     c = [np.array(x) for x in zip(*rows)]
     width, adj, ok = c[0], c[2].astype(bool), c[3] == "success"
     e_spline, e_raw = c[5].astype(float), c[6].astype(float)

@@ -131,24 +131,25 @@ def _sweep(seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust, train
 
     inits = _check_inits(inits)
     t = np.linspace(DATA_X.min(), DATA_X.max(), n_eval)
-    rows, outs, targets, fits, rms_fits = [], [], {}, {}, {}
+    rows, outs, targets, fits, rms_fits, keys, P, labels = [], [], {}, {}, {}, [], [], []
     t0 = time.perf_counter()
-    for name in inits:
+    for name in inits:                  # every init's networks in one call, each with its init's labels
         dist, ws, bs = LIMIT_INITS[name]
         g, u, v = predicted_limit(DATA_X, DATA_Y, dist, ws, bs)
-        shift = (u * DATA_X + v) if adjust else 0.0
         targets[name] = g(t) - ((u * t + v) if adjust else 0.0)
-        prob = Problem(DATA_X[:, None], DATA_Y - shift, loss="mean")
-        P = [relu_init(TwoLayerReLU(1, 2 * n), dist, ws, bs, seed=s) for n in widths for s in seeds]
-        run = asi_gradient_descent(prob, P, output_lr_scale=0.5, train=train, stop="loss_change", tol=1e-9,
-                                   max_steps=max_steps, polish=True, polish_points=t[:, None], polish_steps=50,
-                                   method="spectral" if train == "output" else "pattern")
-        for k, (n, s) in enumerate((n, s) for n in widths for s in seeds):
-            f = run(k, t[:, None])
-            d = f - targets[name]
-            rows.append((name, n, s, str(run.status[k]), run.loss[k], run.gd_loss[k], run.nit[k],
-                         run.polish_shift[k], np.max(np.abs(d)), np.sqrt(np.mean(d * d))))
-            outs.append(f)
+        keys += [(name, n, s) for n in widths for s in seeds]
+        P += [relu_init(TwoLayerReLU(1, 2 * n), dist, ws, bs, seed=s) for n in widths for s in seeds]
+        labels += [DATA_Y - ((u * DATA_X + v) if adjust else 0.0)] * (len(widths) * len(seeds))
+    run = asi_gradient_descent(Problem(DATA_X[:, None], DATA_Y, loss="mean"), P, labels=np.array(labels),
+                               output_lr_scale=0.5, train=train, stop="loss_change", tol=1e-9, max_steps=max_steps,
+                               polish=True, polish_points=t[:, None], polish_steps=50,
+                               method="spectral" if train == "output" else "pattern")
+    for k, (name, n, s) in enumerate(keys):
+        f = run(k, t[:, None])
+        d = f - targets[name]
+        rows.append((name, n, s, str(run.status[k]), run.loss[k], run.gd_loss[k], run.nit[k],
+                     run.polish_shift[k], np.max(np.abs(d)), np.sqrt(np.mean(d * d))))
+        outs.append(f)
     cols = list(zip(*rows))
     init, width, seed = np.array(cols[0]), np.array(cols[1]), np.array(cols[2])
     outcome, sup, rms = np.array(cols[3]), np.array(cols[8], float), np.array(cols[9], float)
