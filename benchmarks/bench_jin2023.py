@@ -8,11 +8,15 @@
 3. Old vs new in one run, on identical networks and labels: the engine of before (``method="dense"``, every
    neuron at every step) against the new one, on widths up to ``--old-max-width`` (default 640; 10240 runs the
    whole sweep the old way, ~15 min), and the largest parameter difference between the two.
+4. ``general_width_rate`` (standard init, each network on its own labels, which depend on its f0): one
+   ``asi_gradient_descent`` call per init with per-network ``labels`` (as the experiment runs) against the
+   former loop of one call per network, same networks and labels (``--general-preset``, default ``book``);
+   results must be bit-identical.
 
 Peak memory is the process's peak resident set (``ru_maxrss``), read after parts 1-2 (before the old engine
 runs). Final losses are printed beside the errors they must be far below.
 
-    python benchmarks/bench_jin2023.py [--old-max-width 640] [--skip-old]
+    python benchmarks/bench_jin2023.py [--old-max-width 640] [--skip-old] [--skip-paper] [--general-preset book]
 """
 import argparse
 import resource
@@ -79,11 +83,44 @@ def old_vs_new(widths, seeds, train, new_method):
           f"difference {diff:.1e}", flush=True)
 
 
+def general_batched_vs_loop(preset):
+    from ibtheory.papers.jin2023.general import GENERAL_INITS, general_limit
+
+    st = jm.general_width_rate.settings(preset)
+    kw = dict(output_lr_scale=1.0, tol=1e-9, max_steps=st["max_steps"], polish=True, polish_steps=50,
+              polish_points=np.linspace(-st["L_eval"], st["L_eval"], st["n_eval"])[:, None])
+    tot, same, steps = {"loop": 0.0, "batched": 0.0}, True, 0
+    for name in st["inits"]:
+        dist, ws, bs = GENERAL_INITS[name]
+        P = [relu_init(TwoLayerReLU(1, n), dist, ws, bs, asi=False, seed=s) for n in st["widths"] for s in st["seeds"]]
+        labels = np.array([general_limit(p, jm.DATA_X, jm.DATA_Y, dist, ws, bs).labels for p in P])
+        prob = Problem(jm.DATA_X[:, None], jm.DATA_Y, loss="mean")
+        batched, wb, _ = timed(asi_gradient_descent, prob, P, labels=labels, **kw)
+        w0 = time.perf_counter()
+        loop = [asi_gradient_descent(Problem(jm.DATA_X[:, None], y, loss="mean"), [p], **kw) for p, y in zip(P, labels)]
+        tot["loop"] += time.perf_counter() - w0
+        tot["batched"] += wb
+        steps = max(steps, int(batched.nit.max()))
+        same &= all(r.nit[0] == batched.nit[k] and r.loss[0] == batched.loss[k] and all(
+            np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(r.params[0], batched.params[k]))
+            for k, r in enumerate(loop))
+    print(f"\n== general_width_rate('{preset}') training: {len(st['inits'])} inits x {len(st['widths'])} widths x "
+          f"{len(st['seeds'])} seeds, <= {steps} steps: one call per network wall {tot['loop']:.1f} s, one call per "
+          f"init (labels=) wall {tot['batched']:.2f} s, ratio {tot['loop'] / tot['batched']:.1f}x; bit-identical: {same}",
+          flush=True)
+    assert same, "batched and per-network runs differ"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--old-max-width", type=int, default=640)
     ap.add_argument("--skip-old", action="store_true")
+    ap.add_argument("--skip-paper", action="store_true", help="skip parts 1-3")
+    ap.add_argument("--general-preset", default="book")
     args = ap.parse_args()
+    general_batched_vs_loop(args.general_preset)
+    if args.skip_paper:
+        return
     rep, w1, c1 = timed(jm.width_rate, "paper")
     show(rep, "all parameters, width_rate('paper')", w1, c1)
     out, w2, c2 = timed(output_layer, "paper")
