@@ -12,6 +12,11 @@ Claims registered by the package's claim modules are sent to worker processes by
 id (the workers import the same modules); a claim defined elsewhere (e.g. in a
 notebook or a doctest) cannot be rebuilt in a worker and runs in the calling
 process.
+
+Claims of one module with one seed set usually read the same experiment report:
+they travel together, as one unit, to one worker, which runs them inside
+:func:`ibtheory.papers._experiment.shared_reports`, so the experiment runs once.
+The first claim of a unit then carries the experiment's time in its ``seconds``.
 """
 from __future__ import annotations
 
@@ -36,16 +41,30 @@ def _portable(c: Claim) -> bool:
     return getattr(c.check, "__module__", "").startswith(_CLAIMS_PACKAGE)
 
 
-def _run_in_worker(claim_id: str, seeds, cache_dir):
+def _run_in_worker(unit, cache_dir):
+    """Run ``unit``, a list of (claim id, seeds), in order, sharing experiment reports."""
     # A worker imports the ledger afresh, which registers every claim module.
     from ..papers import set_cache
+    from ..papers._experiment import shared_reports
     from ._registry import all_claims
     from ._runner import run_claim
 
     if cache_dir is not None:
         set_cache(cache_dir)
-    (c,) = [c for c in all_claims() if c.id == claim_id]
-    return run_claim(c, seeds)
+    by_id = {c.id: c for c in all_claims()}
+    with shared_reports():
+        return [run_claim(by_id[claim_id], seeds) for claim_id, seeds in unit]
+
+
+def _units(tasks, indices) -> list[list[int]]:
+    """The task indices grouped by (claim module, seed set), largest groups first (they
+    tend to be the slow ones; a late long unit leaves a core idle), then in task order."""
+    groups: dict = {}
+    for i in indices:
+        c, seeds = tasks[i]
+        key = (getattr(c.check, "__module__", ""), None if seeds is None else tuple(seeds))
+        groups.setdefault(key, []).append(i)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
 
 
 def map_claims(tasks: Sequence[tuple[Claim, object]], jobs: int,
@@ -68,28 +87,32 @@ def map_claims(tasks: Sequence[tuple[Claim, object]], jobs: int,
     >>> [r.passed for r in map_claims(tasks, jobs=1)]
     [True]
     """
-    from ..papers._experiment import _cache_dir
+    from ..papers._experiment import _cache_dir, shared_reports
     from ._runner import run_claim
 
     tasks = list(tasks)
     results: list = [None] * len(tasks)
     remote = [i for i, (c, _) in enumerate(tasks) if jobs > 1 and _portable(c)]
     taken = set(remote)
-    for i in range(len(tasks)):
-        if i not in taken:
-            results[i] = run_claim(*tasks[i])
-            if done is not None:
-                done(i, results[i])
+    with shared_reports():
+        for i in range(len(tasks)):
+            if i not in taken:
+                results[i] = run_claim(*tasks[i])
+                if done is not None:
+                    done(i, results[i])
     if remote:
         from joblib import Parallel, delayed
 
         cache = _cache_dir()
         cache = None if cache is None else str(cache)
-        gen = Parallel(n_jobs=min(jobs, len(remote)), backend="loky", batch_size=1,
+        units = _units(tasks, remote)
+        gen = Parallel(n_jobs=min(jobs, len(units)), backend="loky", batch_size=1,
                        return_as="generator")(
-            delayed(_run_in_worker)(tasks[i][0].id, tasks[i][1], cache) for i in remote)
-        for i, r in zip(remote, gen):
-            results[i] = r
-            if done is not None:
-                done(i, r)
+            delayed(_run_in_worker)([(tasks[i][0].id, tasks[i][1]) for i in unit], cache)
+            for unit in units)
+        for unit, rows in zip(units, gen):
+            for i, r in zip(unit, rows):
+                results[i] = r
+                if done is not None:
+                    done(i, r)
     return results

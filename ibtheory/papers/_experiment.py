@@ -16,9 +16,14 @@ Caching: when a cache directory is set (:func:`set_cache`, or the environment
 variable ``IBTHEORY_CACHE``), a report is stored under a hash of the
 experiment id, its full settings, its seeds and the package sources; the book's
 chapters and its ledger page then compute each experiment once per build.
+Inside :func:`shared_reports` (the ledger runs its claims there) the same happens
+in memory for the last few reports, so claims that read one experiment run it once.
+Either way a hit returns a fresh copy (unpickled), never an object another caller holds.
 """
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -39,6 +44,37 @@ PRESETS = ("smoke", "book", "paper")
 
 _REGISTRY: dict[str, "Experiment"] = {}
 _CACHE_DIR: list[Path | None] = [None]
+#: the in-memory reports of :func:`shared_reports` (None outside it), pickled
+_MEMO: list["collections.OrderedDict[str, bytes] | None"] = [None]
+#: how many reports :func:`shared_reports` keeps (the claims of one module run together)
+_MEMO_SIZE = 4
+
+
+@contextlib.contextmanager
+def shared_reports():
+    """Within this block an experiment called again with the same settings is not rerun.
+
+    The last :data:`_MEMO_SIZE` reports are kept in memory (pickled; a hit returns a new
+    copy). Nested blocks share the outermost one's reports.
+
+    Examples
+    --------
+    >>> from ibtheory.papers import registry
+    >>> from ibtheory.papers._experiment import shared_reports
+    >>> exp = registry()["min2021.conservation"]
+    >>> with shared_reports():
+    ...     first, again = exp("smoke"), exp("smoke")
+    >>> first is again, first.table().equals(again.table())
+    (False, True)
+    """
+    outer = _MEMO[0]
+    if outer is None:
+        _MEMO[0] = collections.OrderedDict()
+    try:
+        yield
+    finally:
+        if outer is None:
+            _MEMO[0] = None
 
 
 def set_cache(path) -> None:
@@ -150,17 +186,25 @@ class Experiment:
         if seeds is not None:
             overrides["seeds"] = seeds
         s = self.settings(preset, **overrides)
-        cache = _cache_dir()
-        path = None
+        cache, memo = _cache_dir(), _MEMO[0]
+        path = key = None
+        if cache is not None or memo is not None:
+            key = f"{self.id}-{self.key(s)}"
+        if memo is not None and key in memo:
+            memo.move_to_end(key)
+            return pickle.loads(memo[key])
         if cache is not None:
-            path = cache / f"{self.id}-{self.key(s)}.pkl"
+            path = cache / f"{key}.pkl"
             if path.exists():
                 try:
                     with open(path, "rb") as fh:
-                        return pickle.load(fh)
+                        report = pickle.load(fh)
+                    _remember(memo, key, report)
+                    return report
                 except Exception:
                     pass  # unreadable entry: recompute
         report = self.fn(**s)
+        _remember(memo, key, report)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -168,6 +212,13 @@ class Experiment:
                 pickle.dump(report, fh)
             os.replace(tmp, path)
         return report
+
+
+def _remember(memo, key, report) -> None:
+    if memo is not None:
+        memo[key] = pickle.dumps(report)
+        while len(memo) > _MEMO_SIZE:
+            memo.popitem(last=False)
 
 
 def _check_seeds(seeds, exp_id: str) -> tuple:
