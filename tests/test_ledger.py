@@ -1,4 +1,5 @@
 """The test suite runs the whole theorem ledger (every claim of every paper)."""
+import dataclasses
 import json
 import math
 import re
@@ -8,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from ibtheory import ledger
+from ibtheory import Report, ledger
 from ibtheory.ledger import Check, PAPER_KEYS
 
 
@@ -192,3 +193,59 @@ def test_parallel_run_keeps_local_claims_and_rejects_bad_jobs():
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises((ValueError, TypeError), match="jobs"):
             ledger.run("min2021.toy.none", jobs=bad)
+
+
+@dataclasses.dataclass(frozen=True)
+class _ToyReport(Report):
+    seed: np.ndarray
+
+
+def test_shared_reports_runs_an_experiment_once_and_returns_copies(monkeypatch):
+    from ibtheory.papers import experiment, set_cache
+    from ibtheory.papers._experiment import _MEMO_SIZE, _REGISTRY, shared_reports
+
+    monkeypatch.delenv("IBTHEORY_CACHE", raising=False)
+    set_cache(None)
+    calls = []
+
+    @experiment("min2021.toy_counted", presets={p: {"seeds": (0, 1)} for p in ("smoke", "book", "paper")})
+    def toy(*, seeds):
+        calls.append(tuple(seeds))
+        return _ToyReport(seed=np.array(seeds))
+
+    try:
+        toy("book"), toy("book")
+        assert len(calls) == 2                       # outside the block: no sharing
+        with shared_reports():
+            a, b = toy("book"), toy("book")
+            with shared_reports():                   # nested: the outer block's reports
+                c = toy("book")
+            toy("book", seeds=(5,))
+        assert len(calls) == 4 and a is not b and a is not c
+        np.testing.assert_array_equal(a.seed, c.seed)
+        a.seed[0] = 99                               # a caller's copy is its own
+        with shared_reports():
+            for s in range(_MEMO_SIZE + 1):          # bounded: the oldest report is dropped
+                toy("book", seeds=(s,))
+            toy("book", seeds=(0,))
+        assert calls[4:] == [(s,) for s in range(_MEMO_SIZE + 1)] + [(0,)]
+    finally:
+        _REGISTRY.pop("min2021.toy_counted")
+
+
+def test_parallel_units_group_claims_by_module_and_seed_set():
+    from ibtheory.ledger._parallel import _units
+    from ibtheory.ledger._registry import Claim
+
+    def chk(module):
+        f = lambda seeds=None: Check(measured=0.0, tolerance=1.0)  # noqa: E731
+        f.__module__ = module
+        return f
+
+    mk = lambda i, mod, seeds: Claim(id=f"min2021.toy.c{i}", statement="s", source="s",  # noqa: E731
+                                     check=chk(mod), seeds=seeds)
+    tasks = [(mk(0, "m.a", (1, 2)), None), (mk(1, "m.b", None), None), (mk(2, "m.a", (1, 2)), None),
+             (mk(3, "m.a", (1, 2)), (7, 8)), (mk(4, "m.b", None), None), (mk(5, "m.b", None), None)]
+    # default seeds (None) group by module; a reseeded set is its own unit; largest first
+    assert _units(tasks, range(6)) == [[1, 4, 5], [0, 2], [3]]
+    assert _units(tasks, [3, 0]) == [[0], [3]]

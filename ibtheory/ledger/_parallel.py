@@ -62,7 +62,8 @@ def _units(tasks, indices) -> list[list[int]]:
     groups: dict = {}
     for i in indices:
         c, seeds = tasks[i]
-        key = (getattr(c.check, "__module__", ""), None if seeds is None else tuple(seeds))
+        used = c.seeds if seeds is None else seeds
+        key = (getattr(c.check, "__module__", ""), None if used is None else tuple(used))
         groups.setdefault(key, []).append(i)
     return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
 

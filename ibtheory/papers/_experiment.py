@@ -216,7 +216,10 @@ class Experiment:
 
 def _remember(memo, key, report) -> None:
     if memo is not None:
-        memo[key] = pickle.dumps(report)
+        try:
+            memo[key] = pickle.dumps(report)
+        except (pickle.PicklingError, AttributeError, TypeError):
+            return      # a report that cannot be copied is not shared: callers recompute
         while len(memo) > _MEMO_SIZE:
             memo.popitem(last=False)
 
