@@ -249,3 +249,18 @@ def test_parallel_units_group_claims_by_module_and_seed_set():
     # default seeds (None) group by module; a reseeded set is its own unit; largest first
     assert _units(tasks, range(6)) == [[1, 4, 5], [0, 2], [3]]
     assert _units(tasks, [3, 0]) == [[0], [3]]
+    # with the last run's seconds, the slowest unit first; an unknown claim counts as the median
+    secs = {"min2021.toy.c3": 30.0, "min2021.toy.c0": 2.0, "min2021.toy.c1": 1.0}
+    assert _units(tasks, range(6), secs) == [[3], [1, 4, 5], [0, 2]]
+
+
+def test_claim_seconds_file_is_kept_and_a_bad_one_ignored(tmp_path, monkeypatch):
+    from ibtheory.ledger import _parallel
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _parallel._seconds_file().parent.mkdir(parents=True)
+    _parallel._seconds_file().write_text("{not json")
+    assert _parallel._known_seconds() == {}
+    rep = ledger.run("yun2021.lemma4.first_integral", jobs=1)
+    assert rep.passed
+    assert set(_parallel._known_seconds()) == {"yun2021.lemma4.first_integral"}

@@ -20,8 +20,12 @@ The first claim of a unit then carries the experiment's time in its ``seconds``.
 """
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Callable, Sequence
+
+import numpy as np
 
 from ._registry import Claim
 
@@ -56,16 +60,55 @@ def _run_in_worker(unit, cache_dir):
         return [run_claim(by_id[claim_id], seeds) for claim_id, seeds in unit]
 
 
-def _units(tasks, indices) -> list[list[int]]:
-    """The task indices grouped by (claim module, seed set), largest groups first (they
-    tend to be the slow ones; a late long unit leaves a core idle), then in task order."""
+def _seconds_file() -> Path:
+    """Where the seconds of the last run of each claim are kept (only to order the work)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ibtheory" / "claim_seconds.json"
+
+
+def _known_seconds() -> dict:
+    try:
+        data = json.loads(_seconds_file().read_text())
+        return {k: float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def _record_seconds(results) -> None:
+    """Remember each claim's seconds for the next run's order; never fails the run."""
+    known = _known_seconds()
+    known.update({r.id: round(float(r.seconds), 3) for r in results
+                  if r is not None and r.error is None and r.seconds > 0})
+    path = _seconds_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(known, sort_keys=True))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _units(tasks, indices, seconds=None) -> list[list[int]]:
+    """The task indices grouped by (claim module, seed set), the slowest units first.
+
+    A unit's cost is the sum of its claims' seconds in ``seconds`` (a claim not in it
+    counts as the median of those that are, or 1 s); with no timings the larger units
+    come first. Longest first keeps a long unit from starting last while the other
+    cores idle. The order changes the wall time only: every row is the same."""
     groups: dict = {}
     for i in indices:
         c, seeds = tasks[i]
         used = c.seeds if seeds is None else seeds
         key = (getattr(c.check, "__module__", ""), None if used is None else tuple(used))
         groups.setdefault(key, []).append(i)
-    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    seconds = seconds or {}
+    default = float(np.median(list(seconds.values()))) if seconds else 1.0
+
+    def cost(g):
+        return sum(seconds.get(tasks[i][0].id, default) for i in g)
+
+    return sorted(groups.values(), key=lambda g: (-cost(g), g[0]))
 
 
 def map_claims(tasks: Sequence[tuple[Claim, object]], jobs: int,
@@ -106,7 +149,7 @@ def map_claims(tasks: Sequence[tuple[Claim, object]], jobs: int,
 
         cache = _cache_dir()
         cache = None if cache is None else str(cache)
-        units = _units(tasks, remote)
+        units = _units(tasks, remote, _known_seconds())
         gen = Parallel(n_jobs=min(jobs, len(units)), backend="loky", batch_size=1,
                        return_as="generator")(
             delayed(_run_in_worker)([(tasks[i][0].id, tasks[i][1]) for i in unit], cache)
@@ -116,4 +159,5 @@ def map_claims(tasks: Sequence[tuple[Claim, object]], jobs: int,
                 results[i] = r
                 if done is not None:
                     done(i, r)
+    _record_seconds(results)
     return results
