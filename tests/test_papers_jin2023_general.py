@@ -158,3 +158,12 @@ def test_figures_reject_other_reports():
                figures_general.network_gap_figure):
         with pytest.raises(TypeError, match="rep must be"):
             fn(object())
+
+
+def test_general_width_rate_one_seed_has_no_fit_instead_of_an_error():
+    from ibtheory.ledger.claims.jin2023_general import _rate_parts
+
+    rep = general_width_rate("smoke", seeds=(0,))      # 2 runs: too few to fit
+    assert all(f is None for f in rep.fits.values()) and len(rep.sup_error) == 2
+    parts = _rate_parts(rep.fits)
+    assert parts and not any(p.passed for p in parts.values())

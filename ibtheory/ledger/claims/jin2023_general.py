@@ -13,6 +13,10 @@ def _rate_parts(fits):
     """Per init: the one-sided O(n^-1/2) test of its fit and the decrease (interval's upper end below 0)."""
     parts = {}
     for k, (name, fit) in enumerate(fits.items()):
+        if fit is None:     # too few converged runs to fit: the claim fails, saying so
+            parts[f"rate_{k}"] = Check.bound(1.0, 0.0, details=f"{name}: no fit (fewer than 3 converged "
+                                             "runs at 2 or more widths)")
+            continue
         parts[f"rate_{k}"] = Check.rate(fit, RATE_WIDTH, side="upper", details=name)
         parts[f"decreasing_{k}"] = Check.bound(fit.ci[1], 0.0, details=f"{name}: upper end of the interval < 0")
     return parts

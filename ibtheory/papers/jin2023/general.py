@@ -147,7 +147,8 @@ class GeneralWidthReport(Report):
     labels: their kernel interpolant), which must *not* decay; ``f0_sup`` the size of
     :math:`f_0` on the grid; ``limit_identity`` :math:`\sup|k\text{-interpolant of the adjusted residuals}
     -(S-\bar ux-\bar v)|` (two routes to the infinite-width correction). ``fits`` maps init to the
-    ensemble fit of ``sup_error`` over converged networks of width >= ``fit_min_width``.
+    ensemble fit of ``sup_error`` over converged networks of width >= ``fit_min_width`` (``None`` when
+    fewer than 3 such runs at 2 or more widths: nothing to fit).
     """
 
     init: np.ndarray
@@ -269,8 +270,9 @@ def general_width_rate(*, seeds, inits, widths, n_eval, L_eval, fit_min_width, m
     fits = {}
     for name in inits:
         sel = ok & (rep["init"] == name)
+        # a fit needs 3 runs at 2 widths or more (e.g. one seed of the smoke preset has 2): None otherwise
         fits[name] = (loglog_fit(rep["width"][sel], rep["sup_error"][sel])
-                      if np.unique(rep["width"][sel]).size >= 2 else None)
+                      if sel.sum() >= 3 and np.unique(rep["width"][sel]).size >= 2 else None)
     return GeneralWidthReport(**rep, t=t, outputs=np.array(outs), predictions=np.array(preds),
                               initial=np.array(f0s), fits=fits, fit_min_width=int(fit_min_width),
                               seconds=time.perf_counter() - t0)
