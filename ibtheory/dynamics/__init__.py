@@ -12,13 +12,14 @@
 See the book chapter *Gradient flow and its conservation laws*.
 """
 from ._flow import FlowResult, gradient_flow
+from ._flow_batch import FlowBatchResults, gradient_flow_batch
 from ._gd import GDResult, gradient_descent, label_noise_sgd
 from ._label_noise import label_noise_sde
 from ._problem import Problem
 from ._sharpness import hessian, sharpness
 
 __all__ = [
-    "FlowResult", "GDResult", "gradient_flow", "gradient_descent", "label_noise_sgd",
+    "FlowResult", "GDResult", "gradient_flow", "gradient_flow_batch", "FlowBatchResults", "gradient_descent", "label_noise_sgd",
     "label_noise_sde", "hessian", "sharpness", "Problem",
 ]
 
