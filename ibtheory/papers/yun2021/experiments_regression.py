@@ -53,6 +53,21 @@ def regression_limit(model, params, X, y, *, stat_tol=STAT_TOL, rtol=FLOW_RTOL):
         return Problem(X, y, "half_sum").gradient_flow(model, params, stat_tol=stat_tol, rtol=rtol)
 
 
+def _regression_limits(model, params_list, data):
+    r""":func:`regression_limit` of many runs of one ``model``, run ``i`` on ``data[i] = (X, y)``, in one batch.
+
+    :func:`ibtheory.dynamics.gradient_flow_batch` (one design per run); each result equals
+    :func:`regression_limit`'s to the last bit (the batch replicates its DOP853 row by row,
+    and stiff runs are redone by it).
+    """
+    from ...dynamics import gradient_flow_batch
+
+    X = np.stack([np.asarray(x, float) for x, _ in data])
+    y = np.stack([np.asarray(v, float) for _, v in data])
+    with np.errstate(over="ignore", invalid="ignore"):
+        return gradient_flow_batch(model, params_list, X, y, "half_sum", stat_tol=STAT_TOL, rtol=FLOW_RTOL)
+
+
 def _rel(a, b):
     return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
 
@@ -85,13 +100,21 @@ def diagonal_regression(*, seeds, depths, alphas, n, d):
     from ...models import Diagonal, yun_init
     from ...solvers import qnorm_interpolator
 
+    inst = {seed: regression_instance(rng_for(seed), n, d) for seed in seeds}
+    flows = {}
+    for L in depths:        # one batch of flows per depth (one model)
+        net = Diagonal(d, L)
+        keys = [(seed, alpha) for seed in seeds for alpha in alphas]
+        res = _regression_limits(net, [yun_init(net, a, inst[s][2]) for s, a in keys],
+                                 [inst[s][:2] for s, _ in keys])
+        flows.update({(s, L, a): r for (s, a), r in zip(keys, res)})
     rows = []
     for seed in seeds:
-        X, y, wbar = regression_instance(rng_for(seed), n, d)
+        X, y, wbar = inst[seed]
         for L in depths:
             for alpha in alphas:
                 net = Diagonal(d, L)
-                res = regression_limit(net, yun_init(net, alpha, wbar), X, y)
+                res = flows[seed, L, alpha]
                 z = qnorm_interpolator(X, y, L, alpha, wbar).x
                 err = _rel(net.beta(res.x), z) if res.success else np.nan
                 rows.append((seed, L, alpha, "converged" if res.success else "neither", res.fun, err))
@@ -180,10 +203,17 @@ def alpha_path(*, seeds, depths, alphas, small_alphas, large_alphas, flow_alphas
 
     alphas, small, large = (np.asarray(a, float) for a in (alphas, small_alphas, large_alphas))
     flow_alphas = np.asarray(flow_alphas, float)
+    inst = {seed: regression_instance(rng_for(seed), n, d)[:2] for seed in seeds}
+    ones = np.ones(d)
+    flows = {}
+    for L in depths:        # one batch of flows per depth (one model)
+        net = Diagonal(d, L)
+        keys = [(seed, a) for seed in seeds for a in flow_alphas]
+        res = _regression_limits(net, [yun_init(net, a, ones) for _, a in keys], [inst[s] for s, _ in keys])
+        flows.update({(s, L, a): r for (s, a), r in zip(keys, res)})
     rows = []
     for seed in seeds:
-        X, y, _ = regression_instance(rng_for(seed), n, d)
-        ones = np.ones(d)
+        X, y = inst[seed]
         l1, l2 = min_l1_interpolator(X, y).x, min_l2_interpolator(X, y).x
         scale = np.max(np.abs(l1 - l2))
         for L in depths:
@@ -196,7 +226,7 @@ def alpha_path(*, seeds, depths, alphas, small_alphas, large_alphas, flow_alphas
             fb, fe, ok = [], [], True
             for a in flow_alphas:
                 net = Diagonal(d, L)
-                res = regression_limit(net, yun_init(net, a, ones), X, y)
+                res = flows[seed, L, a]
                 ok &= bool(res.success)
                 fb.append(net.beta(res.x))
                 fe.append(_rel(fb[-1], z_of(a)))
