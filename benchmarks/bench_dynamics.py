@@ -10,6 +10,10 @@
    Gaussian initialization of scale 1e-4, mean loss on realizable data (n=20, d=5), to loss
    <= 1e-20. Target: <= 2 s. Also the depth/scale grid L in {2, 6, 10, 12}, scale in
    {1e-4, 1e-8}, and gradient_flow on the same problem for comparison.
+5. gradient_flow_batch (issue S4) on the 45 flows of ``yun2021.alpha_path`` (Diagonal(6, L),
+   L = 2, 3, 4, alpha in (0.1, 1, 10), 5 instances; DOP853 rtol 1e-13 to stationarity 1e-10):
+   one batch per depth against the loop of gradient_flow; prints the ratio, the runs redone
+   by gradient_flow (stiff), and the largest difference of the limits (0: bit-identical).
 
 Peak memory: traced Python/NumPy allocations (tracemalloc) on a shortened run of the same
 problem, plus the process's peak resident set size.
@@ -31,7 +35,8 @@ import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from ibtheory.dynamics import gradient_descent, gradient_flow, reparam_flow, sharpness  # noqa: E402
+from ibtheory.dynamics import (gradient_descent, gradient_flow, gradient_flow_batch, reparam_flow,  # noqa: E402
+                               sharpness)
 from ibtheory.models import (DeepLinear, TwoLayerLinear, TwoLayerReLU, gaussian_init,  # noqa: E402
                              relu_init, varre_init)
 
@@ -161,12 +166,50 @@ def bench_reparam(quick=False):
               f"t = {r.t_final:.3e}, drift {r.drift:.1e}, {r.status}")
 
 
+def bench_flow_batch(quick=False):
+    from ibtheory.models import Diagonal, yun_init
+    from ibtheory.papers.yun2021.data import regression_instance, rng_for
+
+    seeds = range(2 if quick else 5)
+    inst = [regression_instance(rng_for(s), 3, 6)[:2] for s in seeds]
+    kw = dict(stat_tol=1e-10, rtol=1e-13)
+    t_loop = t_batch = t_ratio5 = 0.0
+    worst, worst5, redone, redone5, n_runs = 0.0, 0.0, 0, 0, 0
+    for L in (2, 3, 4):
+        net = Diagonal(6, L)
+        runs = [(yun_init(net, a, np.ones(6)), X, y) for X, y in inst for a in (0.1, 1.0, 10.0)]
+        n_runs += len(runs)
+        t0 = time.perf_counter()
+        with np.errstate(over="ignore", invalid="ignore"):
+            loop = [gradient_flow(net, p, X, y, **kw) for p, X, y in runs]
+        t_loop += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        res = gradient_flow_batch(net, [p for p, _, _ in runs], np.array([X for _, X, _ in runs]),
+                                  np.array([y for _, _, y in runs]), **kw)
+        t_batch += time.perf_counter() - t0
+        redone += len(res.scalar)
+        worst = max(worst, max(float(np.max(np.abs(net.beta(a.x) - net.beta(b.x)))) for a, b in zip(res, loop)))
+        t0 = time.perf_counter()     # keep the runs whose step is not pinned by stability in the batch
+        r5 = gradient_flow_batch(net, [p for p, _, _ in runs], np.array([X for _, X, _ in runs]),
+                                 np.array([y for _, _, y in runs]), stiff_ratio=5.0, **kw)
+        t_ratio5 += time.perf_counter() - t0
+        redone5 += len(r5.scalar)
+        worst5 = max(worst5, max(float(np.max(np.abs(net.beta(a.x) - net.beta(b.x)))) for a, b in zip(r5, loop)))
+    print(f"[5] alpha_path flows ({n_runs} runs): loop of gradient_flow {t_loop:.2f} s, gradient_flow_batch "
+          f"{t_batch:.2f} s, ratio {t_loop / t_batch:.2f}x; {redone} stiff runs redone by gradient_flow; "
+          f"max |beta_batch - beta_loop| = {worst:.1e}")
+    print(f"    stiff_ratio=5: {t_ratio5:.2f} s, ratio {t_loop / t_ratio5:.2f}x, {redone5} runs redone, "
+          f"max |beta_batch - beta_loop| = {worst5:.1e} (DOP853 instead of Radau for the others)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a tenth of the steps (smoke test)")
-    ap.add_argument("--only", choices=("flow", "batched", "relu", "reparam"), help="run one benchmark")
+    ap.add_argument("--only", choices=("flow", "batched", "relu", "reparam", "flow_batch"),
+                    help="run one benchmark")
     args = ap.parse_args()
-    benches = {"flow": bench_flow_vs_gd, "batched": bench_batched_gd, "relu": bench_relu, "reparam": bench_reparam}
+    benches = {"flow": bench_flow_vs_gd, "batched": bench_batched_gd, "relu": bench_relu, "reparam": bench_reparam,
+               "flow_batch": bench_flow_batch}
     for name, fn in benches.items():
         if args.only in (None, name):
             fn(args.quick)
