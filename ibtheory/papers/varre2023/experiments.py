@@ -54,6 +54,25 @@ def _flow(X, Y, gamma, l, init_seed, **kw):
     return res, net
 
 
+def _flows(cases, l, **kw):
+    """The :func:`_flow` of every case ``(X, Y, gamma, init_seed)`` (one shape of data), in one batch.
+
+    :func:`ibtheory.dynamics.gradient_flow_batch` (one design per run): each result equals
+    :func:`_flow`'s to the last bit (the batch replicates its DOP853 row by row, and the
+    stiff runs are redone by it). Returns (results, model).
+    """
+    from ...dynamics import gradient_flow_batch
+    from ...models import TwoLayerLinear, varre_init
+
+    X0, Y0 = cases[0][:2]
+    net = TwoLayerLinear(d=X0.shape[1], l=l, k=Y0.shape[1])
+    Y = np.stack([c[1] for c in cases])
+    res = gradient_flow_batch(net, [varre_init(net, gamma=g, seed=ss) for _, _, g, ss in cases],
+                              np.stack([c[0] for c in cases]), Y[..., 0] if Y0.shape[1] == 1 else Y,
+                              "half_sum", **kw)
+    return res, net
+
+
 def _rel(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
@@ -186,14 +205,21 @@ def limit(*, seeds, instances, gammas, width_extra, stat_tol, rtol):
         raise ValueError("instances must be (n, d, k) triples")
     extra = check_int(width_extra, "width_extra", 0)
     dmax = max(i[1] for i in inst)
+    children = {s: np.random.SeedSequence(s).spawn(2 * len(inst)) for s in seeds}
+    datas = {(s, j): linear_teacher(n, d, k, seed=children[s][2 * j])
+             for s in seeds for j, (n, d, k) in enumerate(inst)}
+    flows = {}
+    for j, (n, d, k) in enumerate(inst):     # one batch of flows per instance (one model)
+        keys = [(s, gamma) for s in seeds for gamma in map(float, g)]
+        res, _ = _flows([(datas[s, j].X, datas[s, j].Y, gamma, children[s][2 * j + 1]) for s, gamma in keys],
+                        d + extra, stat_tol=stat_tol, rtol=rtol)
+        flows.update({(s, j, gamma): r for (s, gamma), r in zip(keys, res)})
     rows, svs = [], []
     for s in seeds:
-        children = np.random.SeedSequence(s).spawn(2 * len(inst))
         for j, (n, d, k) in enumerate(inst):
-            data = linear_teacher(n, d, k, seed=children[2 * j])
+            data = datas[s, j]
             for gamma in map(float, g):
-                res, net = _flow(data.X, data.Y, gamma, d + extra, children[2 * j + 1],
-                                 stat_tol=stat_tol, rtol=rtol)
+                res = flows[s, j, gamma]
                 W1, W2 = res.x
                 W2 = W2.reshape(W1.shape[1], k)
                 pred = cf.closed_form_limit(data.X, data.Y, gamma)
@@ -291,12 +317,16 @@ def neuron_directions(*, seeds, n, d, l, gammas, stat_tol):
     r"""Scalar regression (k = 1): where the ``l`` neurons point at the end of the flow from (I)."""
     seeds, g = _seeds(seeds), _gammas(gammas)
     n, d, l = check_int(n, "n", 1), check_int(d, "d", 1), check_int(l, "l", 1)
+    draws = {s: np.random.SeedSequence(s).spawn(2) for s in seeds}
+    datas = {s: linear_teacher(n, d, 1, seed=draws[s][0]) for s in seeds}
+    keys = [(s, gamma) for s in seeds for gamma in map(float, g)]
+    res_all, net = _flows([(datas[s].X, datas[s].Y, gamma, draws[s][1]) for s, gamma in keys], l,
+                          stat_tol=stat_tol)
+    flows = dict(zip(keys, res_all))
     rows, Ws, bs = [], [], []
     for s in seeds:
-        data_ss, init_ss = np.random.SeedSequence(s).spawn(2)
-        data = linear_teacher(n, d, 1, seed=data_ss)
         for gamma in map(float, g):
-            res, net = _flow(data.X, data.Y, gamma, l, init_ss, stat_tol=stat_tol)
+            res = flows[s, gamma]
             W = res.x[0]
             b = np.asarray(net.beta(res.x)).ravel()
             share, mcos = ms.neuron_alignment(W, b)
@@ -346,13 +376,18 @@ def rank_vs_gamma(*, seeds, n, d, k, l, gammas, tau, stat_tol):
     seeds, g = _seeds(seeds), _gammas(gammas)
     n, d, k, l = (check_int(v, nm, 1) for v, nm in ((n, "n"), (d, "d"), (k, "k"), (l, "l")))
     tau = check_positive(tau, "tau")
+    draws = {s: np.random.SeedSequence(s).spawn(2) for s in seeds}
+    datas = {s: linear_teacher(n, d, k, seed=draws[s][0]) for s in seeds}
+    keys = [(s, gamma) for s in seeds for gamma in map(float, g)]
+    res_all, _ = _flows([(datas[s].X, datas[s].Y, gamma, draws[s][1]) for s, gamma in keys], l,
+                        stat_tol=stat_tol)
+    flows = dict(zip(keys, res_all))
     rows, sf, sc = [], [], []
     for s in seeds:
-        data_ss, init_ss = np.random.SeedSequence(s).spawn(2)
-        data = linear_teacher(n, d, k, seed=data_ss)
+        data = datas[s]
         sb = np.linalg.svd(np.linalg.pinv(data.X) @ data.Y, compute_uv=False)
         for gamma in map(float, g):
-            res, _ = _flow(data.X, data.Y, gamma, l, init_ss, stat_tol=stat_tol)
+            res = flows[s, gamma]
             s_f = np.linalg.svd(res.x[0], compute_uv=False)
             s_p = cf.closed_form_limit(data.X, data.Y, gamma).singular_values
             rows.append((s, gamma, str(res.status), float(res.fun), float(np.max(np.abs(s_f - s_p))),
