@@ -264,3 +264,42 @@ def test_claim_seconds_file_is_kept_and_a_bad_one_ignored(tmp_path, monkeypatch)
     rep = ledger.run("yun2021.lemma4.first_integral", jobs=1)
     assert rep.passed
     assert set(_parallel._known_seconds()) == {"yun2021.lemma4.first_integral"}
+
+
+def test_experiment_cache_waits_for_the_process_computing_a_report(tmp_path, monkeypatch):
+    # Ledger workers share the experiment cache: a second caller of a report being computed
+    # waits on its lock and reads the file instead of computing it again.
+    import pickle
+    import threading
+    import time
+
+    from ibtheory.papers import experiment, set_cache
+    from ibtheory.papers._experiment import _REGISTRY, _exclusive
+
+    calls = []
+
+    @experiment("min2021.toy_locked", presets={p: {"seeds": (0,)} for p in ("smoke", "book", "paper")})
+    def toy(*, seeds):
+        calls.append(seeds)
+        return _ToyReport(seed=np.array(seeds))
+
+    set_cache(tmp_path)
+    try:
+        path = tmp_path / f"min2021.toy_locked-{toy.key(toy.settings('book'))}.pkl"
+        held = threading.Event()
+
+        def other_process():
+            with _exclusive(path.with_suffix(".lock")):
+                held.set()
+                time.sleep(0.5)
+                path.write_bytes(pickle.dumps(_ToyReport(seed=np.array([42]))))
+
+        th = threading.Thread(target=other_process)
+        th.start()
+        held.wait()
+        rep = toy("book")
+        th.join()
+        assert calls == [] and rep.seed.tolist() == [42]
+    finally:
+        set_cache(None)
+        _REGISTRY.pop("min2021.toy_locked")

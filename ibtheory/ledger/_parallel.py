@@ -16,7 +16,10 @@ process.
 Claims of one module with one seed set usually read the same experiment report:
 they travel together, as one unit, to one worker, which runs them inside
 :func:`ibtheory.papers._experiment.shared_reports`, so the experiment runs once.
-The first claim of a unit then carries the experiment's time in its ``seconds``.
+Claims of different units that read one experiment share it through the experiment
+cache (the caller's, or a temporary one for the run), where the first worker to need
+a report computes it and the others wait for its file. The claim that computed a
+report carries the experiment's time in its ``seconds``.
 """
 from __future__ import annotations
 
@@ -147,17 +150,26 @@ def map_claims(tasks: Sequence[tuple[Claim, object]], jobs: int,
     if remote:
         from joblib import Parallel, delayed
 
+        import tempfile
+
         cache = _cache_dir()
-        cache = None if cache is None else str(cache)
+        # Without a cache of the caller's, the workers share a temporary one for this run: an
+        # experiment read by claims of several units is computed once (the others wait for it).
+        scratch = tempfile.TemporaryDirectory(prefix="ibtheory-ledger-") if cache is None else None
+        cache = scratch.name if scratch is not None else str(cache)
         units = _units(tasks, remote, _known_seconds())
-        gen = Parallel(n_jobs=min(jobs, len(units)), backend="loky", batch_size=1,
-                       return_as="generator")(
-            delayed(_run_in_worker)([(tasks[i][0].id, tasks[i][1]) for i in unit], cache)
-            for unit in units)
-        for unit, rows in zip(units, gen):
-            for i, r in zip(unit, rows):
-                results[i] = r
-                if done is not None:
-                    done(i, r)
+        try:
+            gen = Parallel(n_jobs=min(jobs, len(units)), backend="loky", batch_size=1,
+                           return_as="generator")(
+                delayed(_run_in_worker)([(tasks[i][0].id, tasks[i][1]) for i in unit], cache)
+                for unit in units)
+            for unit, rows in zip(units, gen):
+                for i, r in zip(unit, rows):
+                    results[i] = r
+                    if done is not None:
+                        done(i, r)
+        finally:
+            if scratch is not None:
+                scratch.cleanup()
     _record_seconds(results)
     return results

@@ -187,31 +187,59 @@ class Experiment:
             overrides["seeds"] = seeds
         s = self.settings(preset, **overrides)
         cache, memo = _cache_dir(), _MEMO[0]
-        path = key = None
+        key = None
         if cache is not None or memo is not None:
             key = f"{self.id}-{self.key(s)}"
         if memo is not None and key in memo:
             memo.move_to_end(key)
             return pickle.loads(memo[key])
-        if cache is not None:
-            path = cache / f"{key}.pkl"
-            if path.exists():
-                try:
-                    with open(path, "rb") as fh:
-                        report = pickle.load(fh)
-                    _remember(memo, key, report)
-                    return report
-                except Exception:
-                    pass  # unreadable entry: recompute
-        report = self.fn(**s)
+        if cache is None:
+            report = self.fn(**s)
+            _remember(memo, key, report)
+            return report
+        path = cache / f"{key}.pkl"
+        report = _load(path)
+        if report is None:
+            # One process computes, the others wait for its file (ledger workers and notebooks
+            # that share the cache would otherwise run the same experiment side by side).
+            with _exclusive(path.with_suffix(".lock")):
+                report = _load(path)
+                if report is None:
+                    report = self.fn(**s)
+                    tmp = path.with_suffix(f".tmp{os.getpid()}")
+                    with open(tmp, "wb") as fh:
+                        pickle.dump(report, fh)
+                    os.replace(tmp, path)
         _remember(memo, key, report)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            with open(tmp, "wb") as fh:
-                pickle.dump(report, fh)
-            os.replace(tmp, path)
         return report
+
+
+def _load(path: Path):
+    """The report cached at ``path``, or None (absent or unreadable: recompute)."""
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:
+        return None
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path):
+    """Hold an exclusive lock on ``lock_path`` (POSIX ``flock``; no locking where it is missing)."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:      # pragma: no cover - not POSIX: at worst two processes compute one report
+        yield
+        return
+    with open(lock_path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _remember(memo, key, report) -> None:
