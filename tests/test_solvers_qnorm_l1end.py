@@ -191,3 +191,33 @@ def test_qnorm_mp_start_moves_the_cost_not_the_answer(L, alpha):
     z_pert, s_pert = qnorm_mp(X, y, L, alpha, start=z64 * (1 + 0.1 * rng.standard_normal(6)))
     assert max(s_free, s_pert) < 1e-25
     assert np.max(np.abs(z_pert - z_free) / np.abs(z_free)) <= 1e-14
+
+
+def test_a_reference_that_fails_fails_the_reach_table(monkeypatch):
+    # A cell where the mpmath route does not converge is never compared, and fails the table
+    # (it used to drop out of `passed`).
+    import ibtheory.solvers._qnorm_reach as reach
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("qnorm_mp: line search failed at dps=50: raise dps")
+
+    monkeypatch.setattr(reach, "qnorm_mp", broken)
+    r = reach.qnorm_reach(depths=(5,), alphas=(1e-3,), mp_cells=((5, 1e-3),), dual=False)
+    assert r.certified.all() and np.isneginf(r.mp_error[0]) and not r.passed and r.dual_only is None
+
+
+def test_qnorm_mp_singular_newton_system_is_a_runtime_error_naming_dps(monkeypatch):
+    import mpmath
+
+    real, calls = mpmath.lu_solve, []
+
+    def singular(*args, **kwargs):      # the first solve (the minimum-norm point) works, Newton's does not
+        calls.append(1)
+        if len(calls) == 1:
+            return real(*args, **kwargs)
+        raise ZeroDivisionError("matrix is numerically singular")
+
+    monkeypatch.setattr(mpmath, "lu_solve", singular)
+    X, y = _gaussian(0)
+    with pytest.raises(RuntimeError, match="dps"):
+        qnorm_mp(X, y, 3, 0.1, dps=30)

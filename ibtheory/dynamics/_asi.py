@@ -405,9 +405,10 @@ def asi_gradient_descent(problem, params, *, lr_factor=1.0, output_lr_scale=1.0,
         closed form in the eigenbasis of the :math:`M\times M` tangent kernel.
     labels : array_like, shape (len(params), M), optional
         Targets of each network, in place of the problem's ``y`` (network ``k`` fits ``labels[k]``): networks
-        whose labels differ (e.g. depend on their initial function) train in one call. A network's run does
-        not depend on the other networks of the call, so this equals one call per network with
-        ``Problem(X, labels[k])``.
+        whose labels differ (e.g. depend on their initial function) train in one call. This equals one call
+        per network with ``Problem(X, labels[k])``: bit for bit for inputs of dimension d = 1 (every use in
+        the package) and with ``"spectral"``; for d >= 2 the dense and pattern engines' products with X can
+        round differently with the batch (relative 1e-16 per step, 2e-11 seen after 4000 steps).
 
     Returns
     -------

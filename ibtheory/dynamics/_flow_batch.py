@@ -196,8 +196,8 @@ def gradient_flow_batch(model, params_list, X, y, loss="half_sum", *, stat_tol=N
             runs.append(_check_flow_args("gradient_flow_batch", model, p, Xs[i], ys[i], loss, rtol_min=1e-14,
                                          method="auto", record=("loss",), observables=None, t_eval=None,
                                          **kw))
-        except ValueError as e:
-            raise ValueError(f"params_list[{i}]: {e}") from None
+        except ValueError as e:     # name the run only for its own parameters, not a shared setting
+            raise ValueError(f"params_list[{i}]: {e}" if "param" in str(e) else str(e)) from None
     _, _, _, _, _, rtol_, _, loss_tol, grad_tol, stat_tol, t_max, _, max_steps, stall_steps, _ = runs[0]
     results, reasons = _integrate(model, runs, Xb, Yb, per_x, loss, loss_tol, grad_tol, stat_tol,
                                   rtol_, t_max, max_steps, stall_steps, method, float(stiff_ratio))

@@ -6,7 +6,9 @@ time and nothing else of substance: the rows come back in the order the claims w
 given, with the same verdicts, and measured values equal up to the rounding of
 multithreaded BLAS (worker processes run BLAS on one thread each, so a reduction may
 be summed in another order: differences of ~1e-15 relative were observed, e.g. on
-``jin2023.linearized.output_only``).
+``jin2023.linearized.output_only``; a measured value that is itself round-off, such as a
+1e-10 residual, can differ by a few percent, e.g. 6.30e-10 vs 6.54e-10 on a part of
+``yun2021.cor6.conv_regression``). For a given number of BLAS threads the values repeat.
 
 Claims registered by the package's claim modules are sent to worker processes by
 id (the workers import the same modules); a claim defined elsewhere (e.g. in a
@@ -56,11 +58,17 @@ def _run_in_worker(unit, cache_dir):
     from ._registry import all_claims
     from ._runner import run_claim
 
+    from ..papers._experiment import _CACHE_DIR
+
+    before = _CACHE_DIR[0]       # a reused worker must not keep this run's (temporary) cache
     if cache_dir is not None:
         set_cache(cache_dir)
-    by_id = {c.id: c for c in all_claims()}
-    with shared_reports():
-        return [run_claim(by_id[claim_id], seeds) for claim_id, seeds in unit]
+    try:
+        by_id = {c.id: c for c in all_claims()}
+        with shared_reports():
+            return [run_claim(by_id[claim_id], seeds) for claim_id, seeds in unit]
+    finally:
+        set_cache(before)
 
 
 def _seconds_file() -> Path:
@@ -73,7 +81,7 @@ def _known_seconds() -> dict:
     try:
         data = json.loads(_seconds_file().read_text())
         return {k: float(v) for k, v in data.items()} if isinstance(data, dict) else {}
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, RecursionError):
         return {}
 
 

@@ -16,6 +16,8 @@ __all__ = ["general_figure", "random_features_figure", "network_gap_figure"]
 
 def _rate_panel(ax, width, err, fit, label, marker="o"):
     p = ax.loglog(width, err, marker, alpha=0.45, label=label)
+    if fit is None:        # too few runs to fit (see general_width_rate): the points alone
+        return
     nn = np.unique(width)
     ax.loglog(nn, np.exp(fit.intercept) * nn ** fit.slope, "-", color=p[0].get_color(),
               label=f"fit {fit.slope:.2f} [{fit.ci[0]:.2f}, {fit.ci[1]:.2f}]")
