@@ -156,7 +156,7 @@ def gradient_flow_batch(model, params_list, X, y, loss="half_sum", *, stat_tol=N
 
     Notes
     -----
-    The drift of the conservation laws (:class:`~ibtheory.dynamics._observe.DriftMonitor`:
+    The drift of the conservation laws (``DriftMonitor`` of ``ibtheory.dynamics._observe``:
     :math:`\max_t\|C(\theta(t))-C(\theta(0))\|_F/\max_t\|\theta(t)\|^2`) is
     checked at every accepted step of every run, as in :func:`gradient_flow`.
     ``nfev`` counts the gradients evaluated on the run's row. See the book
