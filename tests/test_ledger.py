@@ -303,3 +303,19 @@ def test_experiment_cache_waits_for_the_process_computing_a_report(tmp_path, mon
     finally:
         set_cache(None)
         _REGISTRY.pop("min2021.toy_locked")
+
+
+def test_reseed_first_picks_later_sets_and_is_cached_by_it(tmp_path):
+    # The book reruns set 2 (the tests run set 1): first=2, k=1 is set 2 exactly.
+    c = ledger.select("min2021.imbalance.conserved")[0]
+    rep = ledger.reseed("min2021.imbalance.conserved", k=1, first=2)
+    assert rep.first == 2 and rep.rows[0].n_sets == 1 and "sets 2..2" in rep.table()
+    both = ledger.reseed("min2021.imbalance.conserved", k=2)
+    assert rep.rows[0].worst_measured <= both.rows[0].worst_measured
+    path = tmp_path / "r.json"
+    a = ledger.reseed_cached(path, "min2021.imbalance.conserved", k=1, first=2)
+    b = ledger.reseed_cached(path, "min2021.imbalance.conserved", k=1, first=2)
+    assert a.first == b.first == 2 and a.rows[0].worst_measured == b.rows[0].worst_measured
+    assert c.reseeded(2) != c.reseeded(1)
+    with pytest.raises((ValueError, TypeError), match="first"):
+        ledger.reseed("min2021.imbalance.conserved", k=1, first=0)

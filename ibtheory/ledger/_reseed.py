@@ -35,6 +35,7 @@ class ReseedReport:
     rows: list[ReseedRow]
     k: int
     base: int
+    first: int = 1
 
     @property
     def passed(self) -> bool:
@@ -48,8 +49,9 @@ class ReseedReport:
             lines.append(f"{r.id:<{w}}  {r.n_passed:>3}/{r.n_sets:<3}  {r.worst_measured:>10.3e}  "
                          f"{r.tolerance:>10.3e}  {r.seconds:>8.1f}")
         n_ok = sum(r.passed for r in self.rows)
+        sets = "" if self.first == 1 else f", sets {self.first}..{self.first + self.k - 1}"
         lines.append(f"{n_ok}/{len(self.rows)} stochastic claims pass on all {self.k} fresh seed sets "
-                     f"(seed base {self.base})")
+                     f"(seed base {self.base}{sets})")
         return "\n".join(lines)
 
     def to_frame(self):
@@ -60,19 +62,20 @@ class ReseedReport:
 
     def to_json(self) -> str:
         return json.dumps(_finite_or_str({
-            "passed": self.passed, "k": self.k, "base": self.base,
+            "passed": self.passed, "k": self.k, "base": self.base, "first": self.first,
             "rows": [dataclasses.asdict(r) | {"passed": r.passed} for r in self.rows]}),
             indent=2, allow_nan=False)
 
 
 def reseed(pattern: str | None = None, k: int = 5, base: int = 10_000,
            progress: Callable[[int, int, ReseedRow], None] | None = None,
-           jobs: int | None = 1) -> ReseedReport:
+           jobs: int | None = 1, first: int = 1) -> ReseedReport:
     """Rerun every stochastic claim matching ``pattern`` on ``k`` fresh, disjoint seed sets.
 
-    Set ``j`` (1..k) of a claim with ``m`` default seeds is
+    Set ``j`` (``first``, ..., ``first + k - 1``) of a claim with ``m`` default seeds is
     ``base + (j-1)*m, ..., base + j*m - 1``: disjoint from each other and, for
-    ``base`` above the defaults, from the default set. Deterministic claims are
+    ``base`` above the defaults, from the default set (the test suite reruns every claim on
+    set 1, the book on set 2: ``first=2``). Deterministic claims are
     skipped (they run once in :func:`run`). ``jobs`` processes share the k × claims
     runs (``None``: every core); the verdicts do not depend on it.
 
@@ -92,11 +95,12 @@ def reseed(pattern: str | None = None, k: int = 5, base: int = 10_000,
 
     k = check_int(k, "k", minimum=1)
     base = check_int(base, "base", minimum=0)
+    first = check_int(first, "first", minimum=1)
     from ._parallel import check_jobs, map_claims
 
     jobs = check_jobs(jobs)
     chosen = [c for c in select(pattern) if c.stochastic]
-    tasks = [(c, c.reseeded(j, base)) for c in chosen for j in range(1, k + 1)]
+    tasks = [(c, c.reseeded(j, base)) for c in chosen for j in range(first, first + k)]
     pending: dict[int, list] = {}
     rows: list = [None] * len(chosen)
     n_done = [0]
@@ -113,7 +117,7 @@ def reseed(pattern: str | None = None, k: int = 5, base: int = 10_000,
                 progress(n_done[0], len(chosen), rows[ci])
 
     map_claims(tasks, jobs, done)
-    return ReseedReport(rows, k, base)
+    return ReseedReport(rows, k, base, first)
 
 
 def _row(c, results, k: int) -> ReseedRow:
@@ -127,7 +131,7 @@ def _row(c, results, k: int) -> ReseedRow:
 
 
 def reseed_cached(path, pattern: str | None = None, k: int = 2, base: int = 10_000,
-                  jobs: int | None = None) -> ReseedReport:
+                  jobs: int | None = None, first: int = 1) -> ReseedReport:
     """:func:`reseed`, shared through ``path`` per state of the sources (as :func:`run_cached`).
 
     ``jobs`` processes (default every core) share the runs; the rows do not depend on it.
@@ -145,7 +149,7 @@ def reseed_cached(path, pattern: str | None = None, k: int = 2, base: int = 10_0
 
     path = Path(path)
     fp = _fingerprint()
-    key = {"pattern": pattern, "k": k, "base": base}
+    key = {"pattern": pattern, "k": k, "base": base, "first": first}
     if path.exists():
         try:
             data = json.loads(path.read_text())
@@ -159,10 +163,10 @@ def reseed_cached(path, pattern: str | None = None, k: int = 2, base: int = 10_0
                     r["tolerance"] = _float_back(r["tolerance"])
                     r["failures"] = tuple(tuple(f) for f in r.get("failures", ()))
                     rows.append(ReseedRow(**r))
-                return ReseedReport(rows, k, base)
+                return ReseedReport(rows, k, base, first)
         except (ValueError, KeyError, TypeError):
             pass
-    report = reseed(pattern, k=k, base=base, jobs=jobs)
+    report = reseed(pattern, k=k, base=base, jobs=jobs, first=first)
     payload = json.loads(report.to_json())
     out = {"fingerprint": fp, "key": key, "rows": payload["rows"],
            "digest": _digest(payload["rows"], fp)}
