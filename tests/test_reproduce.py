@@ -423,3 +423,16 @@ def test_default_shards_do_not_depend_on_the_backend(tmp_path):
     assert a.manifest["shard_seeds"] == b.manifest["shard_seeds"]
     assert a.manifest["n_shards"] == min(DEFAULT_SHARDS, len(seeds) // MIN_SHARD_SEEDS)
     pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+
+
+def test_reproduce_list_names_every_experiment_the_ledger_uses():
+    # `ibtheory reproduce --list` imports the papers only; experiments registered by a module
+    # that only the ledger imports were missing from it (jin2023.natural_cubic, gaussian_grid).
+    import subprocess
+    import sys
+
+    code = ("from ibtheory.papers import registry; a = set(registry()); "
+            "from ibtheory import ledger; ledger.select(None); "
+            "from ibtheory.papers._experiment import _REGISTRY; print(sorted(set(_REGISTRY) - a))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

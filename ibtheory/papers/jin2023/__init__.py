@@ -50,3 +50,6 @@ __all__ += ["RATE_LEE", "kernel_path", "network_gap_rate"]
 from . import figures_general  # noqa: E402
 
 __all__ += ["figures_general"]
+from .spline_checks import gaussian_grid, natural_cubic  # noqa: E402  (registers their experiments)
+
+__all__ += ["gaussian_grid", "natural_cubic"]
