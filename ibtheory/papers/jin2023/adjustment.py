@@ -19,6 +19,7 @@ from ..._contracts import Report
 from ...stats import RateFit, loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, init_kernel, predicted_limit
+from .figures import adjustment_figure
 
 __all__ = ["AdjustmentReport", "adjustment_effect", "ADJUSTMENT_INIT"]
 
@@ -56,7 +57,7 @@ class AdjustmentReport(Report):
                                                     error_to_raw_limit=("error_to_raw_limit", "median"))
 
 
-@experiment("jin2023.adjustment_effect", presets={
+@experiment("jin2023.adjustment_effect", figure=adjustment_figure, presets={
     "smoke": {"seeds": (0, 1), "widths": (40, 160), "L_eval": 4.0},
     "book": {"seeds": (0, 1, 2, 3), "widths": (40, 160, 640), "L_eval": 4.0},
     "paper": {"seeds": (0, 1, 2, 3, 4), "widths": (40, 160, 640, 2560, 10240), "L_eval": 4.0}})

@@ -24,6 +24,7 @@ from ..._contracts import Report
 from ...stats import RateFit, loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, predicted_limit
+from .figures import gap_figure, width_rate_figure
 
 __all__ = ["WidthRateReport", "width_rate", "OutputLayerReport", "output_layer", "LIMIT_INITS", "GapReport",
            "linearized_gap_rate", "MinDistanceReport",
@@ -99,7 +100,7 @@ def _fit(widths, err, ok):
     return loglog_fit(widths[sel], err[sel]) if np.unique(widths[sel]).size >= 2 and sel.sum() >= 3 else None
 
 
-@experiment("jin2023.width_rate", presets={
+@experiment("jin2023.width_rate", figure=width_rate_figure, presets={
     "smoke": {"seeds": (0, 1), "inits": ("U(-1,1) x U(-2,2)",), "widths": (10, 40, 80), "n_eval": 101,
               "fit_min_width": 10, "max_steps": 50_000, "adjust": True},
     "book": {"seeds": (0, 1, 2, 3, 4, 5), "inits": tuple(INITS), "widths": (10, 20, 40, 80, 160, 320), "n_eval": 401,
@@ -230,7 +231,7 @@ class GapReport(Report):
     init: str = ""
 
 
-@experiment("jin2023.linearized_gap_rate", presets={
+@experiment("jin2023.linearized_gap_rate", figure=gap_figure, presets={
     "smoke": {"seeds": (0, 1), "widths": (40, 160, 640), "init": "U(-1,1) x U(-2,2)", "n_eval": 51},
     "book": {"seeds": (0, 1, 2, 3, 4), "widths": (160, 640, 2560), "init": "U(-1,1) x U(-2,2)", "n_eval": 201},
     "paper": {"seeds": tuple(range(10)), "widths": (160, 320, 640, 1280, 2560, 5120, 10240),

@@ -22,6 +22,7 @@ from ..._contracts import Report
 from ..._validation import check_int, check_positive
 from ...stats import loglog_fit
 from .._experiment import experiment
+from .figures import ext2d_rate_figure
 
 __all__ = ["X5", "Y5", "CIRCLE_A", "init_asi_2d", "grid_points", "limit_2d", "Ext2DReport", "ext2d_width_rate",
            "spline_comparison"]
@@ -135,7 +136,7 @@ class Ext2DReport(Report):
                              for name, f in self.fits.items()])
 
 
-@experiment("jin2023.ext2d_width_rate", presets={
+@experiment("jin2023.ext2d_width_rate", figure=ext2d_rate_figure, presets={
     "smoke": {"seeds": (0, 1), "inits": ("gaussian",), "widths": (20, 40, 80), "n_grid": 21, "fit_min_width": 20},
     "book": {"seeds": (0, 1, 2, 3, 4), "inits": _INITS, "widths": (10, 20, 40, 80, 160, 320, 640, 1280),
              "n_grid": 41, "fit_min_width": 40},

@@ -39,6 +39,7 @@ from ..._contracts import Report
 from ..._validation import as_real_array
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, linear_adjustment
+from .figures_general import general_figure
 
 __all__ = ["TOL_LIMIT_IDENTITY", "SCALED_INIT", "GENERAL_INITS", "GeneralLimit", "general_limit", "GeneralWidthReport",
            "general_width_rate", "network_output"]
@@ -210,7 +211,7 @@ def _check_inits(inits):
     return tuple(inits)
 
 
-@experiment("jin2023.general_width_rate", presets={
+@experiment("jin2023.general_width_rate", figure=general_figure, presets={
     "smoke": {"seeds": (0, 1), "inits": (SCALED_INIT,), "widths": (40, 160), "n_eval": 101, "L_eval": 2.0,
               "fit_min_width": 40, "max_steps": 50_000},
     "book": {"seeds": (0, 1, 2, 3), "inits": (SCALED_INIT,), "widths": (40, 80, 160, 320, 640),

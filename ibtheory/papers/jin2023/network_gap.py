@@ -32,6 +32,7 @@ from ..._validation import as_real_array, check_positive
 from ...stats import loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS
+from .figures_general import network_gap_figure
 
 __all__ = ["RATE_LEE", "NetworkGapReport", "network_gap_rate", "kernel_path"]
 
@@ -107,7 +108,7 @@ class NetworkGapReport(Report):
             lin_distance=("lin_distance", "median"), lin_gap=("lin_gap", "median"))
 
 
-@experiment("jin2023.network_gap_rate", presets={
+@experiment("jin2023.network_gap_rate", figure=network_gap_figure, presets={
     "smoke": {"seeds": (0, 1), "init": "U(-1,1) x U(-2,2)", "widths": (40, 160), "n_eval": 51,
               "checkpoints": (10, 100), "max_steps": 100_000},
     "book": {"seeds": (0, 1, 2, 3), "init": "U(-1,1) x U(-2,2)", "widths": (80, 160, 320, 640, 1280),

@@ -32,6 +32,7 @@ from ..._validation import as_real_array
 from ...stats import loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, predicted_limit
+from .figures_general import random_features_figure
 
 __all__ = ["TOL_RF_RESIDUAL", "min_norm_random_features", "RandomFeaturesReport", "random_features_rate", "RF_INITS"]
 
@@ -128,7 +129,7 @@ class RandomFeaturesReport(Report):
         return pd.DataFrame(rows)
 
 
-@experiment("jin2023.random_features_rate", presets={
+@experiment("jin2023.random_features_rate", figure=random_features_figure, presets={
     "smoke": {"seeds": (0, 1, 2), "inits": ("U(-1,1) x U(-2,2)",), "widths": (40, 160, 640), "n_eval": 101,
               "L_eval": 2.0},
     "book": {"seeds": tuple(range(16)), "inits": tuple(RF_INITS), "widths": (40, 160, 640, 2560, 10240),
