@@ -23,6 +23,7 @@ from ...stats import RateFit, binomial_interval, loglog_fit
 from .. import experiment
 from .closed_forms import SLOPE_LEVEL, imbalance_failure_bound, imbalance_level, imbalance_lower_bound, orthogonality
 from .data import compress_width, make_problem, split_data
+from .figures import width_sweep_figure
 from .inits import random_init
 from .training import train
 
@@ -166,7 +167,7 @@ def _width_sweep(*, seeds, widths, a, gap_tol, check_width):
 
 _WIDTHS = (10, 30, 100, 300, 1000, 3000, 10000)
 
-width_sweep = experiment("min2021.width_sweep", presets={
+width_sweep = experiment("min2021.width_sweep", figure=width_sweep_figure, presets={
     "smoke": {"seeds": (0, 1), "widths": (20, 200, 2000), "a": 0.5, "gap_tol": 1e-12, "check_width": None},
     "book": {"seeds": tuple(range(8)), "widths": _WIDTHS, "a": 0.5, "gap_tol": 1e-14, "check_width": 1000},
     "paper": {"seeds": tuple(range(32)), "widths": _WIDTHS, "a": 0.5, "gap_tol": 1e-14, "check_width": 1000},
@@ -181,7 +182,7 @@ The ensemble's log-log fits (:func:`ibtheory.stats.loglog_fit`, level :data:`SLO
 ``check_width``, the first seed's run at that width is also trained at full width.
 """
 
-width_sweep_scaled = experiment("min2021.width_sweep_scaled", presets={
+width_sweep_scaled = experiment("min2021.width_sweep_scaled", figure=width_sweep_figure, presets={
     "smoke": {"seeds": (0, 1), "widths": (20, 200, 2000), "a": 0.375, "gap_tol": 1e-12, "check_width": None},
     "book": {"seeds": tuple(range(8)), "widths": _WIDTHS, "a": 0.375, "gap_tol": 1e-14, "check_width": None},
     "paper": {"seeds": tuple(range(32)), "widths": _WIDTHS, "a": 0.375, "gap_tol": 1e-14, "check_width": None},

@@ -19,6 +19,7 @@ from ..._contracts import Report
 from ..._validation import check_positive
 from .._experiment import experiment
 from .data import even_regression_instance, regression_instance, rng_for, two_layer_point_instance
+from .figures import alpha_path_figure
 
 __all__ = ["regression_limit", "DiagonalRegression", "diagonal_regression", "AlphaPath",
            "alpha_path", "ConvRegression", "conv_regression", "PointRegression",
@@ -179,7 +180,7 @@ class AlphaPath(Report):
         return loglog_fit(alphas[keep], (gaps / gaps[:, :1])[keep])
 
 
-@experiment("yun2021.alpha_path", presets={
+@experiment("yun2021.alpha_path", figure=alpha_path_figure, presets={
     "smoke": {"seeds": (0,), "depths": (3,), "alphas": (0.1, 1.0, 10.0), "small_alphas": (0.01, 0.02, 0.05),
               "large_alphas": (3.0, 5.0, 10.0), "flow_alphas": (1.0,), "n": 3, "d": 6},
     # the book runs the paper's grids with 5 of its 20 seeds (the solver path costs little; the flows,
