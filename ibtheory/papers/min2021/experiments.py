@@ -18,6 +18,7 @@ from ..._validation import check_int, check_positive
 from .. import experiment
 from .closed_forms import imbalance, imbalance_level, linearized_rate, orthogonality, rate_bound
 from .data import make_problem, split_data
+from .figures import conservation_figure, rate_figure
 from .inits import balanced_init, random_init, spectral_init
 from .training import asymptotic_rate, train
 
@@ -107,7 +108,7 @@ class ConservationReport(Report):
     rtol: float = 1e-12
 
 
-@experiment("min2021.conservation", presets={
+@experiment("min2021.conservation", figure=conservation_figure, presets={
     "smoke": {"seeds": (0,), "h": 6, "gap_tol": 1e-8, "rtol": 1e-10},
     "book": {"seeds": (0, 1, 2), "h": 10, "gap_tol": 1e-13, "rtol": 1e-12},
     "paper": {"seeds": tuple(range(10)), "h": 10, "gap_tol": 1e-13, "rtol": 1e-12}})
@@ -159,7 +160,7 @@ class RateReport(Report):
     window: tuple = (1e-8, 1e-12)
 
 
-@experiment("min2021.rate_bound", presets={
+@experiment("min2021.rate_bound", figure=rate_figure, presets={
     "smoke": {"seeds": (0,), "gap_tol": 1e-13, "window": (1e-8, 1e-12), "spectral_target": 0.05},
     "book": {"seeds": (0, 1, 2, 3), "gap_tol": 1e-13, "window": (1e-8, 1e-12), "spectral_target": 0.05},
     "paper": {"seeds": tuple(range(20)), "gap_tol": 1e-13, "window": (1e-8, 1e-12), "spectral_target": 0.05}})

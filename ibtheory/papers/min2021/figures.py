@@ -8,7 +8,7 @@ import numpy as np
 
 from .closed_forms import distance_exponent
 
-__all__ = ["width_sweep_figure"]
+__all__ = ["width_sweep_figure", "conservation_figure", "imbalance_probability_figure", "rate_figure"]
 
 _LABELS = {"VU1": r"$\|VU_1^\top\|_F$", "VU2": r"$\|VU_2^\top\|_F$", "U1U2": r"$\|U_1U_2^\top\|_F$",
            "dist": r"$\|UV^\top-\hat\Theta\|_2$"}
@@ -54,4 +54,103 @@ def width_sweep_figure(rep):
     axes[1].set_xlabel("width h")
     axes[1].set_ylabel("level of imbalance c")
     axes[1].legend()
+    return fig
+
+
+def conservation_figure(rep):
+    r"""The loss gap and the drift of :math:`\Lambda` along the first run of :func:`~ibtheory.papers.min2021.conservation`.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.min2021 import conservation
+    >>> from ibtheory.papers.min2021.figures import conservation_figure
+    >>> len(conservation_figure(conservation("smoke")).axes)
+    1
+
+    See the book chapter *On the explicit role of initialization* (``book/min2021.md``).
+    """
+    import matplotlib.pyplot as plt
+
+    from .experiments import ConservationReport
+
+    if not isinstance(rep, ConservationReport):
+        raise TypeError(f"rep must be a ConservationReport (from conservation), got {type(rep).__name__}")
+    fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+    ax.semilogy(rep.t, rep.gap, label=r"loss gap $\mathcal{L}-\mathcal{L}^*$")
+    ax.semilogy(rep.t, np.maximum(rep.dlam, np.finfo(float).tiny),
+                label=r"$\|\Lambda(t)-\Lambda(0)\|_F/\|\theta_0\|^2$")
+    ax.set_xlabel("time t")
+    ax.set_ylabel("value (log scale)")
+    ax.legend()
+    return fig
+
+
+def imbalance_probability_figure(rep):
+    r"""The observed :math:`P(c < 1)` per width with its 95 % Wilson interval, and the derived bound.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.min2021 import imbalance_probability
+    >>> from ibtheory.papers.min2021.figures import imbalance_probability_figure
+    >>> len(imbalance_probability_figure(imbalance_probability("smoke")).axes)
+    1
+
+    See the book chapter *On the explicit role of initialization* (``book/min2021.md``).
+    """
+    import matplotlib.pyplot as plt
+
+    from .wide import ImbalanceProbabilityReport
+
+    if not isinstance(rep, ImbalanceProbabilityReport):
+        raise TypeError(f"rep must be an ImbalanceProbabilityReport (from imbalance_probability), "
+                        f"got {type(rep).__name__}")
+    fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+    frac = rep.n_failed / rep.n_draws
+    ax.errorbar(rep.widths, frac, yerr=[np.clip(frac - rep.fail_lo, 0, None), np.clip(rep.fail_hi - frac, 0, None)],
+                fmt="o", capsize=3, label=r"observed $P(c<1)$, 95 % Wilson")
+    ax.plot(rep.widths, rep.bound, "k--", label="derived bound (eq-min-tail)")
+    ax.set_xscale("log")
+    ax.set_xlabel("width h")
+    ax.set_ylabel(r"$P(c < 1)$")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def rate_figure(rep):
+    r"""Measured asymptotic loss rate against the bound :math:`2\lambda_{\min}(\Sigma_x)c`, per data kind and initialization.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.min2021 import rate_bound_experiment
+    >>> from ibtheory.papers.min2021.figures import rate_figure
+    >>> len(rate_figure(rate_bound_experiment("smoke")).axes)
+    2
+
+    See the book chapter *On the explicit role of initialization* (``book/min2021.md``).
+    """
+    import matplotlib.pyplot as plt
+
+    from .experiments import RateReport
+
+    if not isinstance(rep, RateReport):
+        raise TypeError(f"rep must be a RateReport (from rate_bound_experiment), got {type(rep).__name__}")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    for ax, data in zip(axes, ("whitened", "general")):
+        for kind, mk in zip(("Gaussian", "spectral", "balanced"), "os^"):
+            sel = (rep.data == data) & (rep.kind == kind)
+            ax.scatter(rep.bound[sel], rep.measured[sel], marker=mk, label=kind)
+        top = 1.05 * max(rep.bound.max(), rep.measured.max())
+        ax.plot([0, top], [0, top], "k--", lw=1, label="measured = bound")
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_yscale("log")
+        ax.set_xlabel(r"bound $\kappa = 2\lambda_{\min}(\Sigma_x)\,c$")
+        ax.set_ylabel("measured asymptotic loss rate")
+        ax.set_title(f"{data} data")
+        ax.legend(fontsize=8)
     return fig

@@ -23,7 +23,7 @@ from ...stats import RateFit, binomial_interval, loglog_fit
 from .. import experiment
 from .closed_forms import SLOPE_LEVEL, imbalance_failure_bound, imbalance_level, imbalance_lower_bound, orthogonality
 from .data import compress_width, make_problem, split_data
-from .figures import width_sweep_figure
+from .figures import imbalance_probability_figure, width_sweep_figure
 from .inits import random_init
 from .training import train
 
@@ -78,7 +78,7 @@ class ImbalanceProbabilityReport(Report):
 _WIDTHS_P = (8, 12, 16, 24, 32, 48, 64, 128, 256, 512)
 
 
-@experiment("min2021.imbalance_probability", presets={
+@experiment("min2021.imbalance_probability", figure=imbalance_probability_figure, presets={
     "smoke": {"seeds": tuple(range(50)), "widths": (8, 32, 256), "threshold": 1.0},
     "book": {"seeds": tuple(range(1000)), "widths": _WIDTHS_P, "threshold": 1.0},
     "paper": {"seeds": tuple(range(10000)), "widths": _WIDTHS_P, "threshold": 1.0}})

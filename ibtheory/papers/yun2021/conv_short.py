@@ -42,6 +42,7 @@ from ..._validation import as_real_array, check_int
 from ...models import Convolutional
 from .._experiment import experiment
 from .data import rng_for, separable_instance
+from .figures import short_conv_flows_figure
 from .tensors import angle, singular_vector_residual
 
 __all__ = ["ShortConvolutional", "short_conv_tensor", "conv_stationarity_residual",
@@ -254,7 +255,7 @@ def _identity_errors(net, T, rng, X, y):
     return t_err, fd
 
 
-@experiment("yun2021.short_conv_flows", presets={
+@experiment("yun2021.short_conv_flows", figure=short_conv_flows_figure, presets={
     "smoke": {"seeds": (0,), "d": 6, "filter_lengths": ((3, 6),), "n": 4, "s_min": 10.0, "s_max": 100.0,
               "num": 5, "init_scale": 0.3, "s_fit_from": 10.0},
     "book": {"seeds": (0, 1, 2, 3, 4), "d": 6, "filter_lengths": ((3, 6), (3, 4, 6)), "n": 4, "s_min": 10.0,

@@ -21,6 +21,7 @@ from ..._contracts import Report
 from ..._validation import check_int, check_positive
 from .._experiment import experiment
 from .data import rng_for, separable_instance, two_layer_point_instance
+from .figures import conv_directions_figure, diagonal_directions_figure, flows_figure
 from .tensors import angle, init_margin, singular_vector_residual, support_size
 
 __all__ = ["log_grid", "decay_fit", "FlowDirections", "exponential_flows", "DiagonalDirections",
@@ -126,7 +127,7 @@ def _balance_drift(params):
     return float(np.max(np.abs(law - law[0])) / scale)
 
 
-@experiment("yun2021.exponential_flows", presets={
+@experiment("yun2021.exponential_flows", figure=flows_figure, presets={
     "smoke": {"seeds": (0,), "networks": ("fc",), "widths": (6, 3, 2), "ks": (2, 2, 2),
               "s_min": 10.0, "s_max": 100.0, "num": 5, "init_scale": 0.1, "s_fit_from": 10.0},
     "book": {"seeds": (0, 1, 2, 3, 4), "networks": ("fc", "tensor"), "widths": (6, 4, 3),
@@ -258,7 +259,7 @@ def _diag_run(net, wb, X, y, L, s_max, s_eval, ref, kind):
             obj_f, obj_s, b)
 
 
-@experiment("yun2021.diagonal_directions", presets={
+@experiment("yun2021.diagonal_directions", figure=diagonal_directions_figure, presets={
     "smoke": {"seeds": (0,), "depths": (2, 3), "d": 6, "n": 4, "s_min": 10.0, "s_max": 100.0,
               "num": 5, "last_scale": 0.5, "s_fit_from": 10.0},
     "book": {"seeds": (0, 1, 2, 3, 4), "depths": (2, 3, 4), "d": 6, "n": 4, "s_min": 10.0,
@@ -324,7 +325,7 @@ def _diag_report(rows, s_eval, s_fit_from):
         beta_final=np.array(c[13]), s_fit_from=float(s_fit_from))
 
 
-@experiment("yun2021.conv_directions", presets={
+@experiment("yun2021.conv_directions", figure=conv_directions_figure, presets={
     "smoke": {"seeds": (0,), "d": 6, "n": 4, "s_min": 10.0, "s_max": 100.0, "num": 5,
               "offset": 0.1, "last_scale": 0.5, "s_fit_from": 10.0},
     "book": {"seeds": (0, 1, 2, 3, 4), "d": 6, "n": 4, "s_min": 10.0, "s_max": 1e4, "num": 13,

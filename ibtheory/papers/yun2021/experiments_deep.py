@@ -23,6 +23,7 @@ from ..._validation import as_real_array, check_depth
 from .._experiment import experiment
 from .conv_short import ShortConvolutional
 from .data import even_regression_instance, rng_for, separable_instance
+from .figures import deep_conv_directions_figure
 from .tensors import angle, init_margin
 
 __all__ = ["fourier_margin_kkt_residual", "DeepConvDirections", "deep_conv_directions",
@@ -108,7 +109,7 @@ class DeepConvDirections(Report):
         return decay_fit(self.s, self.kkt[m], self.s_fit_from)
 
 
-@experiment("yun2021.deep_conv_directions", presets={
+@experiment("yun2021.deep_conv_directions", figure=deep_conv_directions_figure, presets={
     "smoke": {"seeds": (0,), "cases": ((6, 3),), "n": 4, "s_min": 10.0, "s_max": 100.0, "num": 5,
               "offset": 0.1, "last_scale": 0.5, "s_fit_from": 10.0},
     "book": {"seeds": (0, 1, 2), "cases": ((6, 3), (8, 4), (6, 6)), "n": 4, "s_min": 10.0, "s_max": 1e6,
