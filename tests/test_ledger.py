@@ -305,6 +305,42 @@ def test_experiment_cache_waits_for_the_process_computing_a_report(tmp_path, mon
         _REGISTRY.pop("min2021.toy_locked")
 
 
+def test_experiment_cache_leaves_no_lock_and_rejects_what_is_not_a_report(tmp_path):
+    import pickle
+
+    from ibtheory.papers import experiment, set_cache
+    from ibtheory.papers._experiment import _REGISTRY
+
+    calls = []
+
+    @experiment("min2021.toy_cached", presets={p: {"seeds": (0,)} for p in ("smoke", "book", "paper")})
+    def toy(*, seeds):
+        calls.append(seeds)
+        return _ToyReport(seed=np.array(seeds))
+
+    @experiment("min2021.toy_not_a_report", presets={p: {"seeds": (0,)} for p in ("smoke", "book", "paper")})
+    def not_a_report(*, seeds):
+        return {"seed": seeds}
+
+    set_cache(tmp_path)
+    try:
+        toy("book")
+        path = tmp_path / f"min2021.toy_cached-{toy.key(toy.settings('book'))}.pkl"
+        assert path.exists() and not list(tmp_path.glob("*.lock"))      # the lock went with the write
+        toy("book")
+        assert len(calls) == 1
+        # a file at the report's place that does not hold a report is recomputed, not returned
+        path.write_bytes(pickle.dumps({"seed": [7]}))
+        rep = toy("book")
+        assert len(calls) == 2 and rep.seed.tolist() == [0]
+        with pytest.raises(TypeError, match="min2021.toy_not_a_report must return a Report"):
+            not_a_report("book")
+    finally:
+        set_cache(None)
+        _REGISTRY.pop("min2021.toy_cached")
+        _REGISTRY.pop("min2021.toy_not_a_report")
+
+
 def test_reseed_first_picks_later_sets_and_is_cached_by_it(tmp_path):
     # The book reruns set 2 (the tests run set 1): first=2, k=1 is set 2 exactly.
     c = ledger.select("min2021.imbalance.conserved")[0]

@@ -182,6 +182,13 @@ class Experiment:
         payload = json.dumps({"id": self.id, "settings": _jsonable(settings)}, sort_keys=True)
         return hashlib.sha256((payload + source_fingerprint()).encode()).hexdigest()[:32]
 
+    def _run(self, settings: dict) -> Report:
+        report = self.fn(**settings)
+        if not isinstance(report, Report):
+            # tables, figures, caches and the merge of shards all rely on the Report contract
+            raise TypeError(f"experiment {self.id} must return a Report, got {type(report).__name__}")
+        return report
+
     def __call__(self, preset: str = "book", *, seeds=None, **overrides) -> Report:
         if seeds is not None:
             overrides["seeds"] = seeds
@@ -194,7 +201,7 @@ class Experiment:
             memo.move_to_end(key)
             return pickle.loads(memo[key])
         if cache is None:
-            report = self.fn(**s)
+            report = self._run(s)
             _remember(memo, key, report)
             return report
         path = cache / f"{key}.pkl"
@@ -202,27 +209,33 @@ class Experiment:
         if report is None:
             # One process computes, the others wait for its file (ledger workers and notebooks
             # that share the cache would otherwise run the same experiment side by side).
-            with _exclusive(path.with_suffix(".lock")):
+            lock = path.with_suffix(".lock")
+            with _exclusive(lock):
                 report = _load(path)
                 if report is None:
-                    report = self.fn(**s)
+                    report = self._run(s)
                     tmp = path.with_suffix(f".tmp{os.getpid()}")
                     with open(tmp, "wb") as fh:
                         pickle.dump(report, fh)
                     os.replace(tmp, path)
+                # The report is on disk, so no later caller takes this lock (it finds the file
+                # first) and whoever still waits on it reads the file: the lock file can go.
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
         _remember(memo, key, report)
         return report
 
 
 def _load(path: Path):
-    """The report cached at ``path``, or None (absent or unreadable: recompute)."""
+    """The report cached at ``path``, or None (absent, unreadable or not a report: recompute)."""
     if not path.exists():
         return None
     try:
         with open(path, "rb") as fh:
-            return pickle.load(fh)
+            obj = pickle.load(fh)
     except Exception:
         return None
+    return obj if isinstance(obj, Report) else None
 
 
 @contextlib.contextmanager
