@@ -211,3 +211,68 @@ def test_printed_gaussian_zeta_rejects_bad_numbers(args, err, match):
         jm.printed_gaussian_zeta(*args)
     x = sp.Symbol("x", real=True)                  # the symbolic route is untouched by the validation
     assert sp.simplify(jm.printed_gaussian_zeta(x, 1, 1) - 2 / (sp.pi * (1 + x**2) ** 2)) == 0
+
+
+def _labelled(fig, n_axes):
+    assert len(fig.axes) == n_axes
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.has_data()
+
+
+@pytest.mark.parametrize("exp_name, fig_name, n_axes, cls", [
+    ("output_layer", "figures.output_layer_figure", 3, "OutputLayerReport"),
+    ("min_distance", "figures_checks.min_distance_figure", 3, "MinDistanceReport"),
+    ("infinite_width", "figures_checks.infinite_width_figure", 2, "InfiniteWidthReport"),
+    ("zeta_breakpoints", "figures_checks.zeta_figure", 4, "ZetaMCReport"),
+    ("natural_cubic", "figures_checks.natural_cubic_figure", 1, "NaturalCubicReport"),
+    ("gaussian_grid", "figures_checks.gaussian_grid_figure", 1, "GaussianGridReport"),
+])
+def test_check_figures_draw_the_smoke_reports_and_are_registered(exp_name, fig_name, n_axes, cls):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from ibtheory.papers import registry
+
+    matplotlib.use("Agg")
+    module, name = fig_name.split(".")
+    fn = getattr(getattr(jm, module), name)
+    exp = registry()[f"jin2023.{exp_name}"]
+    assert exp.figure is fn
+    fig = fn(exp("smoke"))
+    _labelled(fig, n_axes)
+    plt.close(fig)
+    with pytest.raises(TypeError, match=f"rep must be a {cls}"):
+        fn(jm.infinite_width("smoke") if exp_name == "natural_cubic" else jm.natural_cubic("smoke"))
+    with pytest.raises(TypeError, match="rep must be"):
+        fn(None)
+
+
+def test_output_layer_figure_labels_the_limit_its_error_measures():
+    # the authors' protocol trains on raw labels: its sup_error is to g*, not to g* - u x - v
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from ibtheory.papers.jin2023.experiments import output_layer
+
+    matplotlib.use("Agg")
+    raw = output_layer("smoke", widths=(10, 40), seeds=(0,))
+    assert not raw.adjusted
+    fig = jm.figures.output_layer_figure(raw)
+    left, right = fig.axes[0].get_ylabel(), fig.axes[1].get_ylabel()
+    assert "g^*|" in left and r"\bar u" not in left and "k_" in right
+    plt.close(fig)
+    adj = jm.figures.width_rate_figure(jm.width_rate("smoke", widths=(10, 40), seeds=(0,)))
+    assert r"\bar u" in adj.axes[0].get_ylabel()
+    plt.close(adj)
+    rawfig = jm.figures.width_rate_figure(jm.width_rate("smoke", widths=(10, 40), seeds=(0,), adjust=False))
+    assert r"\bar u" not in rawfig.axes[0].get_ylabel()
+    plt.close(rawfig)
+
+
+def test_zeta_report_keeps_the_bins_it_tests():
+    # max_z is recomputed here from the per-bin fields the figure draws
+    rep = jm.zeta_breakpoints("smoke")
+    assert rep.mc_mean.shape == rep.mc_se.shape == rep.bin_average.shape == (rep.seed.size, rep.n_bins)
+    z = np.abs(rep.mc_mean - rep.bin_average) / np.where(rep.mc_se > 0, rep.mc_se, np.inf)
+    assert np.array_equal(z.max(axis=1), rep.max_z)
+    assert "mc_mean" not in rep.table().columns

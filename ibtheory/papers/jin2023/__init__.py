@@ -10,13 +10,13 @@ against their linearization and against output-only training), drawn by :mod:`.f
 See the book chapters *Wide ReLU networks learn weighted splines* (``book/jin2023.md``) and
 *Extension: wide ReLU networks on 2-D inputs* (``book/jin2023_2d.md``).
 """
-from .closed_forms import (DATA_X, DATA_Y, INITS, MC_Z_MAX, RATE_LINEARIZED, RATE_WIDTH, TOL_INFINITE_WIDTH,
-                           TOL_KERNEL, TOL_MIN_DISTANCE, init_kernel, init_zeta, linear_adjustment, predicted_limit,
-                           printed_gaussian_zeta)
+from .closed_forms import (DATA_X, DATA_Y, INITS, MC_Z_MAX, RATE_LINEARIZED, RATE_WIDTH, TOL_GAUSSIAN_GRID,
+                           TOL_INFINITE_WIDTH, TOL_KERNEL, TOL_MIN_DISTANCE, TOL_NATURAL_CUBIC, init_kernel, init_zeta,
+                           linear_adjustment, predicted_limit, printed_gaussian_zeta)
 from .derivation import CircleKernelDerivation, ZetaDerivation
 
 __all__ = ["DATA_X", "DATA_Y", "INITS", "RATE_LINEARIZED", "RATE_WIDTH", "TOL_INFINITE_WIDTH", "TOL_MIN_DISTANCE",
-           "MC_Z_MAX", "TOL_KERNEL", "init_kernel", "init_zeta",
+           "MC_Z_MAX", "TOL_KERNEL", "TOL_NATURAL_CUBIC", "TOL_GAUSSIAN_GRID", "init_kernel", "init_zeta",
            "linear_adjustment", "predicted_limit", "printed_gaussian_zeta", "ZetaDerivation",
            "CircleKernelDerivation"]
 from .experiments import (LIMIT_INITS, OutputLayerReport, infinite_width,  # noqa: E402
@@ -47,9 +47,9 @@ __all__ += ["TOL_LIMIT_IDENTITY", "TOL_RF_RESIDUAL", "GENERAL_INITS", "SCALED_IN
 from .network_gap import RATE_LEE, kernel_path, network_gap_rate  # noqa: E402
 
 __all__ += ["RATE_LEE", "kernel_path", "network_gap_rate"]
-from . import figures_general  # noqa: E402
+from . import figures_checks, figures_general  # noqa: E402
 
-__all__ += ["figures_general"]
+__all__ += ["figures_checks", "figures_general"]
 from .spline_checks import gaussian_grid, natural_cubic  # noqa: E402  (registers their experiments)
 
 __all__ += ["gaussian_grid", "natural_cubic"]

@@ -18,7 +18,7 @@ import numpy as np
 from ..._validation import as_real_array, check_positive
 
 __all__ = ["DATA_X", "DATA_Y", "INITS", "RATE_WIDTH", "RATE_LINEARIZED", "TOL_INFINITE_WIDTH", "TOL_MIN_DISTANCE",
-           "MC_Z_MAX", "TOL_KERNEL", "init_zeta", "init_kernel",
+           "MC_Z_MAX", "TOL_KERNEL", "TOL_NATURAL_CUBIC", "TOL_GAUSSIAN_GRID", "init_zeta", "init_kernel",
            "linear_adjustment", "predicted_limit", "printed_gaussian_zeta"]
 
 #: The paper's data: inputs and labels.
@@ -36,11 +36,15 @@ RATE_LINEARIZED = -1.0
 
 #: Tolerances shared by the claims and the chapter (each claim's details give the reason):
 #: kernel interpolant vs adjusted spline (relative sup), GD on the linearization vs the minimum-distance
-#: solution (relative), Monte Carlo of zeta (standard errors), closed-form vs quadrature kernels (relative).
+#: solution (relative), Monte Carlo of zeta (standard errors), closed-form vs quadrature kernels (relative),
+#: weighted spline vs natural cubic spline for constant zeta (relative sup), Richardson-extrapolated grid
+#: solution vs weighted spline for Gaussian zeta (relative sup).
 TOL_INFINITE_WIDTH = 1e-9
 TOL_MIN_DISTANCE = 1e-9
 MC_Z_MAX = 4.5
 TOL_KERNEL = 1e-13
+TOL_NATURAL_CUBIC = 1e-13
+TOL_GAUSSIAN_GRID = 3e-7
 
 _DISTS = ("gaussian", "uniform", "binary_uniform")
 

@@ -24,7 +24,8 @@ from ..._contracts import Report
 from ...stats import RateFit, loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, predicted_limit
-from .figures import gap_figure, width_rate_figure
+from .figures import gap_figure, output_layer_figure, width_rate_figure
+from .figures_checks import infinite_width_figure, min_distance_figure, zeta_figure
 
 __all__ = ["WidthRateReport", "width_rate", "OutputLayerReport", "output_layer", "LIMIT_INITS", "GapReport",
            "linearized_gap_rate", "MinDistanceReport",
@@ -178,7 +179,7 @@ class OutputLayerReport(WidthRateReport):
     limit_fits: dict = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
 
 
-@experiment("jin2023.output_layer", presets={
+@experiment("jin2023.output_layer", figure=output_layer_figure, presets={
     "smoke": {"seeds": (0, 1), "inits": ("U(-1,1) x U(-2,2)",), "widths": (10, 40, 160), "n_eval": 101,
               "fit_min_width": 10, "adjust": False},
     "book": {"seeds": (0, 1, 2), "inits": tuple(LIMIT_INITS), "widths": (10, 40, 160, 640, 2560), "n_eval": 401,
@@ -268,7 +269,7 @@ class MinDistanceReport(Report):
     rel_distance: np.ndarray
 
 
-@experiment("jin2023.min_distance", presets={
+@experiment("jin2023.min_distance", figure=min_distance_figure, presets={
     "smoke": {"seeds": (2,), "widths": (25,), "init": "N(0,1) x N(0,1)"},
     "book": {"seeds": (2, 3), "widths": (25, 100, 400), "init": "N(0,1) x N(0,1)"},
     "paper": {"seeds": (2, 3, 4, 5, 6), "widths": (25, 100, 400, 1600), "init": "N(0,1) x N(0,1)"}})
@@ -297,7 +298,11 @@ def min_distance(*, seeds, widths, init):
 
 @dataclasses.dataclass(frozen=True)
 class ZetaMCReport(Report):
-    """Per (family, seed): the largest |Monte Carlo - closed form| over the bins in standard errors."""
+    """Per (family, seed): the largest |Monte Carlo - closed form| over the bins in standard errors.
+
+    ``mc_mean`` and ``mc_se`` (runs x bins) are the Monte Carlo bin averages of the breakpoint form and their
+    standard errors, ``bin_average`` (runs x bins) the closed form's bin averages, ``edges`` the bin edges.
+    """
 
     family: np.ndarray
     seed: np.ndarray
@@ -305,13 +310,17 @@ class ZetaMCReport(Report):
     max_z: np.ndarray
     n_bins: int = 0
     n_samples: int = 0
+    edges: np.ndarray = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
+    mc_mean: np.ndarray = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
+    mc_se: np.ndarray = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
+    bin_average: np.ndarray = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
 
 
 #: (dist, w_scale, b_scale) of the Monte Carlo check of zeta
 ZETA_FAMILIES = (("gaussian", 1.0, 1.0), ("uniform", 1.0, 2.0), ("binary_uniform", 1.0, 2.0))
 
 
-@experiment("jin2023.zeta_breakpoints", presets={
+@experiment("jin2023.zeta_breakpoints", figure=zeta_figure, presets={
     "smoke": {"seeds": (0,), "edges": tuple(np.linspace(-3, 3, 13)), "n_samples": 50_000},
     "book": {"seeds": (0, 1), "edges": tuple(np.linspace(-3, 3, 13)), "n_samples": 400_000},
     "paper": {"seeds": (0, 1, 2, 3, 4), "edges": tuple(np.linspace(-3, 3, 25)), "n_samples": 4_000_000}})
@@ -323,7 +332,7 @@ def zeta_breakpoints(*, seeds, edges, n_samples):
     edges = np.asarray(edges, float)
     xg, wg = np.polynomial.legendre.leggauss(40)
     pts = edges[:-1, None] + 0.5 * np.diff(edges)[:, None] * (xg + 1)
-    fam, S, Z = [], [], []
+    fam, S, Z, M, SE, R = [], [], [], [], [], []
     for dist, ws, bs in ZETA_FAMILIES:
         ref = np.sum(init_zeta(dist, ws, bs)(pts) * wg, axis=1) / 2
         for s in seeds:
@@ -332,8 +341,12 @@ def zeta_breakpoints(*, seeds, edges, n_samples):
             fam.append(dist)
             S.append(s)
             Z.append(float(np.max(z)))
+            M.append(mean)
+            SE.append(se)
+            R.append(ref)
     return ZetaMCReport(family=np.array(fam), seed=np.array(S), outcome=np.full(len(S), "success"),
-                        max_z=np.array(Z), n_bins=edges.size - 1, n_samples=int(n_samples))
+                        max_z=np.array(Z), n_bins=edges.size - 1, n_samples=int(n_samples), edges=edges,
+                        mc_mean=np.array(M), mc_se=np.array(SE), bin_average=np.array(R))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -352,7 +365,7 @@ class InfiniteWidthReport(Report):
 
 
 
-@experiment("jin2023.infinite_width", presets={
+@experiment("jin2023.infinite_width", figure=infinite_width_figure, presets={
     "smoke": {"seeds": None, "L_eval": 4.0, "n_eval": 101},
     "book": {"seeds": None, "L_eval": 4.0, "n_eval": 801},
     "paper": {"seeds": None, "L_eval": 6.0, "n_eval": 2001}})

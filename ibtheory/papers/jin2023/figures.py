@@ -10,8 +10,8 @@ import numpy as np
 from ..._validation import as_real_array
 from .closed_forms import DATA_X, DATA_Y, INITS, RATE_WIDTH, init_zeta
 
-__all__ = ["variational_solutions", "width_rate_figure", "gap_figure", "adjustment_figure", "ext2d_rate_figure",
-           "ext2d_surfaces"]
+__all__ = ["variational_solutions", "width_rate_figure", "output_layer_figure", "gap_figure", "adjustment_figure",
+           "ext2d_rate_figure", "ext2d_surfaces"]
 
 
 def _check_report(report, cls, name="rep"):
@@ -49,36 +49,112 @@ def variational_solutions():
     return fig
 
 
+def _target_label(rep):
+    """The limit a width-rate report's ``sup_error`` measures: adjusted spline, or :math:`g^*` (raw labels)."""
+    lo, hi = float(rep.t.min()), float(rep.t.max())
+    target = r"(g^*-\bar ux-\bar v)" if rep.adjusted else "g^*"
+    return rf"$\sup_{{[{lo:g},{hi:g}]}}|f_n - {target}|$"
+
+
+def _rate_panel(ax, rep, err, fits, guide=True):
+    """Log-log ``err`` against the width per init: converged networks (dots), the others (crosses), fits."""
+    ok = rep.outcome == "success"
+    for name, fit in fits.items():
+        sel = rep.init == name
+        p = ax.loglog(rep.width[sel & ok], err[sel & ok], "o", alpha=0.5, label=name)
+        if (sel & ~ok).any():
+            ax.loglog(rep.width[sel & ~ok], err[sel & ~ok], "x", color=p[0].get_color(), label="not converged")
+        nn = np.unique(rep.width[sel & (rep.width >= rep.fit_min_width)])
+        if fit is not None:
+            ax.loglog(nn, np.exp(fit.intercept) * nn ** fit.slope, "-", color=p[0].get_color(),
+                      label=f"fit: {fit.slope:.2f} [{fit.ci[0]:.2f}, {fit.ci[1]:.2f}]")
+    nn = np.unique(rep.width[rep.width >= rep.fit_min_width])
+    if guide and nn.size:
+        ax.loglog(nn, np.median(err[rep.width == nn[0]]) * (nn / nn[0]) ** RATE_WIDTH, "k--", label=r"$n^{-1/2}$")
+    ax.set_xlabel("base width $n$")
+    ax.legend(fontsize=7)
+
+
+def _network_panels(axes, rep, target):
+    """Per init: trained networks of the first seed at every other width, against ``target``, with the data."""
+    seed0 = rep.seed.min()
+    for a, name in zip(axes, rep.fits):
+        for n in np.unique(rep.width)[::2]:
+            k = np.flatnonzero((rep.init == name) & (rep.width == n) & (rep.seed == seed0))
+            if k.size:
+                a.plot(rep.t, rep.outputs[k[0]], lw=1, label=f"n = {n}")
+        a.plot(rep.t, rep.targets[name], "k", lw=2, label=target)
+        a.set_title(name, fontsize=9); a.set_xlabel("$x$"); a.set_ylabel("$f(x)$"); a.legend(fontsize=7)
+
+
 def width_rate_figure(rep):
-    """Sup-error against the width per init (dots: networks; lines: ensemble fits) and trained networks."""
+    r"""Sup-error against the width per init (dots: networks; lines: ensemble fits) and trained networks.
+
+    The paper's figure (error against the number of neurons; output functions of trained networks against
+    the solution of the variational problem). The y-label names the limit ``sup_error`` measures: the
+    adjusted spline :math:`g^*-\bar ux-\bar v` (``adjust=True``) or :math:`g^*` (raw labels).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.jin2023 import width_rate
+    >>> from ibtheory.papers.jin2023.figures import width_rate_figure
+    >>> len(width_rate_figure(width_rate("smoke", widths=(10, 40), seeds=(0,))).axes)
+    2
+
+    See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
+    """
     import matplotlib.pyplot as plt
 
     from .experiments import WidthRateReport
 
     _check_report(rep, WidthRateReport)
 
-    fig, ax = plt.subplots(1, 1 + len(rep.fits), figsize=(5 + 4.5 * len(rep.fits), 3.8))
-    ok = rep.outcome == "success"
-    for name, fit in rep.fits.items():
-        sel = ok & (rep.init == name)
-        p = ax[0].loglog(rep.width[sel], rep.sup_error[sel], "o", alpha=0.5, label=name)
-        nn = np.unique(rep.width[sel & (rep.width >= rep.fit_min_width)])
-        ax[0].loglog(nn, np.exp(fit.intercept) * nn ** fit.slope, "-", color=p[0].get_color(),
-                     label=f"fit: {fit.slope:.2f} [{fit.ci[0]:.2f}, {fit.ci[1]:.2f}]")
-    nn = np.unique(rep.width[rep.width >= rep.fit_min_width])
-    ax[0].loglog(nn, np.median(rep.sup_error[rep.width == nn[0]]) * (nn / nn[0]) ** RATE_WIDTH, "k--",
-                 label=r"$n^{-1/2}$")
-    ax[0].set_xlabel("base width $n$"); ax[0].set_ylabel(r"$\sup_{[-2,2]}|f_n - (g^*-\bar ux-\bar v)|$")
-    ax[0].legend(fontsize=7)
-    seed0 = rep.seed.min()
-    for a, name in zip(ax[1:], rep.fits):
-        for n in np.unique(rep.width)[::2]:
-            k = np.flatnonzero((rep.init == name) & (rep.width == n) & (rep.seed == seed0))
-            if k.size:
-                a.plot(rep.t, rep.outputs[k[0]], lw=1, label=f"n = {n}")
-        a.plot(rep.t, rep.targets[name], "k", lw=2, label="variational solution")
-        a.set_title(name, fontsize=9); a.set_xlabel("$x$"); a.set_ylabel("$f(x)$"); a.legend(fontsize=7)
-    fig.tight_layout()
+    fig, ax = plt.subplots(1, 1 + len(rep.fits), figsize=(5 + 4.5 * len(rep.fits), 3.8), layout="constrained")
+    _rate_panel(ax[0], rep, rep.sup_error, rep.fits)
+    ax[0].set_ylabel(_target_label(rep))
+    _network_panels(ax[1:], rep, "variational solution" + (" (adjusted)" if rep.adjusted else " $g^*$"))
+    return fig
+
+
+def output_layer_figure(rep):
+    r"""The authors' protocol (output layer only): top left, :math:`\sup|f_n-g^*|` against the width (raw labels;
+    the adjusted spline if the report was run with ``adjust=True``); top right, :math:`\sup|f_n-k_\infty|`, the
+    distance to the kernel interpolant of the trained labels (this training's infinite-width limit); each with
+    every network a dot, the ensemble fits with their 95% intervals, dashed the :math:`n^{-1/2}` slope. Bottom:
+    trained networks of the first seed against :math:`g^*`, per initialization.
+
+    The paper's figure (error between the trained network and the solution of the variational problem
+    against the number of neurons; output functions at several widths against that solution), with the
+    kernel limit beside it.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.jin2023 import output_layer
+    >>> from ibtheory.papers.jin2023.figures import output_layer_figure
+    >>> len(output_layer_figure(output_layer("smoke")).axes)
+    3
+
+    See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
+    """
+    import matplotlib.pyplot as plt
+
+    from .experiments import OutputLayerReport
+
+    _check_report(rep, OutputLayerReport)
+    n = len(rep.fits)
+    mosaic = [["g"] * n + ["k"] * n, [f"f{i}" for i in range(n) for _ in (0, 1)]]
+    fig, ax = plt.subplot_mosaic(mosaic, figsize=(max(10.0, 4.2 * n), 8.0), layout="constrained")
+    _rate_panel(ax["g"], rep, rep.sup_error, rep.fits)
+    ax["g"].set_ylabel(_target_label(rep))
+    _rate_panel(ax["k"], rep, rep.limit_error, rep.limit_fits)
+    lo, hi = float(rep.t.min()), float(rep.t.max())
+    ax["k"].set_ylabel(rf"$\sup_{{[{lo:g},{hi:g}]}}|f_n - k_\infty|$ (kernel limit of the labels)")
+    _network_panels([ax[f"f{i}"] for i in range(n)], rep,
+                    "variational solution" + (" (adjusted)" if rep.adjusted else " $g^*$"))
     return fig
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..._contracts import Report
 from .._experiment import experiment
+from .figures_checks import gaussian_grid_figure, natural_cubic_figure
 
 __all__ = ["NaturalCubicReport", "natural_cubic", "GaussianGridReport", "gaussian_grid"]
 
@@ -30,7 +31,7 @@ class NaturalCubicReport(Report):
     n_knots: int = 0
 
 
-@experiment("jin2023.natural_cubic", presets={
+@experiment("jin2023.natural_cubic", figure=natural_cubic_figure, presets={
     "smoke": {"seeds": None, "n_knots": 6, "a_b": 2.5, "n_eval": 201},
     "book": {"seeds": None, "n_knots": 15, "a_b": 2.5, "n_eval": 1001},
     "paper": {"seeds": None, "n_knots": 40, "a_b": 2.5, "n_eval": 4001}})
@@ -61,7 +62,7 @@ class GaussianGridReport(Report):
     n_coarse: int = 0
 
 
-@experiment("jin2023.gaussian_grid", presets={
+@experiment("jin2023.gaussian_grid", figure=gaussian_grid_figure, presets={
     "smoke": {"seeds": None, "n_coarse": 161, "sigma_b": 0.5},
     "book": {"seeds": None, "n_coarse": 641, "sigma_b": 0.5},
     "paper": {"seeds": None, "n_coarse": 1281, "sigma_b": 0.5}})
