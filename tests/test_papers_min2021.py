@@ -167,3 +167,26 @@ def test_experiment_runs_do_not_depend_on_batching():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("exp, n_axes", [(mt.reduction, 2), (mt.invariant_set, 2)])
+def test_figures_of_reduction_and_invariant_set(exp, n_axes):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rep = exp("smoke")
+    fig = exp.figure(rep)
+    assert len(fig.axes) == n_axes
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.has_data()
+    plt.close(fig)
+    with pytest.raises(TypeError, match="rep must be"):
+        exp.figure(mt.conservation("smoke"))
+
+
+def test_reduction_report_keeps_the_two_losses():
+    rep = mt.reduction("smoke")
+    # the identity in the report's own columns: network loss = reduced loss + L*
+    assert np.allclose(rep.network_loss, rep.reduced_loss + rep.loss_star, rtol=1e-13, atol=0)
+    assert np.all(rep.loss_star > 0)

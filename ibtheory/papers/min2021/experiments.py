@@ -18,7 +18,7 @@ from ..._validation import check_int, check_positive
 from .. import experiment
 from .closed_forms import imbalance, imbalance_level, linearized_rate, orthogonality, rate_bound
 from .data import make_problem, split_data
-from .figures import conservation_figure, rate_figure
+from .figures import conservation_figure, invariant_set_figure, rate_figure, reduction_figure
 from .inits import balanced_init, random_init, spectral_init
 from .training import asymptotic_rate, train
 
@@ -48,11 +48,13 @@ class ReductionReport(Report):
     seed: np.ndarray
     rank: np.ndarray
     loss_star: np.ndarray
+    network_loss: np.ndarray       #: 1/2 |Y - X U V^T|_F^2 of TwoLayerLinear
+    reduced_loss: np.ndarray       #: the reduced loss (without L*) of DataSplit.reduced_loss
     rel_error: np.ndarray          #: |network loss - (reduced loss + L*)| / network loss
     loss_star_error: np.ndarray    #: |L* - least-squares residual| / max(L*, 1)
 
 
-@experiment("min2021.reduction", presets={
+@experiment("min2021.reduction", figure=reduction_figure, presets={
     "smoke": {"seeds": (0,), "n": 5, "D": 7, "rank": 3, "h": 6, "m": 2},
     "book": {"seeds": (0, 1, 2, 3), "n": 5, "D": 7, "rank": 3, "h": 6, "m": 2},
     "paper": {"seeds": tuple(range(16)), "n": 5, "D": 7, "rank": 3, "h": 6, "m": 2}})
@@ -69,7 +71,7 @@ def reduction(*, seeds, n, D, rank, h, m):
     seeds = _seeds(seeds)
     n, D, rank, h, m = (check_int(v, k, minimum=1) for v, k in
                         ((n, "n"), (D, "D"), (rank, "rank"), (h, "h"), (m, "m")))
-    out = {k: [] for k in ("rank", "loss_star", "rel_error", "loss_star_error")}
+    out = {k: [] for k in ("rank", "loss_star", "network_loss", "reduced_loss", "rel_error", "loss_star_error")}
     net = TwoLayerLinear(d=D, l=h, k=m)
     for s in seeds:
         rng = _rngs(s, 1)[0]
@@ -81,9 +83,12 @@ def reduction(*, seeds, n, D, rank, h, m):
         Ls = sp_.optimal_loss(Y)
         beta = np.linalg.lstsq(X, Y, rcond=None)[0]
         lsq = 0.5 * float(np.sum((X @ beta - Y) ** 2))
+        reduced = float(sp_.reduced_loss(U, V, Y))
         out["rank"].append(sp_.r)
         out["loss_star"].append(Ls)
-        out["rel_error"].append(abs(float(sp_.reduced_loss(U, V, Y)) - direct) / direct)
+        out["network_loss"].append(direct)
+        out["reduced_loss"].append(reduced - Ls)
+        out["rel_error"].append(abs(reduced - direct) / direct)
         out["loss_star_error"].append(abs(Ls - lsq) / max(Ls, 1.0))
     return ReductionReport(seed=np.array(seeds), **{k: np.array(v) for k, v in out.items()})
 
@@ -226,7 +231,7 @@ class InvariantSetReport(Report):
     gamma: float = 0.05
 
 
-@experiment("min2021.invariant_set", presets={
+@experiment("min2021.invariant_set", figure=invariant_set_figure, presets={
     "smoke": {"seeds": (0,), "h": 12, "scale": 1.5, "gamma": 0.05, "gap_tol": 1e-20, "rtol": 1e-13},
     "book": {"seeds": (0, 1, 2, 3), "h": 12, "scale": 1.5, "gamma": 0.05, "gap_tol": 1e-20, "rtol": 1e-13},
     "paper": {"seeds": tuple(range(16)), "h": 12, "scale": 1.5, "gamma": 0.05, "gap_tol": 1e-20,

@@ -1,4 +1,4 @@
-"""The figure of Min et al. (2021)'s width sweep, drawn from a :class:`~ibtheory.papers.min2021.WidthSweepReport`.
+"""The figures of Min et al. (2021)'s experiments, each drawn from the experiment's report.
 
 See the book chapter *On the explicit role of initialization* (``book/min2021.md``).
 """
@@ -8,7 +8,11 @@ import numpy as np
 
 from .closed_forms import distance_exponent
 
-__all__ = ["width_sweep_figure", "conservation_figure", "imbalance_probability_figure", "rate_figure"]
+__all__ = ["width_sweep_figure", "conservation_figure", "imbalance_probability_figure", "rate_figure",
+           "reduction_figure", "invariant_set_figure"]
+
+#: exact zeros of a discrepancy are drawn at this floor on the log axes (about eps / 10)
+ZERO_FLOOR = 1e-17
 
 _LABELS = {"VU1": r"$\|VU_1^\top\|_F$", "VU2": r"$\|VU_2^\top\|_F$", "U1U2": r"$\|U_1U_2^\top\|_F$",
            "dist": r"$\|UV^\top-\hat\Theta\|_2$"}
@@ -153,4 +157,109 @@ def rate_figure(rep):
         ax.set_ylabel("measured asymptotic loss rate")
         ax.set_title(f"{data} data")
         ax.legend(fontsize=8)
+    return fig
+
+
+def _runs(rep):
+    """Row order by seed (a merged report may hold its shards in any order) and the x tick labels."""
+    order = np.argsort(rep.seed, kind="stable")
+    return order, np.arange(order.size), [f"seed {s}" for s in rep.seed[order]]
+
+
+def reduction_figure(rep):
+    r"""The loss identity of the reduction, per run of :func:`~ibtheory.papers.min2021.reduction`.
+
+    The paper draws no figure of this; this figure shows what the check compares. Left, on a log
+    axis: the network loss :math:`\frac12\|Y-XUV^\top\|_F^2` (circles), the reduced loss
+    :math:`\frac12\|\tilde Y-\Sigma_x^{1/2}U_1V^\top\|_F^2` plus :math:`\mathcal L^*` (crosses) and the
+    constant :math:`\mathcal L^*` alone (non-zero: the data are rank-deficient). Right: the two relative discrepancies of the claim (network loss vs
+    reduced loss + :math:`\mathcal L^*`, :math:`\mathcal L^*` vs the least-squares residual) on a log axis,
+    with the float64 machine epsilon for scale (exact zeros drawn at :data:`ZERO_FLOOR`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.min2021 import reduction
+    >>> from ibtheory.papers.min2021.figures import reduction_figure
+    >>> len(reduction_figure(reduction("smoke")).axes)
+    2
+
+    See the book chapter *Initialization, imbalance and convergence* (``book/min2021.md``).
+    """
+    import matplotlib.pyplot as plt
+
+    from .experiments import ReductionReport
+
+    if not isinstance(rep, ReductionReport):
+        raise TypeError(f"rep must be a ReductionReport (from reduction), got {type(rep).__name__}")
+    order, x, labels = _runs(rep)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    red, star = rep.reduced_loss[order], rep.loss_star[order]
+    axes[0].semilogy(x, rep.network_loss[order], "ko", ms=9, mfc="none", label="network loss")
+    axes[0].semilogy(x, red + star, "C0x", ms=8, label=r"reduced loss + $\mathcal{L}^*$")
+    axes[0].semilogy(x, star, "C1s", label=r"$\mathcal{L}^*$ ($> 0$: rank-deficient data)")
+    axes[0].set_xticks(x, labels)
+    axes[0].set_xlabel("run")
+    axes[0].set_ylabel("loss")
+    axes[0].legend(fontsize=8)
+    for field, mk, lab in (("rel_error", "o", r"|network $-$ (reduced + $\mathcal{L}^*$)| / network"),
+                           ("loss_star_error", "s", r"|$\mathcal{L}^*$ $-$ lstsq residual| / max($\mathcal{L}^*$, 1)")):
+        axes[1].semilogy(x, np.maximum(getattr(rep, field)[order], ZERO_FLOOR), mk, label=lab)
+    axes[1].axhline(np.finfo(float).eps, color="k", ls=":", lw=1, label="float64 machine epsilon")
+    axes[1].set_xticks(x, labels)
+    axes[1].set_xlabel("run")
+    axes[1].set_ylabel("relative discrepancy")
+    axes[1].legend(fontsize=8)
+    return fig
+
+
+def invariant_set_figure(rep):
+    r"""Distance of the limit to the minimum-norm solution from three initializations, per run of
+    :func:`~ibtheory.papers.min2021.invariant_set`.
+
+    The paper draws no figure of this; this figure shows the proposition's contrast. Left: the
+    relative distance :math:`\|U(\infty)V(\infty)^\top-\hat\Theta\|_F/\|\hat\Theta\|_F` from the
+    orthogonal initialization and from Varre et al.'s (both in the invariant set) and from
+    :math:`\mathcal N(0,1/h)` (not in it); the title gives the worst final loss gap. Right: the
+    invariant-set conditions at initialization (:math:`\|VU_2^\top\|_F`, :math:`\|U_1U_2^\top\|_F`) and
+    :math:`|c-2\gamma|` for Varre et al.'s initialization, on a log axis (exact zeros drawn at
+    :data:`ZERO_FLOOR`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.min2021 import invariant_set
+    >>> from ibtheory.papers.min2021.figures import invariant_set_figure
+    >>> len(invariant_set_figure(invariant_set("smoke")).axes)
+    2
+
+    See the book chapter *Initialization, imbalance and convergence* (``book/min2021.md``).
+    """
+    import matplotlib.pyplot as plt
+
+    from .experiments import InvariantSetReport
+
+    if not isinstance(rep, InvariantSetReport):
+        raise TypeError(f"rep must be an InvariantSetReport (from invariant_set), got {type(rep).__name__}")
+    order, x, labels = _runs(rep)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    for field, mk, lab in (("err_orthogonal", "o", "orthogonal init (invariant set)"),
+                           ("err_varre", "s", "Varre et al.'s init (invariant set)"),
+                           ("err_random", "^", r"$\mathcal{N}(0, 1/h)$ init")):
+        axes[0].semilogy(x, np.maximum(getattr(rep, field)[order], ZERO_FLOOR), mk, label=lab)
+    axes[0].set_title(f"h = {rep.h}; worst final loss gap {np.max(rep.final_gap):.1e}", fontsize=9)
+    axes[0].set_ylabel(r"$\|UV^\top - \hat\Theta\|_F / \|\hat\Theta\|_F$ at the limit")
+    for field, mk, lab in (("orth_VU2", "o", r"$\|VU_2^\top\|_F$, orthogonal init"),
+                           ("orth_U1U2", "D", r"$\|U_1U_2^\top\|_F$, orthogonal init"),
+                           ("varre_U1U2", "s", r"$\|U_1U_2^\top\|_F$, Varre et al.'s init")):
+        axes[1].semilogy(x, np.maximum(getattr(rep, field)[order], ZERO_FLOOR), mk, label=lab)
+    axes[1].semilogy(x, np.maximum(np.abs(rep.c_varre[order] - 2 * rep.gamma), ZERO_FLOOR), "x",
+                     label=rf"$|c - 2\gamma|$, Varre et al.'s init ($\gamma$ = {rep.gamma:g})")
+    axes[1].set_ylabel("value at initialization")
+    for ax in axes:
+        ax.set_xticks(x, labels)
+        ax.set_xlabel("run")
+        ax.legend(fontsize=7)
     return fig
