@@ -71,8 +71,9 @@ def zeta_figure(rep):
         ax[-1].plot(np.broadcast_to(mid, z[rows].shape).ravel(), z[rows].ravel(), "o", ms=3, alpha=0.6,
                     color=f"C{k + 3}", label=fam)
     ax[-1].axhline(MC_Z_MAX, color="k", ls="--", label=f"threshold MC_Z_MAX = {MC_Z_MAX:g}")
+    ax[-1].set_ylim(0, 1.6 * max(MC_Z_MAX, float(np.max(z[np.isfinite(z)], initial=0.0))))
     ax[-1].set_xlabel(r"bin centre $c$"); ax[-1].set_ylabel("|MC - closed form| / standard error")
-    ax[-1].legend(fontsize=7)
+    ax[-1].legend(fontsize=7, ncols=2, loc="upper right")
     return fig
 
 
@@ -140,6 +141,7 @@ def min_distance_figure(rep):
     See the book chapter *Wide ReLU networks learn weighted splines* (``book/jin2023.md``).
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     from .experiments import MinDistanceReport
 
@@ -159,6 +161,10 @@ def min_distance_figure(rep):
     steps = ax[1].twinx()
     steps.semilogx(rep.width, rep.nit, "s", color="C1", mfc="none", alpha=0.7, label="GD steps")
     steps.set_ylabel("gradient-descent steps"); steps.set_xlabel("base width $n$")
+    widths = np.unique(rep.width)
+    for a in ax:                                     # the widths themselves as ticks, no crowded minor labels
+        a.set_xticks(widths, [str(w) for w in widths])
+        a.xaxis.set_minor_formatter(NullFormatter())
     h0, l0 = ax[1].get_legend_handles_labels()
     h1, l1 = steps.get_legend_handles_labels()
     ax[1].legend(h0 + h1, l0 + l1, fontsize=7)
