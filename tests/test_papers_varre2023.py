@@ -174,7 +174,8 @@ def test_bad_input_raises(call, err, match):
 
 @pytest.mark.parametrize("name, cls", [("trajectories_figure", "TrajectoryReport"), ("neuron_figure", "NeuronReport"),
                                        ("rank_figure", "RankReport"), ("label_noise_figure", "LabelNoiseReport"),
-                                       ("relu_figure", "ReLUReport")])
+                                       ("relu_figure", "ReLUReport"), ("limit_figure", "LimitReport"),
+                                       ("reference_flow_figure", "ReferenceFlowReport")])
 def test_figures_reject_a_non_report(name, cls):
     # regression: a wrong argument used to fail with AttributeError inside the plotting code
     from ibtheory.papers.varre2023 import figures
@@ -193,3 +194,29 @@ def test_range_leak_rejects_bad_shapes():
         vr.range_leak(np.eye(2), np.ones((2, 3)))
     with pytest.raises(ValueError, match="betas"):
         vr.range_leak(np.eye(2), np.ones((2, 2, 2, 2)))
+
+
+@pytest.mark.parametrize("exp, n_axes", [("limit", 2), ("reference_flow", 1)])
+def test_limit_and_reference_flow_figures(exp, n_axes):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    e = getattr(vr, exp)
+    fig = e.figure(e("smoke"))
+    assert len(fig.axes) == n_axes
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.has_data()
+    plt.close(fig)
+    with pytest.raises(TypeError, match="report must be a"):
+        e.figure(vr.trajectories("smoke"))
+
+
+def test_limit_report_holds_both_predicted_spectra():
+    lim = vr.limit("smoke")
+    ok = np.isfinite(lim.singular_values)
+    assert np.array_equal(ok, np.isfinite(lim.sv_closed)) and np.array_equal(ok, np.isfinite(lim.sv_printed))
+    # the per-run maxima of the table are the maxima of the stored spectra
+    assert np.allclose(np.nanmax(np.abs(lim.singular_values - lim.sv_closed), axis=1), lim.sv_flow_closed, rtol=0, atol=0)
+    assert np.allclose(np.nanmax(np.abs(lim.singular_values - lim.sv_printed), axis=1), lim.sv_flow_printed,
+                       rtol=0, atol=0)

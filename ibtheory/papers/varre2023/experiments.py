@@ -172,7 +172,9 @@ class LimitReport(Report):
     sv_flow_printed: np.ndarray      #: the same against the printed corollary
     big_gram_tail: np.ndarray        #: eigenvalues d+1..l of W1^T W1, relative to the largest
     big_gram_top: np.ndarray         #: top d eigenvalues of W1^T W1 vs those of W1 W1^T, relative
-    singular_values: np.ndarray = dataclasses.field(**_NOTABLE)  #: (runs, max d)
+    singular_values: np.ndarray = dataclasses.field(**_NOTABLE)  #: (runs, max d), of W1 at the end of the flow
+    sv_closed: np.ndarray = dataclasses.field(**_NOTABLE)        #: (runs, max d), the corollary's
+    sv_printed: np.ndarray = dataclasses.field(**_NOTABLE)       #: (runs, max d), the slides' printed formula
 
     @property
     def worst_discrepancy(self) -> float:
@@ -189,7 +191,7 @@ class LimitReport(Report):
                  gammas=(1e-3, 1e-2, 1e-1, 1.0, 10.0), width_extra=2, stat_tol=1e-10, rtol=1e-12),
     "paper": dict(seeds=(0, 1, 2, 3, 4), instances=((4, 6, 1), (4, 6, 2), (8, 6, 3), (20, 40, 3)),
                   gammas=(1e-3, 1e-2, 1e-1, 1.0, 10.0), width_extra=2, stat_tol=1e-8, rtol=1e-12),
-})
+}, figure=figures.limit_figure)
 def limit(*, seeds, instances, gammas, width_extra, stat_tol, rtol):
     r"""Theorem 1 and its corollary: the flow from (I) to stationarity, three routes to the limit.
 
@@ -214,7 +216,8 @@ def limit(*, seeds, instances, gammas, width_extra, stat_tol, rtol):
         res, _ = _flows([(datas[s, j].X, datas[s, j].Y, gamma, children[s][2 * j + 1]) for s, gamma in keys],
                         d + extra, stat_tol=stat_tol, rtol=rtol)
         flows.update({(s, j, gamma): r for (s, gamma), r in zip(keys, res)})
-    rows, svs = [], []
+    rows, svs, svc, svp = [], [], [], []
+    pad = lambda v, d: np.concatenate([v, np.full(dmax - d, np.nan)])  # noqa: E731
     for s in seeds:
         for j, (n, d, k) in enumerate(inst):
             data = datas[s, j]
@@ -228,6 +231,7 @@ def limit(*, seeds, instances, gammas, width_extra, stat_tol, rtol):
                 big = np.linalg.eigvalsh(W1.T @ W1)[::-1]
                 small = np.linalg.eigvalsh(W1 @ W1.T)[::-1]
                 f_flow = cf.objective(W1, W2, gamma)
+                printed = cf.printed_singular_values(data.X, data.Y, gamma)
                 rows.append((s, n, d, k, gamma, str(res.status), float(res.fun),
                              _rel(W1 @ W2, pred.beta), _rel(W1 @ W1.T, pred.gram), _rel(W1 @ W1.T, sol.gram),
                              _rel(sol.gram, pred.gram), abs(f_flow - sol.fun) / abs(sol.fun),
@@ -235,14 +239,16 @@ def limit(*, seeds, instances, gammas, width_extra, stat_tol, rtol):
                              float(np.max(np.abs(sol.singular_values - pred.singular_values))
                                    / pred.singular_values[0]),
                              float(np.max(np.abs(sv - pred.singular_values))),
-                             float(np.max(np.abs(sv - cf.printed_singular_values(data.X, data.Y, gamma)))),
+                             float(np.max(np.abs(sv - printed))),
                              float(np.max(np.abs(big[d:]), initial=0.0) / big[0]),
                              float(np.max(np.abs(big[:d] - small) / small))))
-                svs.append(np.concatenate([sv, np.full(dmax - d, np.nan)]))
+                svs.append(pad(sv, d))
+                svc.append(pad(pred.singular_values, d))
+                svp.append(pad(printed, d))
     c = list(zip(*rows))
     names = [f.name for f in dataclasses.fields(LimitReport)][:18]
     kw = {nm: np.array(col) for nm, col in zip(names, c)}
-    return LimitReport(**kw, singular_values=np.array(svs))
+    return LimitReport(**kw, singular_values=np.array(svs), sv_closed=np.array(svc), sv_printed=np.array(svp))
 
 
 # --------------------------------------------------- reference flow (SciPy)
@@ -262,7 +268,7 @@ class ReferenceFlowReport(Report):
     "smoke": dict(seeds=(0,), n=3, d=4, k=2, gamma=0.3, residual_tol=1e-11),
     "book": dict(seeds=(0, 1, 2), n=3, d=4, k=2, gamma=0.3, residual_tol=1e-11),
     "paper": dict(seeds=tuple(range(10)), n=3, d=4, k=2, gamma=0.3, residual_tol=1e-11),
-})
+}, figure=figures.reference_flow_figure)
 def reference_flow(*, seeds, n, d, k, gamma, residual_tol):
     r"""Theorem 1(b) by routes that share no code: :func:`ibtheory.reference.varre2023.two_layer_flow`
     (SciPy LSODA on :math:`(W_1, W_2)` from :math:`\sqrt{2\gamma}P`, :math:`l = d`) until

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["trajectories_figure", "neuron_figure", "rank_figure", "label_noise_figure", "relu_figure"]
+__all__ = ["trajectories_figure", "limit_figure", "reference_flow_figure", "neuron_figure", "rank_figure",
+           "label_noise_figure", "relu_figure"]
+
+#: exact zeros of an error are drawn at this floor on the log axes (about eps / 10)
+ZERO_FLOOR = 1e-17
 
 
 def _check_report(report, cls, name="report"):
@@ -144,4 +148,102 @@ def relu_figure(report):
     ax[3].fill_between(scales, [v.min() for v in dom], [v.max() for v in dom], color="C1", alpha=0.2)
     ax[3].legend(fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+#: the route discrepancies of :class:`~.experiments.LimitReport` drawn by :func:`limit_figure`
+_LIMIT_ROUTES = (("beta_flow_pinv", r"$\beta$: flow vs $X^+Y$"), ("gram_flow_closed", r"$W_1W_1^\top$: flow vs closed form"),
+                 ("gram_flow_solver", r"$W_1W_1^\top$: flow vs solver"),
+                 ("gram_solver_closed", r"$W_1W_1^\top$: solver vs closed form"),
+                 ("objective_flow_solver", "log-det objective: flow vs solver"),
+                 ("sv_flow_closed", r"$\sigma_i(W_1)$: flow vs corollary (abs.)"),
+                 ("sv_flow_printed", r"$\sigma_i(W_1)$: flow vs printed corollary (abs.)"))
+
+
+def limit_figure(report):
+    r"""Theorem 1(b) and the corollary by three routes, from a :class:`~.experiments.LimitReport`.
+
+    The paper draws no figure of this (its singular-value figure is the trajectory one, drawn by
+    :func:`trajectories_figure`); this figure shows what the claims compare. Left: against
+    :math:`\gamma`, the worst over seeds and instances of each discrepancy between the flow's limit,
+    the solver :func:`ibtheory.solvers.logdet_factorization` and the closed form (relative), and of the
+    singular values of :math:`W_1^\infty` against the corrected corollary and against the printed one
+    (absolute), log-log (exact zeros drawn at :data:`ZERO_FLOOR`); the title gives the largest final
+    loss. Right: every singular value of :math:`W_1^\infty` from the flow against the corollary's
+    :math:`\big(\gamma + \sqrt{\gamma^2+\sigma_i(\beta_\infty)^2}\big)^{1/2}` (dots, on the diagonal)
+    and against the slides' :math:`\big(\gamma + \sqrt{\gamma^2+\sigma_i(\beta_\infty)}\big)^{1/2}` (crosses).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.varre2023 import limit
+    >>> from ibtheory.papers.varre2023.figures import limit_figure
+    >>> len(limit_figure(limit("smoke")).axes)
+    2
+
+    See the book chapter *Spectral bias of two-layer linear networks* (``book/varre2023.md``).
+    """
+    from .experiments import LimitReport
+
+    _check_report(report, LimitReport)
+    plt = _plt()
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    gammas = np.unique(report.gamma)
+    for j, (field, label) in enumerate(_LIMIT_ROUTES):
+        v = getattr(report, field)
+        worst = [np.max(v[report.gamma == g]) for g in gammas]
+        style = dict(color="k", ls="--", marker="x") if field == "sv_flow_printed" else dict(marker="o", ms=4)
+        ax[0].loglog(gammas, np.maximum(worst, ZERO_FLOOR), label=label, **style)
+    ax[0].set(xlabel=r"initialization scale $\gamma$", ylabel="discrepancy (worst over runs)",
+              title=f"{report.seed.size} runs, largest final loss {np.max(report.final_loss):.1e}")
+    ax[0].title.set_fontsize(9)
+    ax[0].legend(fontsize=7, loc="upper right", bbox_to_anchor=(1, 0.9))
+    ok = np.isfinite(report.singular_values)
+    flow = report.singular_values[ok]
+    ax[1].loglog(report.sv_closed[ok], flow, "o", ms=4, label="corollary (corrected)")
+    ax[1].loglog(report.sv_printed[ok], flow, "kx", ms=5, label="corollary as printed on the slides")
+    lo, hi = np.min(flow), np.max(flow)
+    ax[1].loglog([lo, hi], [lo, hi], color="0.5", lw=1, label="equality")
+    ax[1].set(xlabel=r"predicted $\sigma_i(W_1^\infty)$", ylabel=r"$\sigma_i(W_1^\infty)$ of the gradient flow")
+    ax[1].legend(fontsize=8)
+    return fig
+
+
+def reference_flow_figure(report):
+    r"""The engine-free flow against the log-det solver, from a :class:`~.experiments.ReferenceFlowReport`.
+
+    The paper draws no figure of this; this figure shows what the claim checks. Per run, against the
+    time :math:`t` at which the SciPy flow of :func:`ibtheory.reference.varre2023.two_layer_flow` reached
+    its stopping residual: the largest absolute error of :math:`W_1W_1^\top` and of :math:`W_1W_2`
+    against :func:`ibtheory.solvers.logdet_factorization`, and the final residual
+    :math:`\|Y-XW_1W_2\|_F`, log-log (exact zeros drawn at :data:`ZERO_FLOOR`). Slow instances (large
+    :math:`t`) amplify the stopping residual; runs that did not reach it are counted in the title.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.varre2023 import reference_flow
+    >>> from ibtheory.papers.varre2023.figures import reference_flow_figure
+    >>> len(reference_flow_figure(reference_flow("smoke")).axes)
+    1
+
+    See the book chapter *Spectral bias of two-layer linear networks* (``book/varre2023.md``).
+    """
+    from .experiments import ReferenceFlowReport
+
+    _check_report(report, ReferenceFlowReport)
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
+    ok = report.outcome == "success"
+    t = report.t_final[ok]
+    for field, mk, label in (("gram_error", "o", r"$\max|W_1W_1^\top - A_{\rm solver}|$"),
+                             ("beta_error", "s", r"$\max|W_1W_2 - \beta_{\rm solver}|$"),
+                             ("final_residual", "k_", r"final residual $\|Y - XW_1W_2\|_F$")):
+        ax.loglog(t, np.maximum(getattr(report, field)[ok], ZERO_FLOOR), mk, ms=7, label=label)
+    ax.set(xlabel="time $t$ at which the reference flow stopped", ylabel="absolute error",
+           title=f"{int(ok.sum())} of {ok.size} runs reached the stopping residual")
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=8)
     return fig
