@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ibtheory.ledger import Check, claim
-from ibtheory.papers.jin2023 import MC_Z_MAX, zeta_breakpoints
+from ibtheory.papers.jin2023 import MC_Z_MAX, TOL_GAUSSIAN_GRID, TOL_NATURAL_CUBIC, zeta_breakpoints
 from ibtheory.papers.jin2023.spline_checks import gaussian_grid, natural_cubic
 
 
@@ -16,9 +16,9 @@ def spline_natural_cubic():
     rep = natural_cubic("book")
     worst = float(rep.rel_deviation.max())
     return Check(
-        measured=worst, tolerance=1e-13,
+        measured=worst, tolerance=TOL_NATURAL_CUBIC,
         details=f"{rep.n_knots} fixed uneven knots in [-2, 2]; constant, uniform(a_w=1, a_b=2.5) and binary-uniform "
-                f"(a_b=2.5) zeta; max relative deviation from scipy's natural CubicSpline {worst:.1e}; 1e-13 is "
+                f"(a_b=2.5) zeta; max relative deviation from scipy's natural CubicSpline {worst:.1e}; {TOL_NATURAL_CUBIC:.0e} is "
                 "~200x the measured round-off of the moment quadrature and the tridiagonal solve.",
         routes=("weighted_spline (moment equations)", "scipy CubicSpline(bc_type='natural')"),
     )
@@ -31,11 +31,11 @@ def spline_natural_cubic():
 def spline_gaussian_vs_grid():
     rep = gaussian_grid("book")
     return Check(
-        measured=rep.error_richardson, tolerance=3e-7,
+        measured=rep.error_richardson, tolerance=TOL_GAUSSIAN_GRID,
         details=(f"9 knots on grid points, sigma_w=1, sigma_b=0.5; relative sup error {rep.error_coarse:.1e} (grid "
                  f"of {rep.n_coarse}) and {rep.error_fine:.1e} (twice finer): ratio "
                  f"{rep.error_coarse / rep.error_fine:.2f}, the O(h^2) of second differences. Richardson "
-                 f"(4 g_h/2 - g_h)/3 is within {rep.error_richardson:.1e}, the O(h^4) remainder; 3e-7 is ~13x it, room for "
+                 f"(4 g_h/2 - g_h)/3 is within {rep.error_richardson:.1e}, the O(h^4) remainder; {TOL_GAUSSIAN_GRID:.0e} is ~13x it, room for "
                  f"the QP tolerance (1e-11)."),
         routes=("weighted_spline (exact moment equations)", "CVXPY QP on uniform grids + Richardson"),
     )
