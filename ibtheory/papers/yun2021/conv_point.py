@@ -44,6 +44,7 @@ from ..._contracts import Report
 from ..._validation import as_real_array, check_int
 from .._experiment import experiment
 from .data import rng_for
+from .figures_checks import conv_single_point_figure
 from .tensors import angle, data_tensor, init_margin
 
 __all__ = ["Cor4Limit", "cor4_limit", "conv_point_instance", "ConvSinglePoint", "conv_single_point"]
@@ -198,7 +199,7 @@ def _run(seed, d, s_max, num, nu_far):
                                 angle(plane, lim.w1))
 
 
-@experiment("yun2021.conv_single_point", presets={
+@experiment("yun2021.conv_single_point", figure=conv_single_point_figure, presets={
     "smoke": {"seeds": (0,), "d": 6, "s_max": 100.0, "num": 3, "nu_far": 40.0},
     "book": {"seeds": (0, 1, 2, 3, 4, 5, 6, 7), "d": 6, "s_max": 1e3, "num": 3, "nu_far": 40.0},
     "paper": {"seeds": tuple(range(40)), "d": 8, "s_max": 1e4, "num": 5, "nu_far": 40.0}})

@@ -22,6 +22,7 @@ from ..._validation import check_int, check_positive
 from .._experiment import experiment
 from .data import rng_for, separable_instance, two_layer_point_instance
 from .figures import conv_directions_figure, diagonal_directions_figure, flows_figure
+from .figures_checks import single_point_figure
 from .tensors import angle, init_margin, singular_vector_residual, support_size
 
 __all__ = ["log_grid", "decay_fit", "FlowDirections", "exponential_flows", "DiagonalDirections",
@@ -372,7 +373,7 @@ class SinglePoint(Report):
     flow_angle: np.ndarray        #: angle of |U1'v1| of the flow at s_max to |eta|
 
 
-@experiment("yun2021.single_point", presets={
+@experiment("yun2021.single_point", figure=single_point_figure, presets={
     "smoke": {"seeds": (0,), "s_max": 100.0, "nu_far": 40.0, "label": -1.0},
     "book": {"seeds": (0, 1, 2, 3, 4), "s_max": 1e3, "nu_far": 40.0, "label": -1.0},
     "paper": {"seeds": tuple(range(20)), "s_max": 1e4, "nu_far": 40.0, "label": -1.0}})

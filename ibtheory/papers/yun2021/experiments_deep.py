@@ -24,6 +24,7 @@ from .._experiment import experiment
 from .conv_short import ShortConvolutional
 from .data import even_regression_instance, rng_for, separable_instance
 from .figures import deep_conv_directions_figure
+from .figures_regression import deep_conv_regression_figure
 from .tensors import angle, init_margin
 
 __all__ = ["fourier_margin_kkt_residual", "DeepConvDirections", "deep_conv_directions",
@@ -183,7 +184,7 @@ class DeepConvRegression(Report):
     error_printed: np.ndarray      #: flow vs the problem as printed, relative to the derived limit
 
 
-@experiment("yun2021.deep_conv_regression", presets={
+@experiment("yun2021.deep_conv_regression", figure=deep_conv_regression_figure, presets={
     "smoke": {"seeds": (0,), "cases": ((6, 3, 0.5),), "n": 2},
     "book": {"seeds": (0, 1), "cases": ((6, 3, 0.5), (8, 4, 1.0), (6, 6, 1.0)), "n": 3},
     "paper": {"seeds": tuple(range(10)), "cases": ((6, 3, 0.5), (6, 4, 1.0), (6, 6, 1.0), (8, 3, 0.5),

@@ -20,6 +20,8 @@ from ..._validation import check_positive
 from .._experiment import experiment
 from .data import even_regression_instance, regression_instance, rng_for, two_layer_point_instance
 from .figures import alpha_path_figure
+from .figures_regression import (conv_regression_figure, diagonal_regression_figure,
+                                 two_layer_point_regression_figure)
 
 __all__ = ["regression_limit", "DiagonalRegression", "diagonal_regression", "AlphaPath",
            "alpha_path", "ConvRegression", "conv_regression", "PointRegression",
@@ -90,7 +92,7 @@ class DiagonalRegression(Report):
     error: np.ndarray            #: max|beta_flow - z_qnorm| / max|z_qnorm|
 
 
-@experiment("yun2021.diagonal_regression", presets={
+@experiment("yun2021.diagonal_regression", figure=diagonal_regression_figure, presets={
     "smoke": {"seeds": (0,), "depths": (2,), "alphas": (1.0,), "n": 3, "d": 6},
     "book": {"seeds": (0, 1, 2, 3, 4), "depths": (2, 3, 4), "alphas": (0.3, 1.0, 3.0), "n": 3, "d": 6},
     "paper": {"seeds": tuple(range(20)), "depths": (2, 3, 4), "alphas": (0.1, 0.3, 1.0, 3.0, 10.0),
@@ -265,7 +267,7 @@ class ConvRegression(Report):
         return np.array([np.max(ratio[self.seed == s]) for s in dict.fromkeys(self.seed.tolist())])
 
 
-@experiment("yun2021.conv_regression", presets={
+@experiment("yun2021.conv_regression", figure=conv_regression_figure, presets={
     "smoke": {"seeds": (0,), "cases": ((2, 0.5),), "n": 2, "d": 4},
     "book": {"seeds": (0, 1, 2, 3, 4), "cases": ((2, 0.5), (2, 2.0), (3, 0.5), (3, 2.0)), "n": 2, "d": 4},
     "paper": {"seeds": tuple(range(20)), "cases": ((2, 0.5), (2, 2.0), (3, 0.5), (3, 2.0), (4, 1.0)),
@@ -316,7 +318,7 @@ class PointRegression(Report):
     error_printed: np.ndarray    #: max |v2 flow - printed v2|
 
 
-@experiment("yun2021.two_layer_point_regression", presets={
+@experiment("yun2021.two_layer_point_regression", figure=two_layer_point_regression_figure, presets={
     "smoke": {"seeds": (0,), "alphas": (1.0,), "target": 1.3},
     "book": {"seeds": (0, 1, 2, 3, 4), "alphas": (0.3, 1.0, 2.0), "target": 1.3},
     "paper": {"seeds": tuple(range(20)), "alphas": (0.3, 1.0, 2.0, 3.0), "target": 1.3}})

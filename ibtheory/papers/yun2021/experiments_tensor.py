@@ -11,6 +11,7 @@ import numpy as np
 from ..._contracts import Report
 from .._experiment import experiment
 from .data import rng_for
+from .figures_checks import tensor_identities_figure
 from .tensors import concrete_output, data_tensor, multilinear
 
 __all__ = ["TensorIdentities", "tensor_identities"]
@@ -35,7 +36,7 @@ def _yun_params(kind, params):
     return list(params)
 
 
-@experiment("yun2021.tensor_identities", presets={
+@experiment("yun2021.tensor_identities", figure=tensor_identities_figure, presets={
     "smoke": {"seeds": (0,), "n_points": 2},
     "book": {"seeds": (0, 1, 2, 3, 4), "n_points": 5},
     "paper": {"seeds": tuple(range(20)), "n_points": 5}})

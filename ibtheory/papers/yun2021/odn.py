@@ -25,6 +25,7 @@ from ..._contracts import Report
 from ..._validation import as_real_array, check_int
 from .._experiment import experiment
 from .data import rng_for, separable_instance
+from .figures_regression import odn_flows_figure
 
 __all__ = ["odn_tensor", "odn_rho", "odn_regression_limit", "random_odn", "OdnFlows", "odn_flows"]
 
@@ -159,7 +160,7 @@ class OdnFlows(Report):
         return decay_fit(self.s, self.kkt[self.L == L], self.s_fit_from)
 
 
-@experiment("yun2021.odn_flows", presets={
+@experiment("yun2021.odn_flows", figure=odn_flows_figure, presets={
     "smoke": {"seeds": (0,), "depths": (2,), "d": 5, "m": 4, "k": 5, "alpha": 1.0, "n_reg": 2,
               "s_min": 10.0, "s_max": 100.0, "num": 5, "s_fit_from": 10.0},
     "book": {"seeds": (0, 1, 2, 3, 4), "depths": (2, 3), "d": 5, "m": 4, "k": 5, "alpha": 1.0,

@@ -33,6 +33,7 @@ from ..._contracts import Report
 from ..._validation import as_real_array, check_int
 from .._experiment import experiment
 from .data import PointInstance, rng_for
+from .figures_checks import tied_single_point_figure
 from .tensors import angle
 
 __all__ = ["tied_limit", "tied_instance", "TiedSinglePoint", "tied_single_point"]
@@ -121,7 +122,7 @@ class TiedSinglePoint(Report):
     flow_tied_angle: np.ndarray  #: angle of U1'v1 restricted to the tied set to eta1, at s_max
 
 
-@experiment("yun2021.tied_single_point", presets={
+@experiment("yun2021.tied_single_point", figure=tied_single_point_figure, presets={
     "smoke": {"seeds": (0,), "tied": 2, "s_max": 100.0, "nu_far": 80.0, "label": -1.0},
     "book": {"seeds": (0, 1, 2, 3, 4), "tied": 2, "s_max": 1e3, "nu_far": 80.0, "label": -1.0},
     "paper": {"seeds": tuple(range(20)), "tied": 2, "s_max": 1e4, "nu_far": 80.0, "label": -1.0}})
