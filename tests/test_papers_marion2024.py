@@ -181,7 +181,9 @@ def test_seed_helpers_classify_and_slack_reject_bad_input():
 @pytest.mark.parametrize("name, cls", [("figure_sharpness_vs_depth", "SharpnessDepthReport"),
                                        ("figure_outcomes", "EdgeOfStabilityReport"),
                                        ("figure_lr_vs_depth", "EdgeOfStabilityReport"),
-                                       ("figure_sweep", "SweepReport"), ("figure_flow", "SmallInitFlowReport")])
+                                       ("figure_sweep", "SweepReport"), ("figure_flow", "SmallInitFlowReport"),
+                                       ("figure_landscape", "SharpnessLandscapeReport"),
+                                       ("figure_deep_flow", "DeepFlowReport")])
 def test_figures_reject_a_non_report(name, cls):
     from ibtheory.papers.marion2024 import figures
 
@@ -226,3 +228,21 @@ def test_identity_init_counted_once():
     assert np.allclose(rep.sharpness[zero], rep.sharpness[zero][0], rtol=0, atol=0)
     # ... and only one of them counts
     assert keep[zero].sum() == 1 and keep[~zero].all()
+
+
+@pytest.mark.parametrize("name, n_axes", [("sharpness_landscape", 2), ("deep_small_init_flow", 3)])
+def test_landscape_and_deep_flow_figures(name, n_axes):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ibtheory.papers import marion2024 as mc
+
+    exp = getattr(mc, name)
+    fig = exp.figure(exp("smoke"))
+    assert len(fig.axes) == n_axes
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.has_data()
+    plt.close(fig)
+    with pytest.raises(TypeError, match="rep must be a"):
+        exp.figure(mc.sharpness_vs_depth("smoke"))

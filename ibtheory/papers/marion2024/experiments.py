@@ -20,7 +20,7 @@ from ..._validation import check_int
 from .._experiment import experiment
 from . import closed_forms as cf
 from .data import make_data
-from .figures import figure_sharpness_vs_depth
+from .figures import figure_landscape, figure_sharpness_vs_depth
 
 __all__ = ["OUTCOMES", "child_seed", "child_rng", "outcome_counts", "SharpnessLandscapeReport", "sharpness_landscape",
            "SharpnessDepthReport", "sharpness_vs_depth"]
@@ -109,7 +109,7 @@ class SharpnessLandscapeReport(Report):
     n_starts: int
 
 
-@experiment("marion2024.sharpness_landscape", presets={
+@experiment("marion2024.sharpness_landscape", figure=figure_landscape, presets={
     "smoke": {"seeds": (0,), "networks": ((2, 3, 1),), "n": 10, "spread": 3.0, "n_starts": 1},
     "book": {"seeds": (0,), "networks": ((2, 3, 1), (2, 2, 2, 1)), "n": 10, "spread": 3.0, "n_starts": 2},
     "paper": {"seeds": tuple(range(10)), "networks": ((2, 3, 1), (2, 2, 2, 1), (3, 2, 2, 2, 1)), "n": 10,

@@ -31,6 +31,7 @@ from . import closed_forms as cf
 from .data import make_data
 from .experiments import child_rng, child_seed
 from .experiments_flow import FlowLimitReport, flow_limit
+from .figures import figure_deep_flow
 
 __all__ = ["DeepFlowReport", "deep_small_init_flow"]
 
@@ -98,7 +99,7 @@ class DeepFlowReport(FlowLimitReport):
     d: int = 0
 
 
-@experiment("marion2024.deep_small_init_flow", presets={
+@experiment("marion2024.deep_small_init_flow", figure=figure_deep_flow, presets={
     "smoke": {"seeds": (0,), "depths": (3,), "hypothesis": 0.5, "n": 50, "d": 5, "rtol": 1e-10},
     "book": {"seeds": (0,), "depths": (2, 4, 6, 8, 10), "hypothesis": 0.5, "n": 50, "d": 5, "rtol": 1e-11},
     "paper": {"seeds": tuple(range(5)), "depths": tuple(range(2, 11)), "hypothesis": 0.5, "n": 50, "d": 5,

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["figure_sharpness_vs_depth", "figure_outcomes", "figure_lr_vs_depth", "figure_sweep", "figure_flow"]
+__all__ = ["figure_sharpness_vs_depth", "figure_outcomes", "figure_lr_vs_depth", "figure_sweep", "figure_flow",
+           "figure_landscape", "figure_deep_flow"]
+
+#: exact zeros of a discrepancy are drawn at this floor on the log axes (about eps / 10)
+ZERO_FLOOR = 1e-17
 
 _COLORS = {"converged": "tab:green", "period_2": "tab:blue", "diverged": "tab:red",
            "still_descending": "tab:orange", "other": "tab:gray"}
@@ -203,4 +207,120 @@ def figure_flow(rep):
         ax.axhline(rep.pl_bound[i], color=line.get_color(), ls=":", lw=0.8)
     style(ax, "time $t$ (gradient flow)", r"$\mu(t)=\|\nabla R\|^2/(R-R_{\min})$", xlog=True, ylog=True, ncol=2)
     fig.tight_layout()
+    return fig
+
+
+def figure_landscape(rep):
+    r"""The infimum of the sharpness over minimizers two ways, per instance of ``sharpness_landscape``.
+
+    The paper draws no figure of this (the slides state the theorem on :math:`\inf S`); this figure
+    shows what the claims compare. Left: per (seed, network), the brute-force minimum of the dense
+    Hessian's top eigenvalue over all minimizers, the certified lower end, the lower bound
+    :math:`2La\|\pi^\star\|^{2-2/L}` and the balanced minimizer's sharpness, each divided by the certified
+    :math:`\inf S`. Right: the relative gap brute force vs certified infimum and the relative error of the
+    closed-form minimizer sharpness against the dense Hessian, on a log axis with their tolerances
+    (:data:`.tolerances.INFIMUM`, :data:`.tolerances.HESSIAN`; exact zeros drawn at :data:`ZERO_FLOOR`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.marion2024 import sharpness_landscape
+    >>> from ibtheory.papers.marion2024.figures import figure_landscape
+    >>> len(figure_landscape(sharpness_landscape("smoke")).axes)
+    2
+
+    See the book chapter *Deep linear networks are implicitly regularized towards flat minima*
+    (``book/marion2024.md``).
+    """
+    import matplotlib.pyplot as plt
+
+    from . import tolerances as tol
+    from .experiments import SharpnessLandscapeReport
+
+    _check_report(rep, SharpnessLandscapeReport)
+    order = np.lexsort((rep.widths, rep.seed))
+    x = np.arange(order.size)
+    labels = [f"seed {s}\n{w}" for s, w in zip(rep.seed[order], rep.widths[order])]
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    inf = rep.infimum[order]
+    for field, fmt, kw, lab in (("balanced", "^", {}, "balanced minimizer"),
+                                ("brute_force", "o", dict(ms=10, mfc="none"), "brute force over all minimizers"),
+                                ("certified_lower", "k_", dict(ms=16, mew=1.5), r"certified lower end of $\inf S$"),
+                                ("lower_bound", "v", {}, r"lower bound $2La\|\pi^\star\|^{2-2/L}$")):
+        axs[0].plot(x, getattr(rep, field)[order] / inf, fmt, label=lab, **kw)
+    axs[0].axhline(1, color="k", lw=0.8)
+    axs[0].set_xticks(x, labels)
+    style(axs[0], "instance (seed, widths)", r"sharpness / certified $\inf S$")
+    gap = np.abs(rep.brute_force - rep.infimum) / rep.infimum
+    axs[1].semilogy(x, np.maximum(gap[order], ZERO_FLOOR), "o", label=r"|brute force $-\inf S$| / $\inf S$")
+    axs[1].semilogy(x, np.maximum(rep.hessian_error[order], ZERO_FLOOR), "s",
+                    label="closed-form minimizer sharpness vs dense Hessian")
+    axs[1].axhline(tol.INFIMUM, color="C0", ls="--", lw=1, label="tolerance INFIMUM")
+    axs[1].axhline(tol.HESSIAN, color="C1", ls=":", lw=1, label="tolerance HESSIAN")
+    axs[1].set_xticks(x, labels)
+    style(axs[1], "instance (seed, widths)", "relative discrepancy")
+    return fig
+
+
+def figure_deep_flow(rep):
+    r"""The corollary at depths up to 10, from a ``deep_small_init_flow`` report.
+
+    The slides show *Gradient flow from a small-scale initialization* only as section titles, with no
+    axes to follow, so this is not the paper's figure; it shows what the claim checks, against depth
+    :math:`L`, one marker per seed. Left: the time to escape the saddle at 0 (excess risk halved) with
+    the order :math:`s^{2-L}` of the init scale :math:`s` (dashed). Middle: the sharpness of the limit
+    over :math:`\inf S`, between 1 and the corollary's :math:`4\Lambda/\lambda` (dashed). Right: each
+    property of the corollary as a ratio that the theorem keeps at or below 1 (rank-one defect over
+    :math:`\varepsilon_0`, misalignment over its bound, the singular values' distance to their interval,
+    the PL bound over the PL ratio at the limit and over the fitted decay rate) and the conservation drift
+    over :data:`.tolerances.CONSERVATION`, on a log axis (exact zeros drawn at :data:`ZERO_FLOOR`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from ibtheory.papers.marion2024 import deep_small_init_flow
+    >>> from ibtheory.papers.marion2024.figures import figure_deep_flow
+    >>> len(figure_deep_flow(deep_small_init_flow("smoke")).axes)
+    3
+
+    See the book chapter *Deep linear networks are implicitly regularized towards flat minima*
+    (``book/marion2024.md``).
+    """
+    import matplotlib.pyplot as plt
+
+    from . import tolerances as tol
+    from .experiments_deep import DeepFlowReport
+
+    _check_report(rep, DeepFlowReport)
+    fig, axs = plt.subplots(1, 3, figsize=(16, 4), layout="constrained")
+    seeds = np.unique(rep.seed)
+    depths = np.unique(rep.depth)
+    for i, s in enumerate(seeds):
+        m = rep.seed == s
+        o = np.argsort(rep.depth[m])
+        L = rep.depth[m][o]
+        axs[0].semilogy(L, rep.t_escape[m][o], "o-", color=f"C{i}", ms=4, label=f"seed {s}")
+        axs[1].semilogy(L, rep.sharpness[m][o] / rep.s_inf[m][o], "o-", color=f"C{i}", ms=4, label=f"seed {s}")
+        axs[1].semilogy(L, rep.ratio_hi[m][o], "--", color=f"C{i}", lw=1,
+                        label=r"corollary's upper end $4\Lambda/\lambda$" if i == 0 else None)
+    scale = rep.target_hypothesis / (32 * depths * rep.d)
+    axs[0].semilogy(depths, scale ** (2.0 - depths), "k--", lw=1, label=r"$s^{2-L}$ (order of the escape time)")
+    axs[1].axhline(1, color="k", lw=0.8)
+    ratios = ((rep.defect / rep.eps_init, "o", r"rank-one defect / $\varepsilon_0$"),
+              ((1 - rep.align_min) / (1 - rep.align_bound), "s", "misalignment / its bound"),
+              (np.maximum(rep.sigma_max / rep.sigma_hi, rep.sigma_lo / rep.sigma_min), "D",
+               r"$\max(\sigma_{\max}/\sigma_{hi}, \sigma_{lo}/\sigma_{\min})$"),
+              (rep.pl_bound / rep.mu_end, "^", r"PL bound / $\mu$ at the limit"),
+              (rep.pl_bound / rep.decay_rate, "v", "PL bound / fitted decay rate"),
+              (rep.drift / tol.CONSERVATION, "x", "conservation drift / tolerance"))
+    for j, (v, mk, lab) in enumerate(ratios):
+        axs[2].semilogy(rep.depth + 0.08 * (j - 2.5), np.maximum(v, ZERO_FLOOR), mk, color=f"C{j}", label=lab)
+    axs[2].axhline(1, color="k", lw=1, label="theorem's bound (1)")
+    style(axs[0], "depth $L$", "escape time $t$ (excess risk halved)")
+    style(axs[1], "depth $L$", r"sharpness of the limit / $\inf S$")
+    style(axs[2], "depth $L$", r"ratio (required $\leq 1$)", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for ax in axs:
+        ax.set_xticks(depths)
     return fig
