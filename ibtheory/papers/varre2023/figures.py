@@ -206,6 +206,8 @@ def limit_figure(report):
     lo, hi = np.min(flow), np.max(flow)
     ax[1].loglog([lo, hi], [lo, hi], color="0.5", lw=1, label="equality")
     ax[1].set(xlabel=r"predicted $\sigma_i(W_1^\infty)$", ylabel=r"$\sigma_i(W_1^\infty)$ of the gradient flow")
+    for axis in (ax[1].xaxis, ax[1].yaxis):     # minor-tick labels collide on a narrow log range
+        axis.set_minor_formatter(plt.NullFormatter())
     ax[1].legend(fontsize=8)
     return fig
 
