@@ -217,6 +217,7 @@ def test_limit_report_holds_both_predicted_spectra():
     ok = np.isfinite(lim.singular_values)
     assert np.array_equal(ok, np.isfinite(lim.sv_closed)) and np.array_equal(ok, np.isfinite(lim.sv_printed))
     # the per-run maxima of the table are the maxima of the stored spectra
-    assert np.allclose(np.nanmax(np.abs(lim.singular_values - lim.sv_closed), axis=1), lim.sv_flow_closed, rtol=0, atol=0)
+    assert np.allclose(np.nanmax(np.abs(lim.singular_values - lim.sv_closed), axis=1), lim.sv_flow_closed,
+                       rtol=0, atol=0)
     assert np.allclose(np.nanmax(np.abs(lim.singular_values - lim.sv_printed), axis=1), lim.sv_flow_printed,
                        rtol=0, atol=0)

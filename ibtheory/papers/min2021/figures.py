@@ -172,9 +172,10 @@ def reduction_figure(rep):
     The paper draws no figure of this; this figure shows what the check compares. Left, on a log
     axis: the network loss :math:`\frac12\|Y-XUV^\top\|_F^2` (circles), the reduced loss
     :math:`\frac12\|\tilde Y-\Sigma_x^{1/2}U_1V^\top\|_F^2` plus :math:`\mathcal L^*` (crosses) and the
-    constant :math:`\mathcal L^*` alone (non-zero: the data are rank-deficient). Right: the two relative discrepancies of the claim (network loss vs
-    reduced loss + :math:`\mathcal L^*`, :math:`\mathcal L^*` vs the least-squares residual) on a log axis,
-    with the float64 machine epsilon for scale (exact zeros drawn at :data:`ZERO_FLOOR`).
+    constant :math:`\mathcal L^*` alone (non-zero: the data are rank-deficient). Right: the two relative
+    discrepancies of the claim (network loss vs reduced loss + :math:`\mathcal L^*`, :math:`\mathcal L^*` vs
+    the least-squares residual) on a log axis, with the float64 machine epsilon for scale (exact zeros
+    drawn at :data:`ZERO_FLOOR`).
 
     Examples
     --------

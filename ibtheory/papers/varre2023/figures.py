@@ -152,7 +152,8 @@ def relu_figure(report):
 
 
 #: the route discrepancies of :class:`~.experiments.LimitReport` drawn by :func:`limit_figure`
-_LIMIT_ROUTES = (("beta_flow_pinv", r"$\beta$: flow vs $X^+Y$"), ("gram_flow_closed", r"$W_1W_1^\top$: flow vs closed form"),
+_LIMIT_ROUTES = (("beta_flow_pinv", r"$\beta$: flow vs $X^+Y$"),
+                 ("gram_flow_closed", r"$W_1W_1^\top$: flow vs closed form"),
                  ("gram_flow_solver", r"$W_1W_1^\top$: flow vs solver"),
                  ("gram_solver_closed", r"$W_1W_1^\top$: solver vs closed form"),
                  ("objective_flow_solver", "log-det objective: flow vs solver"),
