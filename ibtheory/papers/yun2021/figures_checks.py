@@ -69,7 +69,8 @@ def discrepancy_strip(ax, columns, *, outcome=None, groups=None, count_missing=T
     done = (np.ones(n_runs, bool) if outcome is None
             else np.isin(np.asarray(outcome).astype(str), _DONE))
     keys = [None] if groups is None else sorted(set(np.asarray(groups).tolist()), key=str)
-    group_of = np.zeros(n_runs, int) if groups is None else np.array([keys.index(g) for g in np.asarray(groups).tolist()])
+    group_of = (np.zeros(n_runs, int) if groups is None
+                else np.array([keys.index(g) for g in np.asarray(groups).tolist()]))
     labels, seen = [], set()
     for i, (label, values, limit, side) in enumerate(columns):
         v = np.asarray(values, float)
