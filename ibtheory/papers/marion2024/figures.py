@@ -304,7 +304,7 @@ def figure_deep_flow(rep):
         axs[0].semilogy(L, rep.t_escape[m][o], "o-", color=f"C{i}", ms=4, label=f"seed {s}")
         axs[1].semilogy(L, rep.sharpness[m][o] / rep.s_inf[m][o], "o-", color=f"C{i}", ms=4, label=f"seed {s}")
         axs[1].semilogy(L, rep.ratio_hi[m][o], "--", color=f"C{i}", lw=1,
-                        label=r"corollary's upper end $4\Lambda/\lambda$" if i == 0 else None)
+                        label=r"corollary's upper end $4\Lambda/\lambda$ (dashed, per seed)" if i == 0 else None)
     scale = rep.target_hypothesis / (32 * depths * rep.d)
     axs[0].semilogy(depths, scale ** (2.0 - depths), "k--", lw=1, label=r"$s^{2-L}$ (order of the escape time)")
     axs[1].axhline(1, color="k", lw=0.8)
