@@ -26,10 +26,16 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from typing import ClassVar
 
 import numpy as np
 
-__all__ = ["Status", "Report"]
+__all__ = ["Status", "Report", "PER_RUN"]
+
+#: ``dataclasses.field(metadata=PER_RUN)`` marks an array field of a :class:`Report` whose first
+#: axis runs over the runs but that is not a table column (a trajectory, a curve per run): merging
+#: seed shards concatenates it, even where the shards happen to hold equal values.
+PER_RUN = {"table": False, "runs": True}
 
 
 class Status(str, enum.Enum):
@@ -89,6 +95,32 @@ class Report:
     >>> r.table().shape, r.settings()
     ((2, 2), {'level': 0.95})
     """
+
+    #: Fields that summarize the runs (an ensemble fit, a count over runs, the trajectory of
+    #: the first run). When ``ibtheory reproduce`` merges the reports of seed shards into
+    #: one, these are neither compared nor concatenated: :meth:`merge_summaries` recomputes
+    #: them, so the merged report (and its figure) equals one batched call's.
+    summary_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def merge_summaries(cls, shards, runs: dict) -> dict:
+        """The :attr:`summary_fields` of the report merged from ``shards``.
+
+        Parameters
+        ----------
+        shards : list of Report
+            The shard reports, of this class, in seed order (the first shard holds the
+            first seeds).
+        runs : dict
+            Every other field of the merged report: per-run arrays concatenated in the
+            order one batched call gives, settings as they are.
+
+        Returns
+        -------
+        dict
+            One value per name in :attr:`summary_fields`.
+        """
+        raise NotImplementedError(f"{cls.__name__} declares no way to merge its summaries")
 
     def _run_columns(self) -> dict:
         cols = {}

@@ -446,3 +446,50 @@ def test_every_paper_experiment_draws_a_figure():
     missing = sorted(k for k, e in reg.items() if k not in ours and e.figure is None)
     assert not errors and len(reg) - len(ours & set(reg)) >= 52
     assert missing == []
+
+
+def _same_value(a, b):
+    import dataclasses as dc
+
+    from ibtheory.stats import RateFit
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, RateFit) and isinstance(b, RateFit):
+        return all(_same_value(getattr(a, f.name), getattr(b, f.name)) for f in dc.fields(a))
+    if a is None or b is None or isinstance(a, str):
+        return a == b
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc":
+        # batched BLAS rounds with the batch size (see the shard contract test)
+        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-24, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
+@pytest.mark.parametrize("exp_id", sorted(k for k, e in load_registry()[0].items()
+                                          if e.settings("smoke")["seeds"] is not None
+                                          and k not in {e.id for e in OURS}))
+def test_shards_merge_into_the_batched_report(exp_id):
+    """With several shards, `reproduce` draws the figure from the merged report: for every
+    experiment with seeds it must merge, and equal one batched call's report field by field
+    (ensemble fits and counts recomputed by ``merge_summaries``; compute time summed)."""
+    import dataclasses as dc
+
+    from ibtheory.reproduce._merge import merge_reports
+
+    exp = load_registry()[0][exp_id]
+    s = exp.settings("smoke")
+    seeds = tuple(s["seeds"])
+    seeds = seeds + tuple(max(seeds) + 1 + i for i in range(max(0, 4 - len(seeds))))
+    shards = [seeds[:2], seeds[2:]]
+    batched = exp.fn(**{**s, "seeds": seeds})
+    merged, why = merge_reports([exp.fn(**{**s, "seeds": x}) for x in shards], shards, seeds)
+    assert why is None, why
+    assert type(merged) is type(batched)
+    for f in dc.fields(batched):
+        if f.name != "seconds":
+            assert _same_value(getattr(merged, f.name), getattr(batched, f.name)), f.name

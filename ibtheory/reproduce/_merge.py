@@ -74,6 +74,10 @@ def with_settings(table, settings: dict):
 
 
 def _equal(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):   # e.g. per-init targets: arrays by name
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
     try:
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
             a, b = np.asarray(a), np.asarray(b)
@@ -181,17 +185,20 @@ def merge_reports(reports, shard_seeds, seeds):
         i, k = _seed_index(np.concatenate(cols), seeds)
         perm = np.lexsort((i, k)) if layout == "inner" else np.lexsort((k, i))
     values, per_run = {}, set()
+    summaries = tuple(getattr(cls, "summary_fields", ()))
     for f in dataclasses.fields(cls):
-        if not f.init:
+        if not f.init or f.name in summaries:
             continue
         vs = [getattr(r, f.name) for r in reports]
         v0 = vs[0]
         arrays = all(isinstance(v, np.ndarray) and v.ndim >= 1 for v in vs)
-        if arrays and all(f.name in t.columns for t in tables):
+        if arrays and (f.metadata.get("runs") or all(f.name in t.columns for t in tables)):
             values[f.name] = np.concatenate(vs, axis=0)
             per_run.add(f.name)
         elif all(_equal(v, v0) for v in vs[1:]):
             values[f.name] = v0
+        elif f.name == "seconds" and all(isinstance(v, (int, float)) for v in vs):
+            values[f.name] = float(sum(vs))      # compute time: the shards' sum
         elif (all(isinstance(v, tuple) for v in vs) and shard_seeds[0] is not None
               and all(_same_seeds(v, s) for v, s in zip(vs, shard_seeds))):
             values[f.name] = tuple(seeds)
@@ -206,6 +213,15 @@ def merge_reports(reports, shard_seeds, seeds):
     if perm is not None:
         for name in per_run:
             values[name] = values[name][perm]
+    if summaries:
+        try:
+            extra = cls.merge_summaries(list(reports), dict(values))
+        except NotImplementedError as exc:
+            return None, str(exc)
+        if set(extra) != set(summaries):
+            return None, (f"{cls.__name__}.merge_summaries returned {sorted(extra)}, "
+                          f"not its summary_fields {sorted(summaries)}")
+        values.update(extra)
     try:
         return cls(**values), None
     except Exception as exc:  # a __post_init__ that rejects the merged fields

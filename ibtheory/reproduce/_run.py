@@ -302,7 +302,7 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
         fig, fig_note = _figure(exp, len(results), report, merge_note, table)
         if fig is not None:
             files |= mf.write_figure(fig, out)
-        elif exp.figure is not None:
+        elif exp.figure is not None and report is not None:
             fig_note = f"the figure function returned None ({fig_note})"
     except Exception as exc:  # the table stands; the manifest says why the figure is missing
         fig_error = f"{type(exc).__name__}: {exc}"
