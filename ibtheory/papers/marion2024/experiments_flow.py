@@ -110,6 +110,13 @@ class SmallInitFlowReport(FlowLimitReport):
     n: int = 0
     d: int = 0
 
+    summary_fields = ("times", "mus")
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        # one curve per run, runs seed-major (the loop over seeds is outermost): shards in seed order
+        return {k: tuple(c for r in shards for c in getattr(r, k)) for k in cls.summary_fields}
+
 
 @experiment("marion2024.small_init_flow", figure=figure_flow, presets={
     "smoke": {"seeds": (0,), "depths": (2,), "scale": 1e-3, "data_kinds": ((1.0, 1.0),), "n": 50, "d": 5,

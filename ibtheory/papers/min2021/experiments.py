@@ -112,6 +112,12 @@ class ConservationReport(Report):
     gap_tol: float = 1e-13
     rtol: float = 1e-12
 
+    summary_fields = ("t", "gap", "dlam")   # the first run's curves: the first shard's
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        return {k: getattr(shards[0], k) for k in cls.summary_fields}
+
 
 @experiment("min2021.conservation", figure=conservation_figure, presets={
     "smoke": {"seeds": (0,), "h": 6, "gap_tol": 1e-8, "rtol": 1e-10},

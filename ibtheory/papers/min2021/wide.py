@@ -66,6 +66,21 @@ class ImbalanceProbabilityReport(Report):
     threshold: float = 1.0
     k: int = 6                     #: r + m
 
+    summary_fields = ("n_failed", "n_draws", "fail_lo", "fail_hi")
+
+    @staticmethod
+    def failure_counts(h, failed, widths, n_draws):
+        """Failures per width and their Wilson 95 % intervals (``n_failed, fail_lo, fail_hi``)."""
+        nf = np.array([int(np.sum(failed[h == w])) for w in widths])
+        iv = np.array([binomial_interval(int(f), n_draws) for f in nf]).reshape(-1, 2)
+        return nf, iv[:, 0], iv[:, 1]
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        n_draws = sum(r.n_draws for r in shards)
+        nf, lo, hi = cls.failure_counts(runs["h"], runs["failed"], runs["widths"], n_draws)
+        return {"n_failed": nf, "n_draws": n_draws, "fail_lo": lo, "fail_hi": hi}
+
     def summary(self):
         """One row per width: failures, their Wilson interval, the derived bound."""
         import pandas as pd
@@ -101,11 +116,10 @@ def imbalance_probability(*, seeds, widths, threshold):
         cols["c_lower"].append(imbalance_lower_bound(U1, V))
     cols = {key: np.concatenate(v) for key, v in cols.items()}
     failed = cols["c"] < threshold
-    nf = np.array([int(np.sum(failed[cols["h"] == h])) for h in widths])
-    iv = np.array([binomial_interval(int(f), len(seeds)) for f in nf])
+    nf, lo, hi = ImbalanceProbabilityReport.failure_counts(cols["h"], failed, np.array(widths), len(seeds))
     bound = np.array([imbalance_failure_bound(h, k, threshold=threshold) for h in widths])
     return ImbalanceProbabilityReport(**cols, failed=failed, widths=np.array(widths), n_failed=nf,
-                                      n_draws=len(seeds), fail_lo=iv[:, 0], fail_hi=iv[:, 1], bound=bound,
+                                      n_draws=len(seeds), fail_lo=lo, fail_hi=hi, bound=bound,
                                       threshold=threshold, k=k)
 
 
@@ -127,6 +141,18 @@ class WidthSweepReport(Report):
     compression_error: float = float("nan")   #: full-width vs compressed flow, first seed at check_width
     a: float = 0.5
     gap_tol: float = 1e-14
+
+    summary_fields = ("fits", "compression_error")
+
+    @staticmethod
+    def ensemble_fits(cols) -> dict:
+        """The log-log fit of each product and of the distance against the width, over every run."""
+        return {k: loglog_fit(cols["h"], cols[k], level=SLOPE_LEVEL) for k in ("VU1", "VU2", "U1U2", "dist")}
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        # compression_error is the first seed's check: the first shard's
+        return {"fits": cls.ensemble_fits(runs), "compression_error": shards[0].compression_error}
 
 
 def _width_sweep(*, seeds, widths, a, gap_tol, check_width):
@@ -161,8 +187,8 @@ def _width_sweep(*, seeds, widths, a, gap_tol, check_width):
                            ("outcome", str(res.status))):
                 rows[key].append(v)
     cols = {k: np.array(v) for k, v in rows.items()}
-    fits = {k: loglog_fit(cols["h"], cols[k], level=SLOPE_LEVEL) for k in ("VU1", "VU2", "U1U2", "dist")}
-    return WidthSweepReport(**cols, fits=fits, compression_error=comp_err, a=a, gap_tol=gap_tol)
+    return WidthSweepReport(**cols, fits=WidthSweepReport.ensemble_fits(cols), compression_error=comp_err, a=a,
+                            gap_tol=gap_tol)
 
 
 _WIDTHS = (10, 30, 100, 300, 1000, 3000, 10000)

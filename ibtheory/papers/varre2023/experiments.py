@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import as_real_array, check_int, check_positive
 from .._experiment import experiment
 from . import closed_forms as cf
@@ -93,7 +93,7 @@ class TrajectoryReport(Report):
     bound_excess: np.ndarray    #: max_t (L(t) - L(0) exp(-4 gamma mu t)) / L(0), <= 0 by the theorem
     drift: np.ndarray           #: drift of the conservation law (engine certificate)
     t: np.ndarray = dataclasses.field(**_NOTABLE)
-    svals: np.ndarray = dataclasses.field(**_NOTABLE)   #: (runs, T, d)
+    svals: np.ndarray = dataclasses.field(metadata=PER_RUN)   #: (runs, T, d)
     n: int = 0
     d: int = 0
     k: int = 0
@@ -172,9 +172,9 @@ class LimitReport(Report):
     sv_flow_printed: np.ndarray      #: the same against the printed corollary
     big_gram_tail: np.ndarray        #: eigenvalues d+1..l of W1^T W1, relative to the largest
     big_gram_top: np.ndarray         #: top d eigenvalues of W1^T W1 vs those of W1 W1^T, relative
-    singular_values: np.ndarray = dataclasses.field(**_NOTABLE)  #: (runs, max d), of W1 at the end of the flow
-    sv_closed: np.ndarray = dataclasses.field(**_NOTABLE)        #: (runs, max d), the corollary's
-    sv_printed: np.ndarray = dataclasses.field(**_NOTABLE)       #: (runs, max d), the slides' printed formula
+    singular_values: np.ndarray = dataclasses.field(metadata=PER_RUN)  #: (runs, max d), of W1 at the end of the flow
+    sv_closed: np.ndarray = dataclasses.field(metadata=PER_RUN)        #: (runs, max d), the corollary's
+    sv_printed: np.ndarray = dataclasses.field(metadata=PER_RUN)       #: (runs, max d), the slides' printed formula
 
     @property
     def worst_discrepancy(self) -> float:
@@ -310,8 +310,8 @@ class NeuronReport(Report):
     share: np.ndarray            #: share of ||W1||_F^2 along beta_inf (flow)
     share_predicted: np.ndarray  #: closed form a1 / (a1 + 2 gamma (d - 1))
     mean_cos: np.ndarray         #: mean |cos| of the neurons with beta_inf
-    W1: np.ndarray = dataclasses.field(**_NOTABLE)    #: (runs, d, l)
-    beta: np.ndarray = dataclasses.field(**_NOTABLE)  #: (runs, d)
+    W1: np.ndarray = dataclasses.field(metadata=PER_RUN)    #: (runs, d, l)
+    beta: np.ndarray = dataclasses.field(metadata=PER_RUN)  #: (runs, d)
 
 
 @experiment("varre2023.neuron_directions", presets={
@@ -363,8 +363,8 @@ class RankReport(Report):
     outside_flow: np.ndarray     #: share of ||W1||^2 outside the top k (flow)
     outside_closed: np.ndarray
     outside_bound: np.ndarray    #: 2 gamma (d - k) / sum_i sigma_i(beta_inf)
-    sv_flow: np.ndarray = dataclasses.field(**_NOTABLE)    #: (runs, d)
-    sv_closed: np.ndarray = dataclasses.field(**_NOTABLE)  #: (runs, d)
+    sv_flow: np.ndarray = dataclasses.field(metadata=PER_RUN)    #: (runs, d)
+    sv_closed: np.ndarray = dataclasses.field(metadata=PER_RUN)  #: (runs, d)
     k: int = 0
     d: int = 0
     tau: float = 0.1

@@ -14,7 +14,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import as_real_array, check_int, check_positive
 from .._experiment import experiment
 from . import closed_forms as cf
@@ -62,8 +62,8 @@ class LabelNoiseReport(Report):
     flow_effective_rank: np.ndarray   #: effective rank of the gradient-flow limit (closed form)
     beta_error: np.ndarray            #: |beta - X^+ Y| / |X^+ Y| at the end
     t: np.ndarray = dataclasses.field(**_NOTABLE)
-    effective_rank: np.ndarray = dataclasses.field(**_NOTABLE)  #: (runs, T)
-    loss: np.ndarray = dataclasses.field(**_NOTABLE)            #: (runs, T)
+    effective_rank: np.ndarray = dataclasses.field(metadata=PER_RUN)  #: (runs, T)
+    loss: np.ndarray = dataclasses.field(metadata=PER_RUN)            #: (runs, T)
     gamma: float = 1.0
     dt: float = 0.0
 
@@ -132,7 +132,7 @@ class ReLUReport(Report):
     subspace_angle: np.ndarray     #: largest principal angle (degrees) between top-2 row space and span(u, v)
     dominant_angle: np.ndarray     #: norm^2-weighted mean angle (degrees) of the neurons to the nearer of u, v
     steps: np.ndarray = dataclasses.field(**_NOTABLE)
-    svals: np.ndarray = dataclasses.field(**_NOTABLE)   #: (runs, T, d)
+    svals: np.ndarray = dataclasses.field(metadata=PER_RUN)   #: (runs, T, d)
 
 
 @experiment("varre2023.relu_features", presets={

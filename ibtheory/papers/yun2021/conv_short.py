@@ -37,7 +37,7 @@ import operator
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import as_real_array, check_int
 from ...models import Convolutional
 from .._experiment import experiment
@@ -212,8 +212,8 @@ class ShortConvFlows(Report):
     final_residual: np.ndarray   #: Theorem 1 residual at s_max (data tensor route)
     routes_difference: np.ndarray  #: max over s of |residual (tensor) - residual (FFT)|
     s: np.ndarray = dataclasses.field(metadata={"table": False})
-    residual: np.ndarray = dataclasses.field(metadata={"table": False})     #: (run, s)
-    u_increment: np.ndarray = dataclasses.field(metadata={"table": False})  #: (run, s-1)
+    residual: np.ndarray = dataclasses.field(metadata=PER_RUN)     #: (run, s)
+    u_increment: np.ndarray = dataclasses.field(metadata=PER_RUN)  #: (run, s-1)
     s_fit_from: float = 100.0
 
     def fit(self, quantity, ks):

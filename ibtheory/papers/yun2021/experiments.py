@@ -17,7 +17,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import check_int, check_positive
 from .._experiment import experiment
 from .data import rng_for, separable_instance, two_layer_point_instance
@@ -99,9 +99,9 @@ class FlowDirections(Report):
     final_residual: np.ndarray   #: singular-vector residual of Theorem 1 at s_max
     final_angle_l2: np.ndarray   #: angle between beta and the l2 max-margin direction at s_max
     s: np.ndarray = dataclasses.field(metadata={"table": False})
-    residual: np.ndarray = dataclasses.field(metadata={"table": False})     #: (run, s)
-    u_increment: np.ndarray = dataclasses.field(metadata={"table": False})  #: (run, s-1)
-    angle_l2: np.ndarray = dataclasses.field(metadata={"table": False})     #: (run, s)
+    residual: np.ndarray = dataclasses.field(metadata=PER_RUN)     #: (run, s)
+    u_increment: np.ndarray = dataclasses.field(metadata=PER_RUN)  #: (run, s-1)
+    angle_l2: np.ndarray = dataclasses.field(metadata=PER_RUN)     #: (run, s)
     depth: int = 3
     s_fit_from: float = 100.0
 
@@ -219,9 +219,9 @@ class DiagonalDirections(Report):
     failure_stuck: np.ndarray     #: L = 2, lambda = 0: beta_j kept its wrong sign all along
     failure_bound: np.ndarray     #: arcsin(|z_j|/||z||): least angle to z of any beta with the wrong sign on j
     s: np.ndarray = dataclasses.field(metadata={"table": False})
-    angle: np.ndarray = dataclasses.field(metadata={"table": False})   #: (run, s)
-    kkt: np.ndarray = dataclasses.field(metadata={"table": False})     #: (run, s)
-    beta_final: np.ndarray = dataclasses.field(metadata={"table": False})  #: (run, d)
+    angle: np.ndarray = dataclasses.field(metadata=PER_RUN)   #: (run, s)
+    kkt: np.ndarray = dataclasses.field(metadata=PER_RUN)     #: (run, s)
+    beta_final: np.ndarray = dataclasses.field(metadata=PER_RUN)  #: (run, d)
     s_fit_from: float = 100.0
 
     def fit(self, quantity, L):

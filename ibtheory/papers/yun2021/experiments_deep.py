@@ -18,7 +18,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import as_real_array, check_depth
 from .._experiment import experiment
 from .conv_short import ShortConvolutional
@@ -94,7 +94,7 @@ class DeepConvDirections(Report):
     solver_kkt: np.ndarray        #: the same residual at fourier_max_margin's point
     final_angle: np.ndarray       #: angle of beta to fourier_max_margin's stationary point
     s: np.ndarray = dataclasses.field(metadata={"table": False})
-    kkt: np.ndarray = dataclasses.field(metadata={"table": False})   #: (run, s)
+    kkt: np.ndarray = dataclasses.field(metadata=PER_RUN)   #: (run, s)
     s_fit_from: float = 100.0
 
     def fit(self, d=None, L=None):

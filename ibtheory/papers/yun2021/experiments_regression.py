@@ -15,7 +15,7 @@ import functools
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import check_positive
 from .._experiment import experiment
 from .data import even_regression_instance, regression_instance, rng_for, two_layer_point_instance
@@ -151,16 +151,16 @@ class AlphaPath(Report):
     gap_l2_large: np.ndarray     #: max|z(alpha_max) - min-l2| / max|l1 - l2|
     gap_l1_small: np.ndarray     #: max|z(small_alphas[0]) - min-l1| / max|l1 - l2|
     alphas: np.ndarray = dataclasses.field(metadata={"table": False})
-    path: np.ndarray = dataclasses.field(metadata={"table": False})        #: (run, alpha, d)
+    path: np.ndarray = dataclasses.field(metadata=PER_RUN)        #: (run, alpha, d)
     small_alphas: np.ndarray = dataclasses.field(metadata={"table": False})
-    gap_l1: np.ndarray = dataclasses.field(metadata={"table": False})      #: (run, small alpha)
+    gap_l1: np.ndarray = dataclasses.field(metadata=PER_RUN)      #: (run, small alpha)
     large_alphas: np.ndarray = dataclasses.field(metadata={"table": False})
-    gap_l2: np.ndarray = dataclasses.field(metadata={"table": False})      #: (run, large alpha)
-    l1: np.ndarray = dataclasses.field(metadata={"table": False})          #: (run, d)
-    l2: np.ndarray = dataclasses.field(metadata={"table": False})          #: (run, d)
+    gap_l2: np.ndarray = dataclasses.field(metadata=PER_RUN)      #: (run, large alpha)
+    l1: np.ndarray = dataclasses.field(metadata=PER_RUN)          #: (run, d)
+    l2: np.ndarray = dataclasses.field(metadata=PER_RUN)          #: (run, d)
     flow_alphas: np.ndarray = dataclasses.field(metadata={"table": False})
-    flow_beta: np.ndarray = dataclasses.field(metadata={"table": False})   #: (run, flow alpha, d); first seed
-    flow_error: np.ndarray = dataclasses.field(metadata={"table": False})  #: (run, flow alpha)
+    flow_beta: np.ndarray = dataclasses.field(metadata=PER_RUN)   #: (run, flow alpha, d); first seed
+    flow_error: np.ndarray = dataclasses.field(metadata=PER_RUN)  #: (run, flow alpha)
 
     def gap_fit(self, L, end):
         """Pooled log-log fit over seeds of the gap to min-``end`` (``"l1"``: small alphas, ``"l2"``: large).

@@ -21,7 +21,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import as_real_array, check_int
 from .._experiment import experiment
 from .data import rng_for, separable_instance
@@ -150,7 +150,7 @@ class OdnFlows(Report):
     final_log_loss: np.ndarray     #: exponential loss (log) at the end of the classification flow
     final_kkt: np.ndarray          #: l_{2/L} KKT residual of rho(t) on the data X S' at s_max
     s: np.ndarray = dataclasses.field(metadata={"table": False})
-    kkt: np.ndarray = dataclasses.field(metadata={"table": False})   #: (run, s)
+    kkt: np.ndarray = dataclasses.field(metadata=PER_RUN)   #: (run, s)
     s_fit_from: float = 100.0
 
     def fit(self, L):
