@@ -49,6 +49,23 @@ class AdjustmentReport(Report):
     u: float = 0.0
     v: float = 0.0
 
+    #: ensemble fits over the runs: recomputed from the merged runs when seed shards are merged
+    summary_fields = ("fit_adjusted", "fit_raw_to_limit")
+
+    @staticmethod
+    def ensemble_fits(f):
+        """The summary fields from the per-run fields ``f`` (a mapping of field names): over converged
+        networks, the log-log fit against the width of ``error_to_spline`` of the adjusted runs
+        (``fit_adjusted``) and of ``error_to_raw_limit`` of the raw runs (``fit_raw_to_limit``)."""
+        width, adj, ok = f["width"], f["adjusted"], f["outcome"] == "success"
+        return {"fit_adjusted": loglog_fit(width[adj & ok], f["error_to_spline"][adj & ok]),
+                "fit_raw_to_limit": loglog_fit(width[~adj & ok], f["error_to_raw_limit"][~adj & ok])}
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        """The fits of the merged runs (:meth:`ensemble_fits`, the experiment's own recipe)."""
+        return cls.ensemble_fits(runs)
+
     def summary(self):
         """Median distances per (adjusted, width) and the number of networks."""
         t = self.table()
@@ -84,13 +101,10 @@ def adjustment_effect(*, seeds, widths, L_eval):
             rows.append((n, s, adjusted, str(run.status[j * B + k]), run.loss[j * B + k],
                          np.max(np.abs(f + back - g(t))), np.max(np.abs(f - raw_limit))))
     c = [np.array(x) for x in zip(*rows)]
-    width, adj, ok = c[0], c[2].astype(bool), c[3] == "success"
-    e_spline, e_raw = c[5].astype(float), c[6].astype(float)
+    runs = dict(width=c[0], seed=c[1], adjusted=c[2].astype(bool), outcome=c[3], final_loss=c[4].astype(float),
+                error_to_spline=c[5].astype(float), error_to_raw_limit=c[6].astype(float))
     return AdjustmentReport(
-        width=width, seed=c[1], adjusted=adj, outcome=c[3], final_loss=c[4].astype(float),
-        error_to_spline=e_spline, error_to_raw_limit=e_raw,
-        fit_adjusted=loglog_fit(width[adj & ok], e_spline[adj & ok]),
-        fit_raw_to_limit=loglog_fit(width[~adj & ok], e_raw[~adj & ok]),
+        **runs, **AdjustmentReport.ensemble_fits(runs),
         limit_gap=float(np.max(np.abs(raw_limit - g(t)))),
         limit_gap_inside=float(np.max(np.abs(raw_limit - g(t))[(t >= DATA_X.min()) & (t <= DATA_X.max())])),
         L_eval=float(L_eval), u=float(u), v=float(v))

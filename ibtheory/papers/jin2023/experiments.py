@@ -20,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ...stats import RateFit, loglog_fit
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, predicted_limit
@@ -65,13 +65,37 @@ class WidthRateReport(Report):
     sup_error: np.ndarray
     rms_error: np.ndarray
     t: np.ndarray = dataclasses.field(metadata=_NOT_IN_TABLE)
-    outputs: np.ndarray = dataclasses.field(metadata=_NOT_IN_TABLE)
+    outputs: np.ndarray = dataclasses.field(metadata=PER_RUN)
     targets: dict = dataclasses.field(metadata=_NOT_IN_TABLE)
     fits: dict = dataclasses.field(metadata=_NOT_IN_TABLE)
     rms_fits: dict = dataclasses.field(metadata=_NOT_IN_TABLE)
     fit_min_width: int = 40
     adjusted: bool = True
     seconds: float = 0.0
+
+    #: ensemble fits over the runs: recomputed from the merged runs when seed shards are merged
+    summary_fields = ("fits", "rms_fits")
+
+    @staticmethod
+    def fitted(f):
+        """The networks the fits use: converged, interpolating (MSE < 1e-16), width >= ``fit_min_width``.
+
+        ``f`` maps field names to values (a report's fields, or those of merged shards)."""
+        return (f["outcome"] == "success") & (f["final_loss"] < 1e-16) & (f["width"] >= f["fit_min_width"])
+
+    @classmethod
+    def ensemble_fits(cls, f):
+        """The summary fields from the per-run fields ``f``: per init (in the order of the runs), the
+        :class:`~ibtheory.stats.RateFit` of ``sup_error`` (``fits``) and ``rms_error`` (``rms_fits``)
+        against the width over :meth:`fitted` networks (``None``: fewer than 3 runs at 2 widths)."""
+        ok = cls.fitted(f)
+        return {"fits": _fits_by_init(f["init"], f["width"], f["sup_error"], ok),
+                "rms_fits": _fits_by_init(f["init"], f["width"], f["rms_error"], ok)}
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        """The fits of the merged runs (:meth:`ensemble_fits`, the experiment's own recipe)."""
+        return cls.ensemble_fits(runs)
 
     def summary(self):
         """One row per init: networks, convergence, final losses, the two ensemble fits."""
@@ -101,6 +125,12 @@ def _fit(widths, err, ok):
     return loglog_fit(widths[sel], err[sel]) if np.unique(widths[sel]).size >= 2 and sel.sum() >= 3 else None
 
 
+def _fits_by_init(init, widths, err, ok):
+    """``{name: _fit(...)}`` over the runs of each init, inits in the order of their first run."""
+    return {name: _fit(widths[init == name], err[init == name], ok[init == name])
+            for name in dict.fromkeys(init.tolist())}
+
+
 @experiment("jin2023.width_rate", figure=width_rate_figure, presets={
     "smoke": {"seeds": (0, 1), "inits": ("U(-1,1) x U(-2,2)",), "widths": (10, 40, 80), "n_eval": 101,
               "fit_min_width": 10, "max_steps": 50_000, "adjust": True},
@@ -121,11 +151,13 @@ def width_rate(*, seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust
     With ``adjust`` the labels are :math:`y_i-\bar ux_i-\bar v` and the target
     :math:`g^*-\bar ux-\bar v`; without, the raw labels and :math:`g^*` (the authors' comparison).
     """
-    return WidthRateReport(**_sweep(seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust, "all"))
+    f = _sweep(seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust, "all")
+    return WidthRateReport(**f, **WidthRateReport.ensemble_fits(f))
 
 
 def _sweep(seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust, train):
-    """Train (``train`` = "all" or "output") and measure every (init, width, seed); the fields of the report."""
+    """Train (``train`` = "all" or "output") and measure every (init, width, seed); the per-run fields of the
+    report and its settings (the fits: :meth:`WidthRateReport.ensemble_fits`)."""
     import time
 
     from ibtheory.dynamics import Problem, asi_gradient_descent
@@ -133,7 +165,7 @@ def _sweep(seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust, train
 
     inits = _check_inits(inits)
     t = np.linspace(DATA_X.min(), DATA_X.max(), n_eval)
-    rows, outs, targets, fits, rms_fits, keys, P, labels = [], [], {}, {}, {}, [], [], []
+    rows, outs, targets, keys, P, labels = [], [], {}, [], [], []
     t0 = time.perf_counter()
     for name in inits:                  # every init's networks in one call, each with its init's labels
         dist, ws, bs = LIMIT_INITS[name]
@@ -156,16 +188,10 @@ def _sweep(seeds, inits, widths, n_eval, fit_min_width, max_steps, adjust, train
     init, width, seed = np.array(cols[0]), np.array(cols[1]), np.array(cols[2])
     outcome, sup, rms = np.array(cols[3]), np.array(cols[8], float), np.array(cols[9], float)
     # networks that did not interpolate (dead ReLUs at small widths) are kept in the table, not fitted
-    ok = (outcome == "success") & (np.array(cols[4], float) < 1e-16) & (width >= fit_min_width)
-    for name in inits:
-        sel = init == name
-        fits[name] = _fit(width[sel], sup[sel], ok[sel])
-        rms_fits[name] = _fit(width[sel], rms[sel], ok[sel])
     return dict(init=init, width=width, seed=seed, outcome=outcome, final_loss=np.array(cols[4], float),
                 gd_loss=np.array(cols[5], float), nit=np.array(cols[6]), polish_shift=np.array(cols[7], float),
-                sup_error=sup, rms_error=rms, t=t, outputs=np.array(outs), targets=targets, fits=fits,
-                rms_fits=rms_fits, fit_min_width=int(fit_min_width), adjusted=bool(adjust),
-                seconds=time.perf_counter() - t0)
+                sup_error=sup, rms_error=rms, t=t, outputs=np.array(outs), targets=targets,
+                fit_min_width=int(fit_min_width), adjusted=bool(adjust), seconds=time.perf_counter() - t0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +203,14 @@ class OutputLayerReport(WidthRateReport):
 
     limit_error: np.ndarray = None
     limit_fits: dict = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
+
+    summary_fields = ("fits", "rms_fits", "limit_fits")
+
+    @classmethod
+    def ensemble_fits(cls, f):
+        """:meth:`WidthRateReport.ensemble_fits` and ``limit_fits``, the same fits of ``limit_error``."""
+        return dict(super().ensemble_fits(f),
+                    limit_fits=_fits_by_init(f["init"], f["width"], f["limit_error"], cls.fitted(f)))
 
 
 @experiment("jin2023.output_layer", figure=output_layer_figure, presets={
@@ -208,16 +242,15 @@ def output_layer(*, seeds, inits, widths, n_eval, fit_min_width, adjust):
     from ibtheory.solvers import kernel_interpolant
 
     f = _sweep(seeds, inits, widths, n_eval, fit_min_width, 1_000_000, adjust, "output")
-    lim, limit_fits = np.empty(f["init"].size), {}
+    lim = np.empty(f["init"].size)
     for name in _check_inits(inits):
         dist, ws, bs = LIMIT_INITS[name]
         g, u, v = predicted_limit(DATA_X, DATA_Y, dist, ws, bs)
         y = DATA_Y - ((u * DATA_X + v) if adjust else 0.0)
         sel = f["init"] == name
         lim[sel] = np.max(np.abs(f["outputs"][sel] - kernel_interpolant(DATA_X, y, init_kernel(dist, ws, bs))(f["t"])), 1)
-        ok = (f["outcome"][sel] == "success") & (f["final_loss"][sel] < 1e-16) & (f["width"][sel] >= fit_min_width)
-        limit_fits[name] = _fit(f["width"][sel], lim[sel], ok)
-    return OutputLayerReport(**f, limit_error=lim, limit_fits=limit_fits)
+    f["limit_error"] = lim
+    return OutputLayerReport(**f, **OutputLayerReport.ensemble_fits(f))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,6 +263,18 @@ class GapReport(Report):
     gap: np.ndarray
     fit: RateFit = dataclasses.field(metadata=_NOT_IN_TABLE)
     init: str = ""
+
+    summary_fields = ("fit",)
+
+    @staticmethod
+    def ensemble_fit(width, gap):
+        """The log-log fit of the gap against the width over every run."""
+        return loglog_fit(width, gap)
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        """The fit of the merged runs (:meth:`ensemble_fit`)."""
+        return {"fit": cls.ensemble_fit(runs["width"], runs["gap"])}
 
 
 @experiment("jin2023.linearized_gap_rate", figure=gap_figure, presets={
@@ -253,7 +298,7 @@ def linearized_gap_rate(*, seeds, widths, init, n_eval):
             S.append(s)
     W, G = np.array(W), np.array(G)
     return GapReport(width=W, seed=np.array(S), outcome=np.full(W.size, "success"), gap=G,
-                     fit=loglog_fit(W, G), init=init)
+                     fit=GapReport.ensemble_fit(W, G), init=init)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -311,9 +356,9 @@ class ZetaMCReport(Report):
     n_bins: int = 0
     n_samples: int = 0
     edges: np.ndarray = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
-    mc_mean: np.ndarray = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
-    mc_se: np.ndarray = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
-    bin_average: np.ndarray = dataclasses.field(default=None, metadata=_NOT_IN_TABLE)
+    mc_mean: np.ndarray = dataclasses.field(default=None, metadata=PER_RUN)
+    mc_se: np.ndarray = dataclasses.field(default=None, metadata=PER_RUN)
+    bin_average: np.ndarray = dataclasses.field(default=None, metadata=PER_RUN)
 
 
 #: (dist, w_scale, b_scale) of the Monte Carlo check of zeta

@@ -18,7 +18,7 @@ from functools import partial
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import check_int, check_positive
 from ...stats import loglog_fit
 from .._experiment import experiment
@@ -120,9 +120,26 @@ class Ext2DReport(Report):
     sup_error: np.ndarray
     fits: dict = dataclasses.field(metadata={"table": False})
     grid: np.ndarray = dataclasses.field(metadata={"table": False})
-    outputs: np.ndarray = dataclasses.field(metadata={"table": False})
+    outputs: np.ndarray = dataclasses.field(metadata=PER_RUN)
     fit_min_width: int = 40
     seconds: float = 0.0
+
+    #: ensemble fits over the runs: recomputed from the merged runs when seed shards are merged
+    summary_fields = ("fits",)
+
+    @staticmethod
+    def ensemble_fits(f):
+        """``{"fits": ...}`` from the per-run fields ``f`` (a mapping of field names): per init (in the
+        order of the runs), the log-log fit of ``sup_error`` against the width over converged networks
+        of width >= ``fit_min_width``."""
+        ok = (f["outcome"] == "success") & (f["width"] >= f["fit_min_width"])
+        sel = {init: ok & (f["init"] == init) for init in dict.fromkeys(f["init"].tolist())}
+        return {"fits": {init: loglog_fit(f["width"][s], f["sup_error"][s]) for init, s in sel.items()}}
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        """The fits of the merged runs (:meth:`ensemble_fits`, the experiment's own recipe)."""
+        return cls.ensemble_fits(runs)
 
     def summary(self):
         """One row per init: networks, convergence, final losses, steps, the ensemble fit."""
@@ -153,7 +170,7 @@ def ext2d_width_rate(*, seeds, inits, widths, n_grid, fit_min_width):
     if isinstance(inits, str) or not all(i in _INITS for i in inits):
         raise ValueError(f"inits must be a tuple from {_INITS}, got {inits!r}")
     T = grid_points(1.5, n_grid)[2].reshape(-1, 2)
-    rows, outs, fits, refs, keys, P, labels = [], [], {}, {}, [], [], []
+    rows, outs, refs, keys, P, labels = [], [], {}, [], [], []
     t0 = time.perf_counter()
     for init in inits:                  # every init's networks in one call, each with its init's labels
         lim, adj = limit_2d(init)
@@ -168,14 +185,10 @@ def ext2d_width_rate(*, seeds, inits, widths, n_grid, fit_min_width):
         rows.append((init, n, s, str(run.status[k]), run.loss[k], run.nit[k], np.max(np.abs(f - refs[init]))))
         outs.append(f)
     c = [np.array(v) for v in zip(*rows)]
-    init_a, width, sup = c[0], c[1], c[6].astype(float)
-    ok = (c[3] == "success") & (width >= fit_min_width)
-    for init in inits:
-        sel = ok & (init_a == init)
-        fits[init] = loglog_fit(width[sel], sup[sel])
-    return Ext2DReport(init=init_a, width=width, seed=c[2], outcome=c[3], final_loss=c[4].astype(float),
-                       nit=c[5], sup_error=sup, fits=fits, grid=T, outputs=np.array(outs),
-                       fit_min_width=int(fit_min_width), seconds=time.perf_counter() - t0)
+    runs = dict(init=c[0], width=c[1], seed=c[2], outcome=c[3], final_loss=c[4].astype(float), nit=c[5],
+                sup_error=c[6].astype(float), fit_min_width=int(fit_min_width))
+    return Ext2DReport(**runs, **Ext2DReport.ensemble_fits(runs), grid=T, outputs=np.array(outs),
+                       seconds=time.perf_counter() - t0)
 
 
 def spline_comparison(rep):

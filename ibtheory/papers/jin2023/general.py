@@ -35,7 +35,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._contracts import Report
+from ..._contracts import PER_RUN, Report
 from ..._validation import as_real_array
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, linear_adjustment
@@ -166,12 +166,36 @@ class GeneralWidthReport(Report):
     error_ignoring_f0: np.ndarray
     limit_identity: np.ndarray
     t: np.ndarray = dataclasses.field(metadata=_NOT_IN_TABLE)
-    outputs: np.ndarray = dataclasses.field(metadata=_NOT_IN_TABLE)
-    predictions: np.ndarray = dataclasses.field(metadata=_NOT_IN_TABLE)
-    initial: np.ndarray = dataclasses.field(metadata=_NOT_IN_TABLE)
+    outputs: np.ndarray = dataclasses.field(metadata=PER_RUN)
+    predictions: np.ndarray = dataclasses.field(metadata=PER_RUN)
+    initial: np.ndarray = dataclasses.field(metadata=PER_RUN)
     fits: dict = dataclasses.field(metadata=_NOT_IN_TABLE)
     fit_min_width: int = 40
     seconds: float = 0.0
+
+    #: ensemble fits over the runs: recomputed from the merged runs when seed shards are merged
+    summary_fields = ("fits",)
+
+    @staticmethod
+    def ensemble_fits(f):
+        """``{"fits": ...}`` from the per-run fields ``f`` (a mapping of field names): per init (in the order
+        of the runs), the log-log fit of ``sup_error`` against the width over converged, interpolating
+        (MSE < 1e-16) networks of width >= ``fit_min_width``; ``None`` with fewer than 3 such runs at 2 widths
+        (e.g. one seed of the smoke preset has 2)."""
+        from ...stats import loglog_fit
+
+        ok = (f["outcome"] == "success") & (f["final_loss"] < 1e-16) & (f["width"] >= f["fit_min_width"])
+        fits = {}
+        for name in dict.fromkeys(f["init"].tolist()):
+            sel = ok & (f["init"] == name)
+            fits[name] = (loglog_fit(f["width"][sel], f["sup_error"][sel])
+                          if sel.sum() >= 3 and np.unique(f["width"][sel]).size >= 2 else None)
+        return {"fits": fits}
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        """The fits of the merged runs (:meth:`ensemble_fits`, the experiment's own recipe)."""
+        return cls.ensemble_fits(runs)
 
     def converged(self):
         """Networks that met the stopping rule and interpolate (MSE < 1e-16)."""
@@ -236,8 +260,6 @@ def general_width_rate(*, seeds, inits, widths, n_eval, L_eval, fit_min_width, m
     from ibtheory.models import TwoLayerReLU, relu_init
     from ibtheory.solvers import kernel_interpolant
 
-    from ...stats import loglog_fit
-
     inits = _check_inits(inits)
     t = np.linspace(-L_eval, L_eval, n_eval)
     rows, outs, preds, f0s = [], [], [], []
@@ -266,14 +288,6 @@ def general_width_rate(*, seeds, inits, widths, n_eval, L_eval, fit_min_width, m
                final_loss=c[4].astype(float), gd_loss=c[5].astype(float), nit=c[6].astype(int),
                u=c[7].astype(float), v=c[8].astype(float), f0_sup=c[9].astype(float),
                sup_error=c[10].astype(float), error_ignoring_f0=c[11].astype(float),
-               limit_identity=c[12].astype(float))
-    ok = (rep["outcome"] == "success") & (rep["final_loss"] < 1e-16) & (rep["width"] >= fit_min_width)
-    fits = {}
-    for name in inits:
-        sel = ok & (rep["init"] == name)
-        # a fit needs 3 runs at 2 widths or more (e.g. one seed of the smoke preset has 2): None otherwise
-        fits[name] = (loglog_fit(rep["width"][sel], rep["sup_error"][sel])
-                      if sel.sum() >= 3 and np.unique(rep["width"][sel]).size >= 2 else None)
-    return GeneralWidthReport(**rep, t=t, outputs=np.array(outs), predictions=np.array(preds),
-                              initial=np.array(f0s), fits=fits, fit_min_width=int(fit_min_width),
-                              seconds=time.perf_counter() - t0)
+               limit_identity=c[12].astype(float), fit_min_width=int(fit_min_width))
+    return GeneralWidthReport(**rep, **GeneralWidthReport.ensemble_fits(rep), t=t, outputs=np.array(outs),
+                              predictions=np.array(preds), initial=np.array(f0s), seconds=time.perf_counter() - t0)

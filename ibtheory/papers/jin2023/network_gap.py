@@ -101,6 +101,22 @@ class NetworkGapReport(Report):
     init: str = ""
     seconds: float = 0.0
 
+    #: ensemble fits over the runs: recomputed from the merged runs when seed shards are merged
+    summary_fields = ("fits",)
+
+    @staticmethod
+    def ensemble_fits(f):
+        """``{"fits": ...}`` from the per-run fields ``f`` (a mapping of field names): the log-log fit of
+        ``gap``, ``lin_distance`` and ``lin_gap`` against the width over converged, interpolating
+        (MSE < 1e-16) networks."""
+        ok = (f["outcome"] == "success") & (f["final_loss"] < 1e-16)
+        return {"fits": {name: loglog_fit(f["width"][ok], f[name][ok]) for name in ("gap", "lin_distance", "lin_gap")}}
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        """The fits of the merged runs (:meth:`ensemble_fits`, the experiment's own recipe)."""
+        return cls.ensemble_fits(runs)
+
     def summary(self):
         """Median of each quantity per width, with the final losses."""
         return self.table().groupby("width").agg(
@@ -153,10 +169,9 @@ def network_gap_rate(*, seeds, init, widths, n_eval, checkpoints, max_steps):
         rows.append((n, s, str(end.status[k]), end.loss[k], end.nit[k], np.max(np.abs(net - out)),
                      np.max(np.abs(net - lin)), np.max(np.abs(lin - out))))
     c = [np.array(col) for col in zip(*rows)]
-    width, outcome, loss = c[0].astype(int), c[2], c[3].astype(float)
-    q = {"gap": c[5].astype(float), "lin_distance": c[6].astype(float), "lin_gap": c[7].astype(float)}
-    ok = (outcome == "success") & (loss < 1e-16)
-    fits = {name: loglog_fit(width[ok], v[ok]) for name, v in q.items()}
-    return NetworkGapReport(width=width, seed=c[1].astype(int), outcome=outcome, final_loss=loss,
-                            nit=c[4].astype(int), **q, fits=fits, checkpoints=tuple(int(T) for T in checkpoints),
-                            init=init, seconds=time.perf_counter() - t0)
+    runs = dict(width=c[0].astype(int), seed=c[1].astype(int), outcome=c[2], final_loss=c[3].astype(float),
+                nit=c[4].astype(int), gap=c[5].astype(float), lin_distance=c[6].astype(float),
+                lin_gap=c[7].astype(float))
+    return NetworkGapReport(**runs, **NetworkGapReport.ensemble_fits(runs),
+                            checkpoints=tuple(int(T) for T in checkpoints), init=init,
+                            seconds=time.perf_counter() - t0)

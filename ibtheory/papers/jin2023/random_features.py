@@ -114,6 +114,30 @@ class RandomFeaturesReport(Report):
     L_eval: float = 2.0
     seconds: float = 0.0
 
+    #: ensemble fits over the runs: recomputed from the merged runs when seed shards are merged
+    summary_fields = ("fits",)
+
+    @staticmethod
+    def interpolates(residual):
+        """The runs whose minimum-norm solution interpolates (residual within :data:`TOL_RF_RESIDUAL`, relative
+        to max(1, max|y|)): the ones fitted, outcome ``"success"``."""
+        return residual <= TOL_RF_RESIDUAL * max(1.0, float(np.max(np.abs(DATA_Y))))
+
+    @classmethod
+    def ensemble_fits(cls, f):
+        """``{"fits": ...}`` from the per-run fields ``f`` (a mapping of field names): per init (in the order
+        of the runs), the log-log fit of ``sup_error`` against the width over :meth:`interpolates` runs, at the
+        level :data:`FIT_LEVEL`."""
+        ok = cls.interpolates(f["residual"])
+        sel = {name: ok & (f["init"] == name) for name in dict.fromkeys(f["init"].tolist())}
+        return {"fits": {name: loglog_fit(f["width"][s], f["sup_error"][s], level=FIT_LEVEL)
+                         for name, s in sel.items()}}
+
+    @classmethod
+    def merge_summaries(cls, shards, runs):
+        """The fits of the merged runs (:meth:`ensemble_fits`, the experiment's own recipe)."""
+        return cls.ensemble_fits(runs)
+
     def summary(self):
         """One row per init: runs, worst residual, median error at the narrowest and widest width, the fit."""
         import pandas as pd
@@ -151,7 +175,7 @@ def random_features_rate(*, seeds, inits, widths, n_eval, L_eval):
     if isinstance(inits, str) or not all(i in RF_INITS for i in inits):
         raise ValueError(f"inits must be a tuple of names from {tuple(RF_INITS)}, got {inits!r}")
     t = np.linspace(-L_eval, L_eval, n_eval)
-    rows, fits, us, vs = [], {}, {}, {}
+    rows, us, vs = [], {}, {}
     t0 = time.perf_counter()
     for name in inits:
         dist, ws, bs = RF_INITS[name]
@@ -168,13 +192,10 @@ def random_features_rate(*, seeds, inits, widths, n_eval, L_eval):
                     continue
                 rows.append((name, n, s, res, float(np.max(np.abs(vals - target)))))
     c = [np.array(col) for col in zip(*rows)]
-    init, width, res, err = c[0], c[1].astype(int), c[3].astype(float), c[4].astype(float)
-    ok = res <= TOL_RF_RESIDUAL * max(1.0, float(np.max(np.abs(DATA_Y))))
-    for name in inits:
-        sel = (init == name) & ok
-        fits[name] = loglog_fit(width[sel], err[sel], level=FIT_LEVEL)
-    return RandomFeaturesReport(init=init, width=width, seed=c[2].astype(int),
-                                outcome=np.where(ok, "success", np.where(np.isinf(res), "no_interpolant",
-                                                                         "numerical")),
-                                sup_error=err, residual=res,
-                                fits=fits, u=us, v=vs, L_eval=float(L_eval), seconds=time.perf_counter() - t0)
+    res = c[3].astype(float)
+    ok = RandomFeaturesReport.interpolates(res)
+    runs = dict(init=c[0], width=c[1].astype(int), seed=c[2].astype(int),
+                outcome=np.where(ok, "success", np.where(np.isinf(res), "no_interpolant", "numerical")),
+                sup_error=c[4].astype(float), residual=res)
+    return RandomFeaturesReport(**runs, **RandomFeaturesReport.ensemble_fits(runs), u=us, v=vs, L_eval=float(L_eval),
+                                seconds=time.perf_counter() - t0)
