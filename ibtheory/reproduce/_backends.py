@@ -119,6 +119,10 @@ def _ref(exp) -> tuple:
     return exp.id, module, (exp if module == "__main__" else None)
 
 
+#: BLAS threads of every shard on every backend (the determinism contract across backends)
+BLAS_THREADS = 1
+
+
 def run_shard(ref: tuple, settings: dict, seeds, index: int) -> ShardResult:
     """Run one shard: the experiment on the sub-tuple ``seeds`` with ``settings``.
 
@@ -129,8 +133,15 @@ def run_shard(ref: tuple, settings: dict, seeds, index: int) -> ShardResult:
     exp = resolve(*ref)
     s = dict(settings)
     s["seeds"] = seeds
+    import scipy.linalg  # noqa: F401 - loads SciPy's own BLAS now, so that the limit below reaches it
+    from threadpoolctl import threadpool_limits
+
     t0, c0 = time.perf_counter(), time.process_time()
-    report = exp.fn(**s)
+    # One BLAS thread in every shard, whatever the backend: a threaded reduction sums in an
+    # order set by the thread count, and tables must agree bit for bit across backends
+    # (multi-threaded local runs differed from single-threaded workers at 1e-17).
+    with threadpool_limits(limits=BLAS_THREADS):
+        report = exp.fn(**s)
     return ShardResult(index=index, seeds=seeds, report=report,
                        wall_seconds=time.perf_counter() - t0,
                        cpu_seconds=time.process_time() - c0,

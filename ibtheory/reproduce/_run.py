@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 from . import _manifest as mf
-from ._backends import BACKENDS, EXECUTORS, peak_rss_mb, shard_seeds
+from ._backends import BACKENDS, BLAS_THREADS, EXECUTORS, peak_rss_mb, shard_seeds
 from ._merge import check_shard_table, merge_reports, normalize, seed_order, with_settings
 
 
@@ -322,7 +322,7 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
         "key": key, "settings": settings, "overrides": overrides, "seeds": seeds,
         "n_runs": len(table), "columns": list(table.columns),
         "backend": backend, "workers": where.get("workers", workers), "executor": where,
-        "n_shards": len(pieces), "shard_seeds": pieces,
+        "n_shards": len(pieces), "shard_seeds": pieces, "blas_threads_per_shard": BLAS_THREADS,
         "started": started.isoformat(timespec="seconds"),
         "wall_seconds": wall,
         "cpu_seconds": {"this_process": time.process_time() - c0,
