@@ -188,7 +188,7 @@ def test_figures_reject_a_non_report(name, cls):
     from ibtheory.papers.marion2024 import figures
 
     for bad in (None, {"seed": np.zeros(2)}):
-        with pytest.raises(TypeError, match=f"rep must be a {cls}"):
+        with pytest.raises(TypeError, match=f"rep must be an? {cls}"):
             getattr(figures, name)(bad)
 
 

@@ -180,7 +180,7 @@ def test_figures_reject_a_non_report(name, cls):
     # regression: a wrong argument used to fail with AttributeError inside the plotting code
     from ibtheory.papers.varre2023 import figures
 
-    with pytest.raises(TypeError, match=f"report must be a {cls}"):
+    with pytest.raises(TypeError, match=f"report must be an? {cls}"):
         getattr(figures, name)(None)
 
 

@@ -28,11 +28,14 @@ def orthogonal_min_norm(seeds):
                  f"relative loss gap 1e-20 at rtol 1e-13 ({n_ok}/{len(seeds)} converged): relative distance "
                  f"of UV^T to min_l2_interpolator <= {err:.1e}; a N(0,1/h) init misses it by "
                  f"{rep.err_random.min():.2f}..{rep.err_random.max():.2f}. Tolerance 1e-8: the residual at "
-                 f"gap 1e-20 is 1e-10 relative, times 100 for the integrator (worst over 5 reseeds 5e-10)."),
+                 f"gap 1e-20 is 1e-10 relative, times 100 for the integrator (worst over 5 reseeds 5e-10). "
+                 f"In the invariant set at initialization: tolerance 1e-14 on both products, rounding of "
+                 f"unit-scale products as for Varre et al.'s initialization."),
         routes=("gradient_flow (DOP853)", "min_l2_interpolator (KKT-certified)", "SymPy"),
         symbolic=Check.bound(0.0 if der["d(VU2^T)/dt"] and der["d(U1U2^T)/dt"] else 1.0, 0.5),
         converged=Check.bound(len(seeds) - n_ok, 0.5),
         distance=Check(err, 1e-8),
+        in_invariant_set=Check(float(max(rep.orth_VU2.max(), rep.orth_U1U2.max())), 1e-14),
         random_misses=Check.bound(-float(rep.err_random.min()), -1e-3),
     )
 

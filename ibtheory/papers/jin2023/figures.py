@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._figures import check_report
+
 from ..._validation import as_real_array
 from .closed_forms import DATA_X, DATA_Y, INITS, RATE_WIDTH, init_zeta
 
@@ -15,11 +17,8 @@ __all__ = ["variational_solutions", "width_rate_figure", "output_layer_figure", 
 
 
 def _check_report(report, cls, name="rep"):
-    """Return ``report``, or raise ``TypeError`` naming ``name`` unless it is a ``cls`` (the report drawn)."""
-    if not isinstance(report, cls):
-        raise TypeError(f"{name} must be a {cls.__name__} (the report of the experiment this figure draws), "
-                        f"got {type(report).__name__}")
-    return report
+    """:func:`ibtheory.papers._figures.check_report` with this module's parameter name."""
+    return check_report(report, cls, name)
 
 
 def variational_solutions():

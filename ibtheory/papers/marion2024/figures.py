@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._figures import ZERO_FLOOR, check_report
+
 __all__ = ["figure_sharpness_vs_depth", "figure_outcomes", "figure_lr_vs_depth", "figure_sweep", "figure_flow",
            "figure_landscape", "figure_deep_flow"]
 
-#: exact zeros of a discrepancy are drawn at this floor on the log axes (about eps / 10)
-ZERO_FLOOR = 1e-17
 
 _COLORS = {"converged": "tab:green", "period_2": "tab:blue", "diverged": "tab:red",
            "still_descending": "tab:orange", "other": "tab:gray"}
 
 
 def _check_report(report, cls, name="rep"):
-    """Return ``report``, or raise ``TypeError`` naming ``name`` unless it is a ``cls`` (the report drawn)."""
-    if not isinstance(report, cls):
-        raise TypeError(f"{name} must be a {cls.__name__} (the report of the experiment this figure draws), "
-                        f"got {type(report).__name__}")
-    return report
+    """:func:`ibtheory.papers._figures.check_report` with this module's parameter name."""
+    return check_report(report, cls, name)
 
 
 def new_figure(rep, cls, ncols=1):

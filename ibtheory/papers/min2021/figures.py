@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._figures import ZERO_FLOOR, check_report
+
 from .closed_forms import distance_exponent
 
 __all__ = ["width_sweep_figure", "conservation_figure", "imbalance_probability_figure", "rate_figure",
            "reduction_figure", "invariant_set_figure"]
-
-#: exact zeros of a discrepancy are drawn at this floor on the log axes (about eps / 10)
-ZERO_FLOOR = 1e-17
 
 _LABELS = {"VU1": r"$\|VU_1^\top\|_F$", "VU2": r"$\|VU_2^\top\|_F$", "U1U2": r"$\|U_1U_2^\top\|_F$",
            "dist": r"$\|UV^\top-\hat\Theta\|_2$"}
@@ -37,8 +36,7 @@ def width_sweep_figure(rep):
 
     from .wide import WidthSweepReport
 
-    if not isinstance(rep, WidthSweepReport):
-        raise TypeError(f"rep must be a WidthSweepReport (from width_sweep), got {type(rep).__name__}")
+    check_report(rep, WidthSweepReport)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     hgrid = np.array([rep.h.min(), rep.h.max()], dtype=float)
     for k, mk in zip(_LABELS, "osD^"):
@@ -79,8 +77,7 @@ def conservation_figure(rep):
 
     from .experiments import ConservationReport
 
-    if not isinstance(rep, ConservationReport):
-        raise TypeError(f"rep must be a ConservationReport (from conservation), got {type(rep).__name__}")
+    check_report(rep, ConservationReport)
     fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
     ax.semilogy(rep.t, rep.gap, label=r"loss gap $\mathcal{L}-\mathcal{L}^*$")
     ax.semilogy(rep.t, np.maximum(rep.dlam, np.finfo(float).tiny),
@@ -109,9 +106,7 @@ def imbalance_probability_figure(rep):
 
     from .wide import ImbalanceProbabilityReport
 
-    if not isinstance(rep, ImbalanceProbabilityReport):
-        raise TypeError(f"rep must be an ImbalanceProbabilityReport (from imbalance_probability), "
-                        f"got {type(rep).__name__}")
+    check_report(rep, ImbalanceProbabilityReport)
     fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
     frac = rep.n_failed / rep.n_draws
     ax.errorbar(rep.widths, frac, yerr=[np.clip(frac - rep.fail_lo, 0, None), np.clip(rep.fail_hi - frac, 0, None)],
@@ -142,8 +137,7 @@ def rate_figure(rep):
 
     from .experiments import RateReport
 
-    if not isinstance(rep, RateReport):
-        raise TypeError(f"rep must be a RateReport (from rate_bound_experiment), got {type(rep).__name__}")
+    check_report(rep, RateReport)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     for ax, data in zip(axes, ("whitened", "general")):
         for kind, mk in zip(("Gaussian", "spectral", "balanced"), "os^"):
@@ -192,8 +186,7 @@ def reduction_figure(rep):
 
     from .experiments import ReductionReport
 
-    if not isinstance(rep, ReductionReport):
-        raise TypeError(f"rep must be a ReductionReport (from reduction), got {type(rep).__name__}")
+    check_report(rep, ReductionReport)
     order, x, labels = _runs(rep)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
     red, star = rep.reduced_loss[order], rep.loss_star[order]
@@ -242,8 +235,7 @@ def invariant_set_figure(rep):
 
     from .experiments import InvariantSetReport
 
-    if not isinstance(rep, InvariantSetReport):
-        raise TypeError(f"rep must be an InvariantSetReport (from invariant_set), got {type(rep).__name__}")
+    check_report(rep, InvariantSetReport)
     order, x, labels = _runs(rep)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
     for field, mk, lab in (("err_orthogonal", "o", "orthogonal init (invariant set)"),

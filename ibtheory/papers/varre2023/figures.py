@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._figures import ZERO_FLOOR, check_report
+
 __all__ = ["trajectories_figure", "limit_figure", "reference_flow_figure", "neuron_figure", "rank_figure",
            "label_noise_figure", "relu_figure"]
 
-#: exact zeros of an error are drawn at this floor on the log axes (about eps / 10)
-ZERO_FLOOR = 1e-17
 
 
 def _check_report(report, cls, name="report"):
-    """Return ``report``, or raise ``TypeError`` naming ``name`` unless it is a ``cls`` (the report drawn)."""
-    if not isinstance(report, cls):
-        raise TypeError(f"{name} must be a {cls.__name__} (the report of the experiment this figure draws), "
-                        f"got {type(report).__name__}")
-    return report
+    """:func:`ibtheory.papers._figures.check_report` with this module's parameter name."""
+    return check_report(report, cls, name)
 
 
 def _plt():

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._figures import check_report
+
 __all__ = ["alpha_path_figure", "flows_figure", "diagonal_directions_figure", "conv_directions_figure",
            "deep_conv_directions_figure", "short_conv_flows_figure"]
 
@@ -29,8 +31,7 @@ def alpha_path_figure(rep):
 
     from .experiments_regression import AlphaPath
 
-    if not isinstance(rep, AlphaPath):
-        raise TypeError(f"rep must be an AlphaPath report (from alpha_path), got {type(rep).__name__}")
+    check_report(rep, AlphaPath)
     depths = sorted(set(rep.L.tolist()))
     fig, ax = plt.subplots(1, len(depths), figsize=(4.2 * len(depths), 3.8), sharey=True, squeeze=False,
                            layout="constrained")
@@ -54,8 +55,7 @@ def alpha_path_figure(rep):
 
 
 def _check(rep, cls, fn):
-    if not isinstance(rep, cls):
-        raise TypeError(f"rep must be a {cls.__name__} (from {fn}), got {type(rep).__name__}")
+    check_report(rep, cls)
 
 
 def flows_figure(rep):

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._figures import ZERO_FLOOR, check_report
+
 from . import tolerances as tol
 
 __all__ = ["ZERO_FLOOR", "discrepancy_strip", "tensor_identities_figure", "single_point_figure",
            "tied_single_point_figure", "conv_single_point_figure"]
 
-#: exact zeros of a discrepancy are drawn at this floor on the log axes (about eps / 10)
-ZERO_FLOOR = 1e-17
 #: outcomes of a run that finished as intended (others are drawn hollow)
 _DONE = ("converged", "computed")
 _MARKERS = "osD^v"
 
 
 def _check(rep, cls, fn):
-    if not isinstance(rep, cls):
-        raise TypeError(f"rep must be a {cls.__name__} (from {fn}), got {type(rep).__name__}")
+    check_report(rep, cls)
 
 
 def discrepancy_strip(ax, columns, *, outcome=None, groups=None, count_missing=True):

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import tolerances as tol
-from .figures_checks import ZERO_FLOOR, _check, discrepancy_strip
+from .._figures import ZERO_FLOOR, finite_or_raise
+from .figures_checks import _check, discrepancy_strip
 
 __all__ = ["diagonal_regression_figure", "conv_regression_figure", "deep_conv_regression_figure",
            "two_layer_point_regression_figure", "odn_flows_figure"]
@@ -24,6 +25,13 @@ def _floor(v):
     """Exact zeros at :data:`ZERO_FLOOR` for the log axes; NaN (a run with no value) stays NaN (not drawn)."""
     v = np.asarray(v, float)
     return np.where((v > 0) | np.isnan(v), v, ZERO_FLOOR)
+
+
+def _no_value_note(ax, values, what="run"):
+    """Say on ``ax`` how many runs have no value (NaN: the flow failed) and so are not drawn."""
+    k = int(np.sum(np.isnan(np.asarray(values, float))))
+    if k:
+        ax.plot([], [], " ", label=f"{k} {what}(s) with no value (not drawn)")
 
 
 def _limit(ax, value, colour, style, label):
@@ -54,6 +62,7 @@ def diagonal_regression_figure(rep):
     from .experiments_regression import DiagonalRegression
 
     _check(rep, DiagonalRegression, "diagonal_regression")
+    finite_or_raise(rep, ("alpha",))
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.9), layout="constrained")
     depths = sorted(set(rep.L.tolist()))
     for k, L in enumerate(depths):
@@ -66,7 +75,10 @@ def diagonal_regression_figure(rep):
             if (~done).any():
                 a.scatter(x[~done], _floor(v)[~done], marker="osD^v"[k % 5], facecolors="none",
                           edgecolors=f"C{k}", s=20, label=f"L = {L}, not converged")
-    _limit(ax[0], tol.QNORM_FLOW, "C3", "--", "tolerance (all runs below)")
+    _no_value_note(ax[0], rep.error)
+    _no_value_note(ax[1], rep.final_loss)
+    _limit(ax[0], tol.QNORM_FLOW, "C3", "--", "tolerance QNORM_FLOW")
+    ax[1].axhline(ZERO_FLOOR, color="0.6", lw=0.6)      # keeps the log axis defined with no finite loss
     ax[0].set_ylabel(r"$\max_j|\beta_j-z_j|\,/\max_j|z_j|$ (flow vs qnorm_interpolator)")
     ax[1].set_ylabel(r"final loss $\frac{1}{2}\|X\beta-y\|^2$")
     alphas = sorted(set(rep.alpha.tolist()))
@@ -74,6 +86,7 @@ def diagonal_regression_figure(rep):
         a.set_xscale("log")
         a.set_yscale("log")
         a.set_xticks(alphas, [f"{v:g}" for v in alphas])
+        a.set_xlim(min(alphas) / 1.5, max(alphas) * 1.5)   # defined even when no run has a value
         a.xaxis.set_minor_formatter(plt.NullFormatter())
         a.set_xlabel(r"initialization scale $\alpha$")
         a.legend(fontsize=8)
@@ -186,6 +199,7 @@ def two_layer_point_regression_figure(rep):
     from .experiments_regression import PointRegression
 
     _check(rep, PointRegression, "two_layer_point_regression")
+    finite_or_raise(rep, ("alpha",))
     fig, ax = plt.subplots(1, 2, figsize=(10.5, 3.9), layout="constrained")
     done = rep.outcome == "converged"
     for values, mk, colour, lab in ((rep.error, "o", "C0", "closed form (eq-yun-thm6)"),
@@ -194,11 +208,13 @@ def two_layer_point_regression_figure(rep):
         if (~done).any():
             ax[0].scatter(rep.alpha[~done], _floor(values)[~done], marker="s", facecolors="none",
                           edgecolors=colour, s=24, label=f"{lab}, not converged")
+    _no_value_note(ax[0], rep.error)
     _limit(ax[0], tol.THM6_FLOW, "C0", "--", "tolerance of the closed form")
     _limit(ax[0], tol.PRINTED_THM6_MIN, "C3", ":", "printed must miss by more")
     alphas = sorted(set(rep.alpha.tolist()))
     ax[0].set_xscale("log")
     ax[0].set_xticks(alphas, [f"{v:g}" for v in alphas])
+    ax[0].set_xlim(min(alphas) / 1.5, max(alphas) * 1.5)
     ax[0].xaxis.set_minor_formatter(plt.NullFormatter())
     ax[0].set_xlabel(r"initialization scale $\alpha$")
     ax[0].set_ylabel("max |flow - formula| over the entries")
