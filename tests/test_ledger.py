@@ -292,7 +292,8 @@ def test_experiment_cache_waits_for_the_process_computing_a_report(tmp_path, mon
             with _exclusive(path.with_suffix(".lock")):
                 held.set()
                 time.sleep(0.5)
-                path.write_bytes(pickle.dumps(_ToyReport(seed=np.array([42]))))
+                path.write_bytes(pickle.dumps({"experiment": "min2021.toy_locked",
+                                               "report": _ToyReport(seed=np.array([42]))}))
 
         th = threading.Thread(target=other_process)
         th.start()
@@ -333,6 +334,12 @@ def test_experiment_cache_leaves_no_lock_and_rejects_what_is_not_a_report(tmp_pa
         path.write_bytes(pickle.dumps({"seed": [7]}))
         rep = toy("book")
         assert len(calls) == 2 and rep.seed.tolist() == [0]
+        # nor is another experiment's report, nor a bare report without the experiment's id
+        path.write_bytes(pickle.dumps({"experiment": "min2021.other", "report": _ToyReport(seed=np.array([7]))}))
+        assert toy("book").seed.tolist() == [0] and len(calls) == 3
+        path.write_bytes(pickle.dumps(_ToyReport(seed=np.array([7]))))
+        assert toy("book").seed.tolist() == [0] and len(calls) == 4
+        assert toy("book").seed.tolist() == [0] and len(calls) == 4       # its own file is read back
         with pytest.raises(TypeError, match="min2021.toy_not_a_report must return a Report"):
             not_a_report("book")
     finally:

@@ -18,6 +18,8 @@ experiment id, its full settings, its seeds and the package sources; the book's
 chapters and its ledger page then compute each experiment once per build.
 Inside :func:`shared_reports` (the ledger runs its claims there) the same happens
 in memory for the last few reports, so claims that read one experiment run it once.
+A cached file holds the experiment's id beside its report; one that does not (another
+experiment's, a damaged file, anything but a report) is recomputed, not returned.
 Either way a hit returns a fresh copy (unpickled), never an object another caller holds.
 """
 from __future__ import annotations
@@ -205,18 +207,18 @@ class Experiment:
             _remember(memo, key, report)
             return report
         path = cache / f"{key}.pkl"
-        report = _load(path)
+        report = _load(path, self.id)
         if report is None:
             # One process computes, the others wait for its file (ledger workers and notebooks
             # that share the cache would otherwise run the same experiment side by side).
             lock = path.with_suffix(".lock")
             with _exclusive(lock):
-                report = _load(path)
+                report = _load(path, self.id)
                 if report is None:
                     report = self._run(s)
                     tmp = path.with_suffix(f".tmp{os.getpid()}")
                     with open(tmp, "wb") as fh:
-                        pickle.dump(report, fh)
+                        pickle.dump({"experiment": self.id, "report": report}, fh)
                     os.replace(tmp, path)
                 # The report is on disk, so no later caller takes this lock (it finds the file
                 # first) and whoever still waits on it reads the file: the lock file can go.
@@ -226,8 +228,10 @@ class Experiment:
         return report
 
 
-def _load(path: Path):
-    """The report cached at ``path``, or None (absent, unreadable or not a report: recompute)."""
+def _load(path: Path, exp_id: str):
+    """The report of ``exp_id`` cached at ``path``, or None (absent, unreadable, or not that
+    experiment's report: recompute). The file's name already hashes the id, the settings and the
+    package source; the stored id guards against a file put there by other means."""
     if not path.exists():
         return None
     try:
@@ -235,7 +239,9 @@ def _load(path: Path):
             obj = pickle.load(fh)
     except Exception:
         return None
-    return obj if isinstance(obj, Report) else None
+    if not (isinstance(obj, dict) and obj.get("experiment") == exp_id and isinstance(obj.get("report"), Report)):
+        return None
+    return obj["report"]
 
 
 @contextlib.contextmanager
