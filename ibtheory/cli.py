@@ -113,15 +113,15 @@ def _add_reproduce(sub) -> None:
                    help="smoke (seconds), book (the book's scale) or paper (default)")
     r.add_argument("--out", default=None, metavar="DIR", help="output directory")
     r.add_argument("--backend", choices=BACKENDS, default=None,
-                   help="local (one batched call; default), processes (every core), "
+                   help="local (this process; default), processes (every core), "
                         "dask (a Dask cluster; default with --scheduler)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address, e.g. tcp://host:8786 (implies --backend dask)")
     r.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes or local Dask workers (default: every core)")
     r.add_argument("--shards", type=int, default=None, metavar="S",
-                   help="number of seed shards (default: 1 for local, a batched call; "
-                        "min(4 x workers, seeds - 1) otherwise)")
+                   help="number of seed shards, each one batched call (default: min(8, seeds // 3), "
+                        "whatever the backend, so every backend gives the same table)")
     r.add_argument("--force", action="store_true", help="recompute even if cached")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                    help="override a setting (repeatable); seeds=0,1,2 or seeds=0:100")

@@ -485,10 +485,11 @@ def test_shards_merge_into_the_batched_report(exp_id):
     exp = load_registry()[0][exp_id]
     s = exp.settings("smoke")
     seeds = tuple(s["seeds"])
-    seeds = seeds + tuple(max(seeds) + 1 + i for i in range(max(0, 4 - len(seeds))))
-    shards = [seeds[:2], seeds[2:]]
+    seeds = seeds + tuple(max(seeds) + 1 + i for i in range(max(0, 5 - len(seeds))))
+    shards = [seeds[:2], seeds[2:]]             # uneven: a per-shard count or n would show
     batched = exp.fn(**{**s, "seeds": seeds})
-    merged, why = merge_reports([exp.fn(**{**s, "seeds": x}) for x in shards], shards, seeds)
+    # handed over last shard first: the merge puts shards in seed order itself
+    merged, why = merge_reports([exp.fn(**{**s, "seeds": x}) for x in shards[::-1]], shards[::-1], seeds)
     assert why is None, why
     assert type(merged) is type(batched)
     for f in dc.fields(batched):
@@ -519,3 +520,11 @@ print(a.manifest["blas_threads_per_shard"])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "1"
+
+
+def test_repeated_seeds_are_refused(tmp_path):
+    # a repeated seed repeats the same run: an ensemble fit would count it as independent
+    with pytest.raises(ValueError, match="seeds must be distinct.*repeated: \\[1\\]"):
+        reproduce(TOY, "smoke", out=tmp_path, seeds=(1, 2, 1), progress=False)
+    with pytest.raises(ValueError, match="distinct"):
+        toy("smoke", seeds=(3, 3))

@@ -272,9 +272,11 @@ def _remember(memo, key, report) -> None:
 
 
 def _check_seeds(seeds, exp_id: str) -> tuple:
-    """A non-empty tuple of distinct-or-not integers in [0, 2**63): the argument of SeedSequence.
+    """A non-empty tuple of distinct integers in [0, 2**63): the arguments of SeedSequence.
 
-    Rejects what ``int()`` would silently coerce (2.5, True, "3") with the argument named.
+    Rejects what ``int()`` would silently coerce (2.5, True, "3") with the argument named, and a
+    repeated seed: it repeats the same run, which an ensemble fit or a count would take for an
+    independent one.
     """
     from .._validation import check_int
 
@@ -284,6 +286,10 @@ def _check_seeds(seeds, exp_id: str) -> tuple:
     out = tuple(check_int(x, "seeds", minimum=0, maximum=2**63 - 1) for x in seeds)
     if not out:
         raise ValueError(f"{exp_id}: seeds must hold at least one seed, got an empty sequence")
+    if len(set(out)) < len(out):
+        dup = sorted({x for x in out if out.count(x) > 1})
+        raise ValueError(f"{exp_id}: seeds must be distinct (a repeated seed repeats the same run, not an "
+                         f"independent one); repeated: {dup}")
     return out
 
 

@@ -3,7 +3,7 @@
 Every experiment registered with :func:`ibtheory.papers.experiment` has the
 presets ``smoke`` (seconds), ``book`` (the book's scale) and ``paper`` (the
 paper's own widths, steps and repetitions). :func:`reproduce` runs one of them
-on a backend, ``local`` (one batched call), ``processes`` (every core) or
+on a backend, ``local`` (this process), ``processes`` (every core) or
 ``dask`` (a Dask cluster), and writes to its output directory:
 
 - ``results.csv`` and ``results.parquet`` (with pyarrow): one row per run, in seed order;

@@ -6,7 +6,7 @@ can therefore be cut into contiguous *shards* ``seeds[a:b]``, each shard run
 anywhere, and the per-run tables concatenated in shard order: the result is
 the table of the single batched call, run for run.
 
-- ``local``: the experiment is called once with every seed (one batch, this process);
+- ``local``: the shards one after the other in this process (one batched call per shard);
 - ``processes``: shards on ``workers`` processes of this machine (joblib, loky);
 - ``dask``: shards as tasks of a :class:`distributed.Client`, to a scheduler
   address, an existing client or cluster, or a new ``LocalCluster``.
@@ -149,7 +149,7 @@ def run_shard(ref: tuple, settings: dict, seeds, index: int) -> ShardResult:
 
 
 def run_local(exp, settings, shards, tick: Callable[[ShardResult], None], **_) -> tuple[list, dict]:
-    """The shards one after the other in this process (by default one shard: one batched call)."""
+    """The shards one after the other in this process (one batched call per shard)."""
     out = []
     for i, s in enumerate(shards):
         out.append(run_shard((exp.id, exp.fn.__module__, exp), settings, s, i))

@@ -148,7 +148,9 @@ def merge_reports(reports, shard_seeds, seeds):
     runs over the shard's runs, is concatenated; a field equal in every shard (a
     grid, a setting) is kept; a tuple equal to each shard's seeds becomes the full
     seed tuple. Any other field (a summary over the shard's runs) makes the merge
-    unsafe, and ``(None, reason)`` is returned. The per-run fields are put in the
+    unsafe, and ``(None, reason)`` is returned, unless the class names it in its
+    ``summary_fields``: :meth:`~ibtheory.Report.merge_summaries` recomputes those
+    from the merged runs (shards taken in seed order). The per-run fields are put in the
     order one batched call gives (:func:`batch_layout`), so a figure that reshapes
     them as ``(widths, seeds)`` or ``(seeds, widths)`` draws the same picture.
 
@@ -170,6 +172,12 @@ def merge_reports(reports, shard_seeds, seeds):
     """
     if len(reports) == 1:
         return reports[0], None
+    if seeds is not None and all(s for s in shard_seeds):
+        # shards in seed order, whatever order they came in: merge_summaries may read the
+        # first shard (the first run's curves) or concatenate per-run tuples in shard order
+        pos = {int(x): j for j, x in enumerate(seeds)}
+        order = sorted(range(len(reports)), key=lambda i: pos[int(shard_seeds[i][0])])
+        reports, shard_seeds = [reports[i] for i in order], [shard_seeds[i] for i in order]
     cls = type(reports[0])
     if not dataclasses.is_dataclass(cls) or any(type(r) is not cls for r in reports):
         return None, "shard reports are not all of one dataclass type"

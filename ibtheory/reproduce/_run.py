@@ -11,7 +11,8 @@ import warnings
 from pathlib import Path
 
 from . import _manifest as mf
-from ._backends import BACKENDS, BLAS_THREADS, EXECUTORS, peak_rss_mb, shard_seeds
+from . import _backends
+from ._backends import BACKENDS, EXECUTORS, peak_rss_mb, shard_seeds
 from ._merge import check_shard_table, merge_reports, normalize, seed_order, with_settings
 
 
@@ -156,7 +157,10 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
     The seed list of the preset is cut into contiguous shards that run on the
     chosen backend; by the determinism contract (run ``i`` depends on
     ``seeds[i]`` only) the merged table equals the single batched call's, run
-    for run. Results are cached in ``out`` under a hash of the full settings
+    for run. The partition depends on the seeds alone, never on the backend or
+    the workers, so every backend runs the same batches and gives the same table
+    bit for bit; another ``shards`` may move batched results at rounding level
+    (Marion & Chizat's batched GD sweeps: ~1e-16). Results are cached in ``out`` under a hash of the full settings
     and of the package sources: the same call again returns at once.
 
     Parameters
@@ -169,7 +173,7 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
         Output directory; default ``./ibtheory-results/<id>/<preset>/`` (with a
         hash suffix of the overrides when there are any).
     backend : {"local", "processes", "dask"}
-        ``local``: one batched call here; ``processes``: ``workers`` processes
+        ``local``: the shards in this process; ``processes``: ``workers`` processes
         (joblib/loky); ``dask``: a Dask cluster (see ``scheduler``).
     workers : int, optional
         Processes or local Dask workers; default: every core (``local``: 1).
@@ -322,7 +326,7 @@ def reproduce(id: str, preset: str = "paper", out=None, backend: str = "local",
         "key": key, "settings": settings, "overrides": overrides, "seeds": seeds,
         "n_runs": len(table), "columns": list(table.columns),
         "backend": backend, "workers": where.get("workers", workers), "executor": where,
-        "n_shards": len(pieces), "shard_seeds": pieces, "blas_threads_per_shard": BLAS_THREADS,
+        "n_shards": len(pieces), "shard_seeds": pieces, "blas_threads_per_shard": _backends.BLAS_THREADS,
         "started": started.isoformat(timespec="seconds"),
         "wall_seconds": wall,
         "cpu_seconds": {"this_process": time.process_time() - c0,

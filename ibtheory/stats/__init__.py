@@ -7,6 +7,6 @@ in the direction the theorem speaks (:meth:`RateFit.consistent_with_bound`).
 
 See the book chapter *Theorem ledger* (``book/ledger.md``).
 """
-from ._fit import RateFit, binomial_interval, loglog_fit
+from ._fit import RateFit, binomial_interval, loglog_fit, loglog_fit_or_none
 
-__all__ = ["RateFit", "loglog_fit", "binomial_interval"]
+__all__ = ["RateFit", "loglog_fit", "loglog_fit_or_none", "binomial_interval"]

@@ -107,6 +107,26 @@ def loglog_fit(x, y, level: float = 0.95) -> RateFit:
                    intercept=float(a), n=int(x.size), level=float(level))
 
 
+def loglog_fit_or_none(x, y, level: float = 0.95) -> RateFit | None:
+    """:func:`loglog_fit`, or None where an ensemble subset is too small to fit.
+
+    None when there are fewer than 3 points or fewer than 2 distinct ``x`` (a seed shard, a
+    subset of converged runs); every other bad input raises as in :func:`loglog_fit`.
+
+    Examples
+    --------
+    >>> from ibtheory.stats import loglog_fit_or_none
+    >>> loglog_fit_or_none([10, 10], [0.1, 0.2]) is None
+    True
+    >>> round(loglog_fit_or_none([1, 10, 100], [1, 0.1, 0.01]).slope, 12)
+    -1.0
+    """
+    x = as_real_array(x, "x").ravel()
+    if x.size < 3 or np.unique(x).size < 2:
+        return None
+    return loglog_fit(x, y, level=level)
+
+
 def binomial_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion ``k/n`` (counts of events over runs).
 

@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 
 from ..._contracts import Report
-from ...stats import RateFit, loglog_fit
+from ...stats import RateFit, loglog_fit_or_none
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, init_kernel, predicted_limit
 from .figures import adjustment_figure
@@ -58,8 +58,8 @@ class AdjustmentReport(Report):
         networks, the log-log fit against the width of ``error_to_spline`` of the adjusted runs
         (``fit_adjusted``) and of ``error_to_raw_limit`` of the raw runs (``fit_raw_to_limit``)."""
         width, adj, ok = f["width"], f["adjusted"], f["outcome"] == "success"
-        return {"fit_adjusted": loglog_fit(width[adj & ok], f["error_to_spline"][adj & ok]),
-                "fit_raw_to_limit": loglog_fit(width[~adj & ok], f["error_to_raw_limit"][~adj & ok])}
+        return {"fit_adjusted": loglog_fit_or_none(width[adj & ok], f["error_to_spline"][adj & ok]),
+                "fit_raw_to_limit": loglog_fit_or_none(width[~adj & ok], f["error_to_raw_limit"][~adj & ok])}
 
     @classmethod
     def merge_summaries(cls, shards, runs):

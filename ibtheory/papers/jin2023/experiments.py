@@ -21,7 +21,7 @@ import dataclasses
 import numpy as np
 
 from ..._contracts import PER_RUN, Report
-from ...stats import RateFit, loglog_fit
+from ...stats import RateFit, loglog_fit_or_none
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS, init_kernel, init_zeta, predicted_limit
 from .figures import gap_figure, output_layer_figure, width_rate_figure
@@ -122,7 +122,7 @@ class WidthRateReport(Report):
 
 def _fit(widths, err, ok):
     sel = ok & np.isfinite(err) & (err > 0)
-    return loglog_fit(widths[sel], err[sel]) if np.unique(widths[sel]).size >= 2 and sel.sum() >= 3 else None
+    return loglog_fit_or_none(widths[sel], err[sel])
 
 
 def _fits_by_init(init, widths, err, ok):
@@ -269,7 +269,7 @@ class GapReport(Report):
     @staticmethod
     def ensemble_fit(width, gap):
         """The log-log fit of the gap against the width over every run."""
-        return loglog_fit(width, gap)
+        return loglog_fit_or_none(width, gap)
 
     @classmethod
     def merge_summaries(cls, shards, runs):

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..._contracts import PER_RUN, Report
 from ..._validation import check_int, check_positive
-from ...stats import loglog_fit
+from ...stats import loglog_fit_or_none
 from .._experiment import experiment
 from .figures import ext2d_rate_figure
 
@@ -134,7 +134,7 @@ class Ext2DReport(Report):
         of width >= ``fit_min_width``."""
         ok = (f["outcome"] == "success") & (f["width"] >= f["fit_min_width"])
         sel = {init: ok & (f["init"] == init) for init in dict.fromkeys(f["init"].tolist())}
-        return {"fits": {init: loglog_fit(f["width"][s], f["sup_error"][s]) for init, s in sel.items()}}
+        return {"fits": {init: loglog_fit_or_none(f["width"][s], f["sup_error"][s]) for init, s in sel.items()}}
 
     @classmethod
     def merge_summaries(cls, shards, runs):

@@ -182,14 +182,13 @@ class GeneralWidthReport(Report):
         of the runs), the log-log fit of ``sup_error`` against the width over converged, interpolating
         (MSE < 1e-16) networks of width >= ``fit_min_width``; ``None`` with fewer than 3 such runs at 2 widths
         (e.g. one seed of the smoke preset has 2)."""
-        from ...stats import loglog_fit
+        from ...stats import loglog_fit_or_none
 
         ok = (f["outcome"] == "success") & (f["final_loss"] < 1e-16) & (f["width"] >= f["fit_min_width"])
         fits = {}
         for name in dict.fromkeys(f["init"].tolist()):
             sel = ok & (f["init"] == name)
-            fits[name] = (loglog_fit(f["width"][sel], f["sup_error"][sel])
-                          if sel.sum() >= 3 and np.unique(f["width"][sel]).size >= 2 else None)
+            fits[name] = loglog_fit_or_none(f["width"][sel], f["sup_error"][sel])
         return {"fits": fits}
 
     @classmethod

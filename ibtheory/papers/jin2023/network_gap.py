@@ -29,7 +29,7 @@ import numpy as np
 
 from ..._contracts import Report
 from ..._validation import as_real_array, check_positive
-from ...stats import loglog_fit
+from ...stats import loglog_fit_or_none
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, INITS
 from .figures_general import network_gap_figure
@@ -110,7 +110,7 @@ class NetworkGapReport(Report):
         ``gap``, ``lin_distance`` and ``lin_gap`` against the width over converged, interpolating
         (MSE < 1e-16) networks."""
         ok = (f["outcome"] == "success") & (f["final_loss"] < 1e-16)
-        return {"fits": {name: loglog_fit(f["width"][ok], f[name][ok]) for name in ("gap", "lin_distance", "lin_gap")}}
+        return {"fits": {name: loglog_fit_or_none(f["width"][ok], f[name][ok]) for name in ("gap", "lin_distance", "lin_gap")}}
 
     @classmethod
     def merge_summaries(cls, shards, runs):

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..._contracts import Report
 from ..._validation import as_real_array
-from ...stats import loglog_fit
+from ...stats import loglog_fit_or_none
 from .._experiment import experiment
 from .closed_forms import DATA_X, DATA_Y, predicted_limit
 from .figures_general import random_features_figure
@@ -130,7 +130,7 @@ class RandomFeaturesReport(Report):
         level :data:`FIT_LEVEL`."""
         ok = cls.interpolates(f["residual"])
         sel = {name: ok & (f["init"] == name) for name in dict.fromkeys(f["init"].tolist())}
-        return {"fits": {name: loglog_fit(f["width"][s], f["sup_error"][s], level=FIT_LEVEL)
+        return {"fits": {name: loglog_fit_or_none(f["width"][s], f["sup_error"][s], level=FIT_LEVEL)
                          for name, s in sel.items()}}
 
     @classmethod
