@@ -528,3 +528,21 @@ def test_repeated_seeds_are_refused(tmp_path):
         reproduce(TOY, "smoke", out=tmp_path, seeds=(1, 2, 1), progress=False)
     with pytest.raises(ValueError, match="distinct"):
         toy("smoke", seeds=(3, 3))
+
+
+def test_blocks_of_seeds_merge_in_the_batched_order():
+    # marion2024.residual_flatness lists its runs data set by data set, each with every seed
+    # and every scale: neither seed-major nor inner-major. At the paper preset (4 data sets,
+    # 6 shards) the merge gave up and no figure was written.
+    from ibtheory.reproduce._merge import merge_reports
+
+    exp = load_registry()[0]["marion2024.residual_flatness"]
+    s = {**exp.settings("smoke"), "data_kinds": ((1.0, 1.0), (2.0, 1.0))}
+    seeds = (4, 0, 3, 1, 2)
+    shards = [seeds[:3], seeds[3:]]
+    batched = exp.fn(**{**s, "seeds": seeds})
+    merged, why = merge_reports([exp.fn(**{**s, "seeds": x}) for x in shards], shards, seeds)
+    assert why is None, why
+    blocks = batched.table()["seed"].to_numpy()
+    assert blocks.tolist() == [x for _ in range(2) for x in seeds for _ in range(2)]   # (B, c) = (2, 2)
+    pd.testing.assert_frame_equal(merged.table(), batched.table(), check_exact=False, rtol=1e-9, atol=1e-24)

@@ -97,48 +97,57 @@ def _same_seeds(v, s) -> bool:
             and all(isinstance(x, (int, np.integer)) and int(x) == int(y) for x, y in zip(v, s)))
 
 
-def _seed_index(seed_col, seeds):
-    """``(i, k)`` per row: the position of its seed in ``seeds`` and its occurrence number."""
-    pos = {int(x): j for j, x in enumerate(seeds)}
-    i = np.array([pos[int(x)] for x in seed_col], dtype=np.int64)
-    k = np.zeros_like(i)
-    seen: dict[int, int] = {}
-    for r, j in enumerate(i):
-        k[r] = seen.get(j, 0)
-        seen[j] = k[r] + 1
-    return i, k
+def block_layout(seed_columns, shard_seeds):
+    """How a batched call orders its rows, as ``(B, c)``, or None if no shard shows it.
 
-
-def batch_layout(seed_columns, seeds) -> str:
-    """How a batched call orders its rows: ``"seed"`` (all rows of seed 0, then seed 1, ...),
-    ``"inner"`` (for each inner index, e.g. a width, every seed in turn), ``"one"`` (one row
-    per seed: both agree) or ``"unknown"`` (no shard with two seeds shows it).
+    A batch over seeds ``S`` lists its rows as ``B`` blocks (an outer loop, e.g. over
+    data sets), each holding every seed of ``S`` in turn with ``c`` consecutive rows
+    (an inner loop, e.g. over widths): the seed column is ``tile(repeat(S, c), B)``.
+    Seed-major is ``B = 1``, inner-major ``c = 1``. Every shard of two seeds or more
+    must show the same ``(B, c)``; a shard of one seed cannot tell ``B`` from ``c``.
 
     Examples
     --------
-    >>> from ibtheory.reproduce._merge import batch_layout
-    >>> batch_layout([[0, 1, 0, 1], [2, 2]], (0, 1, 2)), batch_layout([[0, 0, 1, 1]], (0, 1))
-    ('inner', 'seed')
-    >>> batch_layout([[0, 0], [1, 1]], (0, 1)), batch_layout([[0], [1]], (0, 1))
-    ('unknown', 'one')
+    >>> from ibtheory.reproduce._merge import block_layout
+    >>> block_layout([[0, 0, 1, 1], [2, 2]], [(0, 1), (2,)])          # seed-major
+    (1, 2)
+    >>> block_layout([[0, 1, 0, 1], [2, 2]], [(0, 1), (2,)])          # inner-major
+    (2, 1)
+    >>> block_layout([[0, 0, 1, 1, 0, 0, 1, 1]], [(0, 1)])           # blocks of seeds of runs
+    (2, 2)
+    >>> block_layout([[0, 0], [1, 1]], [(0,), (1,)]) is None          # one seed per shard
+    True
+    >>> block_layout([[0], [1]], [(0,), (1,)])                        # one row per seed
+    (1, 1)
     """
-    votes, multi = set(), False
-    for col in seed_columns:
-        i, k = _seed_index(col, seeds)
-        multi = multi or bool(np.any(k > 0))
-        if len(set(i.tolist())) < 2:
+    found = set()
+    for col, S in zip(seed_columns, shard_seeds):
+        col, S = np.asarray(col), np.asarray(S)
+        if S.size < 2 or col.size == 0:
             continue
-        by_seed = bool(np.all(np.diff(i) >= 0))
-        by_inner = bool(np.array_equal(np.lexsort((i, k)), np.arange(len(i))))
-        if by_seed and not by_inner:
-            votes.add("seed")
-        elif by_inner and not by_seed:
-            votes.add("inner")
-        elif not by_seed and not by_inner:
-            votes.add("other")
-    if not multi:
-        return "one"
-    return votes.pop() if len(votes) == 1 and "other" not in votes else "unknown"
+        c = int(np.argmax(col != col[0])) if np.any(col != col[0]) else col.size
+        if c == 0 or col.size % (S.size * c):
+            return None
+        B = col.size // (S.size * c)
+        if not np.array_equal(col, np.tile(np.repeat(S, c), B)):
+            return None
+        found.add((B, c))
+    if not found:
+        one_row = all(np.asarray(col).size == len(S) for col, S in zip(seed_columns, shard_seeds))
+        return (1, 1) if one_row else None
+    if len(found) > 1:
+        return None
+    B, c = found.pop()
+    if any(len(S) == 1 and np.asarray(col).size != B * c for col, S in zip(seed_columns, shard_seeds)):
+        return None
+    return B, c
+
+
+def _block_perm(n_rows, shard_seeds, B, c):
+    """Rows of the concatenated shards, in the order one batched call over all seeds gives."""
+    offsets = np.concatenate([[0], np.cumsum(n_rows)[:-1]])
+    return np.concatenate([off + b * len(S) * c + np.arange(len(S) * c)
+                           for b in range(B) for off, S in zip(offsets, shard_seeds)]).astype(np.int64)
 
 
 def merge_reports(reports, shard_seeds, seeds):
@@ -151,7 +160,7 @@ def merge_reports(reports, shard_seeds, seeds):
     unsafe, and ``(None, reason)`` is returned, unless the class names it in its
     ``summary_fields``: :meth:`~ibtheory.Report.merge_summaries` recomputes those
     from the merged runs (shards taken in seed order). The per-run fields are put in the
-    order one batched call gives (:func:`batch_layout`), so a figure that reshapes
+    order one batched call gives (:func:`block_layout`), so a figure that reshapes
     them as ``(widths, seeds)`` or ``(seeds, widths)`` draws the same picture.
 
     Examples
@@ -186,12 +195,11 @@ def merge_reports(reports, shard_seeds, seeds):
     perm = None  # rows of the concatenated shards -> the order one batched call would give
     if seeds is not None and all("seed" in t.columns for t in tables):
         cols = [t["seed"].to_numpy() for t in tables]
-        layout = batch_layout(cols, seeds)
-        if layout == "unknown":
-            return None, ("the batch's row layout (seed-major or inner-major) cannot be told "
-                          "from shards of one seed each; use fewer shards than seeds")
-        i, k = _seed_index(np.concatenate(cols), seeds)
-        perm = np.lexsort((i, k)) if layout == "inner" else np.lexsort((k, i))
+        layout = block_layout(cols, shard_seeds)
+        if layout is None:
+            return None, ("the batch's row layout (blocks of seeds of runs) cannot be told from these "
+                          "shards (each of one seed, or not in one layout); use fewer shards than seeds")
+        perm = _block_perm(n_rows, shard_seeds, *layout)
     values, per_run = {}, set()
     summaries = tuple(getattr(cls, "summary_fields", ()))
     for f in dataclasses.fields(cls):
