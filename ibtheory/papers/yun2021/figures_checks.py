@@ -64,7 +64,16 @@ def discrepancy_strip(ax, columns, *, outcome=None, groups=None, count_missing=T
 
     See the book chapter *A unifying view through linear tensor networks* (``book/yun2021.md``).
     """
-    n_runs = len(columns[0][1]) if columns else 0
+    if not hasattr(ax, "scatter") or not hasattr(ax, "set_yscale"):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if isinstance(columns, (str, bytes)) or not isinstance(columns, (list, tuple)) or not columns:
+        raise TypeError(f"columns must be a non-empty list of (label, values, limit, side), got {columns!r:.80}")
+    for col in columns:
+        if not isinstance(col, (list, tuple)) or len(col) != 4:
+            raise TypeError(f"each entry of columns must be (label, values, limit, side), got {col!r:.80}")
+        if col[2] is not None and col[3] not in ("below", "above"):
+            raise ValueError(f"side must be 'below' or 'above' where a limit is given, got {col[3]!r}")
+    n_runs = len(columns[0][1])
     done = (np.ones(n_runs, bool) if outcome is None
             else np.isin(np.asarray(outcome).astype(str), _DONE))
     keys = [None] if groups is None else sorted(set(np.asarray(groups).tolist()), key=str)
