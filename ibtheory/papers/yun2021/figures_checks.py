@@ -33,7 +33,8 @@ def discrepancy_strip(ax, columns, *, outcome=None, groups=None, count_missing=T
 
     Parameters
     ----------
-    ax : matplotlib Axes
+    ax : matplotlib.axes.Axes
+        Where to draw.
     columns : sequence of (label, values, limit, side)
         ``values`` one per run; ``limit`` the claim's threshold or None (reported only);
         ``side`` ``"below"`` (every run must be below ``limit``: red dashed) or ``"above"``
@@ -46,6 +47,8 @@ def discrepancy_strip(ax, columns, *, outcome=None, groups=None, count_missing=T
         Whether the tick label counts the runs without a value (False when a column holds a
         subset of the runs by construction, the others set to NaN).
 
+    Notes
+    -----
     Exact zeros are drawn at :data:`ZERO_FLOOR` as downward triangles; NaN (a run with no value)
     is counted under its column's label. Points of a column are spread horizontally by the rank
     of their value, so the drawing does not depend on the order of the runs in the report.
