@@ -221,3 +221,17 @@ def test_limit_report_holds_both_predicted_spectra():
                        rtol=0, atol=0)
     assert np.allclose(np.nanmax(np.abs(lim.singular_values - lim.sv_printed), axis=1), lim.sv_flow_printed,
                        rtol=0, atol=0)
+
+
+def test_limit_worst_by_gamma_is_the_per_gamma_maximum():
+    # computed here by a loop over the runs, not by pandas' groupby the method uses
+    from ibtheory.papers.varre2023 import limit
+
+    rep = limit("smoke")
+    by = rep.worst_by_gamma()
+    for g in np.unique(rep.gamma):
+        runs = [i for i in range(rep.gamma.size) if rep.gamma[i] == g]
+        for f in rep.ROUTE_FIELDS + ("sv_flow_closed", "sv_flow_printed"):
+            assert by.loc[g, f] == max(getattr(rep, f)[i] for i in runs)
+        assert by.loc[g, "routes"] == max(getattr(rep, f)[i] for i in runs
+                                          for f in rep.ROUTE_FIELDS + ("sv_flow_closed",))

@@ -176,12 +176,23 @@ class LimitReport(Report):
     sv_closed: np.ndarray = dataclasses.field(metadata=PER_RUN)        #: (runs, max d), the corollary's
     sv_printed: np.ndarray = dataclasses.field(metadata=PER_RUN)       #: (runs, max d), the slides' printed formula
 
+    #: the route comparisons (flow, solver, closed form) and, last, the corollary's against the flow
+    ROUTE_FIELDS = ("beta_flow_pinv", "gram_flow_closed", "gram_flow_solver", "gram_solver_closed",
+                    "objective_flow_solver")
+
     @property
     def worst_discrepancy(self) -> float:
         """The largest relative discrepancy between the three routes (beta, Gram, objective)."""
-        return float(max(np.max(getattr(self, f)) for f in (
-            "beta_flow_pinv", "gram_flow_closed", "gram_flow_solver", "gram_solver_closed",
-            "objective_flow_solver")))
+        return float(max(np.max(getattr(self, f)) for f in self.ROUTE_FIELDS))
+
+    def worst_by_gamma(self):
+        """Per scale gamma (rows), the worst over runs of each route discrepancy, of the corrected
+        corollary's (``sv_flow_closed``) and of the printed corollary's (``sv_flow_printed``) miss;
+        column ``routes`` is the worst of all but the printed one. A pandas DataFrame."""
+        cols = self.ROUTE_FIELDS + ("sv_flow_closed", "sv_flow_printed")
+        worst = self.table().groupby("gamma")[list(cols)].max()
+        worst.insert(len(cols) - 1, "routes", worst[list(cols[:-1])].max(axis=1))
+        return worst
 
 
 @experiment("varre2023.limit", presets={

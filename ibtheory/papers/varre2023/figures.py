@@ -187,10 +187,10 @@ def limit_figure(report):
     _check_report(report, LimitReport)
     plt = _plt()
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    gammas = np.unique(report.gamma)
+    by_gamma = report.worst_by_gamma()
+    gammas = by_gamma.index.to_numpy()
     for j, (field, label) in enumerate(_LIMIT_ROUTES):
-        v = getattr(report, field)
-        worst = [np.max(v[report.gamma == g]) for g in gammas]
+        worst = by_gamma[field].to_numpy()
         style = dict(color="k", ls="--", marker="x") if field == "sv_flow_printed" else dict(marker="o", ms=4)
         ax[0].loglog(gammas, np.maximum(worst, ZERO_FLOOR), label=label, **style)
     ax[0].set(xlabel=r"initialization scale $\gamma$", ylabel="discrepancy (worst over runs)",
